@@ -1,0 +1,62 @@
+/* cli.h: the command-line interface: global options, the subcommand table, the entry point. */
+#ifndef WARROOM_CLI_H
+#define WARROOM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "store.h"
+#include "util.h"
+
+/* What the terminal front gives the CLI, so the engine never includes curses.
+ * A NULL run_tui means "built without a TUI" (tests link the CLI alone). */
+struct tui_request {
+    const char *db_path;      /* database to open */
+    long long incident_id;    /* 0: show the incident picker */
+    const char *author;       /* --as NAME, or NULL for $USER */
+    const char *config_path;  /* --config PATH or NULL */
+    bool demo;                /* demo mode: temporary database, virtual clock */
+    int max_frames;           /* > 0: exit after this many frames (headless smoke runs) */
+};
+struct cli_frontend {
+    int (*run_tui)(const struct tui_request *req, struct wr_error *err);
+};
+
+/* State every subcommand receives: parsed global options and lazily-opened store. */
+struct cli_ctx {
+    const char *db_path;  /* --db or NULL */
+    const char *author;   /* --as or NULL */
+    const char *config_path;
+    bool json;            /* --json seen anywhere */
+    FILE *out;            /* stdout */
+    FILE *errf;           /* stderr */
+    const struct cli_frontend *frontend;
+    struct store *store;  /* opened by cli_store() */
+    struct wr_error err;  /* the failure to report */
+};
+
+/* Open the database named by --db / WARROOM_DB / the default path (once). NULL on failure
+ * with ctx->err set. */
+struct store *cli_store(struct cli_ctx *ctx);
+
+/* One subcommand. run() returns 0 or a wr_code (ctx->err holds the message). */
+struct cli_command {
+    const char *name;
+    const char *usage;   /* "ID TEXT [--at TIME] [--kind K] [--pin]" */
+    const char *summary; /* one line for the command list */
+    const char *help;    /* further lines for `warroom CMD --help` (may be NULL) */
+    int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+};
+
+/* Subcommand tables contributed by each CLI module (cli.c, cli_*.c). NULL-name terminated. */
+extern const struct cli_command cli_core_commands[];
+extern const struct cli_command cli_template_commands[]; /* cli_template.c */
+
+/* Parse an incident id ("12" or "INC-12") and check it exists. 0 or -1 with ctx->err. */
+int cli_incident_arg(struct cli_ctx *ctx, const char *arg, long long *id);
+
+/* Entry point: parse global options, dispatch, print the one-line error, return the exit
+ * status documented in README.md. */
+int cli_main(int argc, char **argv, const struct cli_frontend *frontend);
+
+#endif

@@ -1,0 +1,599 @@
+/* exchange.c: versioned JSON export/import of an incident, and the `show --json` record. */
+#include "exchange.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+/* ---- writing ---- */
+
+static void add_time(cJSON *obj, const char *key, int64_t ms)
+{
+    char buf[40];
+    if (ms == WR_TIME_NONE)
+        cJSON_AddNullToObject(obj, key);
+    else
+        cJSON_AddStringToObject(obj, key, wr_time_iso(ms, buf, sizeof buf));
+}
+
+/* Split "a,b" into a JSON array of trimmed non-empty strings. */
+static cJSON *csv_array(const char *csv)
+{
+    cJSON *arr = cJSON_CreateArray();
+    if (!arr || !csv)
+        return arr;
+    char *copy = strdup(csv);
+    if (!copy)
+        return arr;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        wr_trim(tok);
+        if (*tok)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(tok));
+    }
+    free(copy);
+    return arr;
+}
+
+static void add_duration(cJSON *obj, const char *key, int64_t ms)
+{
+    if (ms == WR_TIME_NONE)
+        cJSON_AddNullToObject(obj, key);
+    else
+        cJSON_AddNumberToObject(obj, key, (double)ms / 1000.0);
+}
+
+static cJSON *incident_json(const struct incident *inc, enum exchange_mode mode)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (mode == EXCHANGE_SHOW)
+        cJSON_AddNumberToObject(o, "id", (double)inc->id);
+    cJSON_AddStringToObject(o, "uid", inc->uid);
+    cJSON_AddStringToObject(o, "title", inc->title);
+    cJSON_AddItemToObject(o, "services", csv_array(inc->services));
+    cJSON_AddItemToObject(o, "tags", csv_array(inc->tags));
+    cJSON_AddStringToObject(o, "summary", inc->summary);
+    cJSON_AddStringToObject(o, "impact", inc->impact);
+    cJSON_AddStringToObject(o, "phase", phase_name(inc->phase));
+    cJSON_AddNumberToObject(o, "severity", inc->severity);
+    if (mode == EXCHANGE_SHOW)
+        cJSON_AddStringToObject(o, "status", incident_is_open(inc) ? "open" : "closed");
+    add_time(o, "created", inc->created_ms);
+    cJSON *ms = cJSON_AddObjectToObject(o, "milestones");
+    for (int m = 0; m < MS_COUNT; m++)
+        if (inc->milestones[m] != WR_TIME_NONE)
+            add_time(ms, milestone_name((enum milestone)m), inc->milestones[m]);
+    if (mode == EXCHANGE_SHOW) {
+        struct incident_durations d;
+        incident_durations(inc, wr_now_ms(), &d);
+        cJSON *dj = cJSON_AddObjectToObject(o, "durations_seconds");
+        add_duration(dj, "to_detect", d.to_detect);
+        add_duration(dj, "to_acknowledge", d.to_acknowledge);
+        add_duration(dj, "to_mitigate", d.to_mitigate);
+        add_duration(dj, "to_resolve", d.to_resolve);
+        add_duration(dj, "total", d.total);
+    }
+    return o;
+}
+
+static cJSON *history_json(struct store *s, int64_t id, struct wr_error *err, cJSON **roles_out)
+{
+    struct severity_change *sev = NULL;
+    struct role_assignment *roles = NULL;
+    size_t nsev = 0, nroles = 0;
+    cJSON *sevs = NULL;
+    *roles_out = NULL;
+    if (store_severity_history(s, id, &sev, &nsev, err) != 0 ||
+        store_role_history(s, id, &roles, &nroles, err) != 0)
+        goto out;
+    sevs = cJSON_CreateArray();
+    for (size_t i = 0; i < nsev; i++) {
+        cJSON *c = cJSON_CreateObject();
+        add_time(c, "at", sev[i].at_ms);
+        cJSON_AddNumberToObject(c, "severity", sev[i].severity);
+        cJSON_AddStringToObject(c, "rationale", sev[i].rationale);
+        cJSON_AddStringToObject(c, "author", sev[i].author);
+        cJSON_AddItemToArray(sevs, c);
+    }
+    cJSON *rj = cJSON_CreateArray();
+    for (size_t i = 0; i < nroles; i++) {
+        cJSON *a = cJSON_CreateObject();
+        add_time(a, "at", roles[i].at_ms);
+        cJSON_AddStringToObject(a, "role", role_key(roles[i].role));
+        cJSON_AddStringToObject(a, "name", roles[i].name);
+        cJSON_AddStringToObject(a, "note", roles[i].note);
+        cJSON_AddStringToObject(a, "author", roles[i].author);
+        cJSON_AddBoolToObject(a, "current", roles[i].current);
+        cJSON_AddItemToArray(rj, a);
+    }
+    *roles_out = rj;
+out:
+    store_severity_history_free(&sev, nsev);
+    store_role_history_free(&roles, nroles);
+    return sevs;
+}
+
+struct writer {
+    FILE *f;
+    size_t count;
+    int64_t entry_id; /* FULL: entry whose revisions are being written */
+    bool failed;
+};
+
+/* Print one item of the streamed "entries" array. */
+static void emit(struct writer *w, cJSON *item)
+{
+    char *text = item ? cJSON_PrintUnformatted(item) : NULL;
+    if (!text) {
+        w->failed = true;
+        return;
+    }
+    fprintf(w->f, "%s\n    %s", w->count ? "," : "", text);
+    w->count++;
+    free(text);
+}
+
+static int emit_show_entry(const struct entry *e, void *ctx)
+{
+    struct writer *w = ctx;
+    if (e->deleted)
+        return 0;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)e->id);
+    add_time(o, "at", e->at_ms);
+    add_time(o, "recorded", e->recorded_ms);
+    cJSON_AddStringToObject(o, "kind", kind_name(e->kind));
+    cJSON_AddStringToObject(o, "author", e->author);
+    cJSON_AddStringToObject(o, "text", e->text);
+    cJSON_AddBoolToObject(o, "pinned", e->pinned);
+    cJSON_AddNumberToObject(o, "rev", e->rev);
+    emit(w, o);
+    cJSON_Delete(o);
+    return w->failed;
+}
+
+/* FULL mode: revisions arrive grouped by entry; collect one entry, then emit it. */
+struct full_writer {
+    struct writer w;
+    cJSON *current; /* entry object being filled */
+};
+
+static void flush_full(struct full_writer *fw)
+{
+    if (fw->current) {
+        emit(&fw->w, fw->current);
+        cJSON_Delete(fw->current);
+        fw->current = NULL;
+    }
+}
+
+static int emit_revision(int64_t entry_id, int64_t recorded_ms, const struct entry_revision *r,
+                         void *ctx)
+{
+    struct full_writer *fw = ctx;
+    if (!fw->current || entry_id != fw->w.entry_id) {
+        flush_full(fw);
+        fw->current = cJSON_CreateObject();
+        fw->w.entry_id = entry_id;
+        add_time(fw->current, "recorded", recorded_ms);
+        cJSON_AddArrayToObject(fw->current, "revisions");
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "rev", r->rev);
+    add_time(o, "changed", r->changed_ms);
+    cJSON_AddStringToObject(o, "author", r->author);
+    cJSON_AddStringToObject(o, "kind", kind_name(r->kind));
+    add_time(o, "at", r->at_ms);
+    cJSON_AddStringToObject(o, "text", r->text);
+    cJSON_AddBoolToObject(o, "pinned", r->pinned);
+    cJSON_AddBoolToObject(o, "deleted", r->deleted);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(fw->current, "revisions"), o);
+    return fw->w.failed;
+}
+
+/* Print a JSON value after `"key": ` with two-space indentation of its first level. */
+static int print_member(FILE *f, const char *key, cJSON *value, bool first)
+{
+    char *text = value ? cJSON_PrintUnformatted(value) : NULL;
+    if (!text)
+        return -1;
+    fprintf(f, "%s\n  \"%s\": %s", first ? "" : ",", key, text);
+    free(text);
+    return 0;
+}
+
+int exchange_write(struct store *s, int64_t id, enum exchange_mode mode, FILE *f,
+                   struct wr_error *err)
+{
+    int rc = -1;
+    struct incident inc;
+    cJSON *incj = NULL, *sevs = NULL, *roles = NULL;
+    if (store_incident_get(s, id, &inc, err) != 0)
+        return -1;
+    incj = incident_json(&inc, mode);
+    sevs = history_json(s, id, err, &roles);
+    if (!incj || !sevs || !roles) {
+        if (err && err->code == WR_OK)
+            wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
+        goto out;
+    }
+    fputc('{', f);
+    if (mode == EXCHANGE_FULL) {
+        fprintf(f, "\n  \"format\": \"%s\",\n  \"version\": %d", EXCHANGE_FORMAT,
+                EXCHANGE_VERSION);
+    }
+    if (print_member(f, "incident", incj, mode != EXCHANGE_FULL) != 0 ||
+        print_member(f, "severity_history", sevs, false) != 0 ||
+        print_member(f, "roles", roles, false) != 0) {
+        wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
+        goto out;
+    }
+    fputs(",\n  \"entries\": [", f);
+    struct full_writer fw = {.w = {.f = f}};
+    int erc;
+    if (mode == EXCHANGE_FULL) {
+        erc = store_revision_each(s, id, emit_revision, &fw, err);
+        flush_full(&fw);
+    } else {
+        erc = store_entry_each(s, id, emit_show_entry, &fw.w, err);
+    }
+    if (erc != 0)
+        goto out;
+    if (fw.w.failed) {
+        wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
+        goto out;
+    }
+    fputs(fw.w.count ? "\n  ]\n}\n" : "]\n}\n", f);
+    if (fflush(f) != 0 || ferror(f)) {
+        wr_fail(err, WR_E_IO, "writing the export failed (disk full or closed pipe?)");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(incj);
+    cJSON_Delete(sevs);
+    cJSON_Delete(roles);
+    incident_clear(&inc);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+    struct wr_error *err;
+    char path[128]; /* field path for messages, e.g. entries[3].revisions[0].at */
+};
+
+static int field_error(struct reader *r, const char *field, const char *expected)
+{
+    return wr_fail(r->err, WR_E_INPUT, "import: %s%s%s: expected %s; fix the file and import again",
+                   r->path, *r->path ? "." : "", field, expected);
+}
+
+static const cJSON *get(const cJSON *obj, const char *key)
+{
+    return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static int get_string(struct reader *r, const cJSON *obj, const char *key, bool required,
+                      const char **out)
+{
+    const cJSON *v = get(obj, key);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            return field_error(r, key, "a string");
+        *out = "";
+        return 0;
+    }
+    if (!cJSON_IsString(v))
+        return field_error(r, key, "a string");
+    *out = v->valuestring;
+    return 0;
+}
+
+static int get_time(struct reader *r, const cJSON *obj, const char *key, bool required,
+                    int64_t *out)
+{
+    const cJSON *v = get(obj, key);
+    *out = WR_TIME_NONE;
+    if (!v || cJSON_IsNull(v))
+        return required ? field_error(r, key, "an ISO 8601 time like 2026-03-10T12:00:00.000Z")
+                        : 0;
+    if (!cJSON_IsString(v) || wr_time_parse(v->valuestring, 0, out, NULL) != 0 ||
+        strchr(v->valuestring, 'T') == NULL)
+        return field_error(r, key, "an ISO 8601 time like 2026-03-10T12:00:00.000Z");
+    return 0;
+}
+
+static int get_int(struct reader *r, const cJSON *obj, const char *key, int lo, int hi, int *out)
+{
+    const cJSON *v = get(obj, key);
+    if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi ||
+        v->valuedouble != (double)(int)v->valuedouble) {
+        char what[64];
+        snprintf(what, sizeof what, "an integer %d..%d", lo, hi);
+        return field_error(r, key, what);
+    }
+    *out = (int)v->valuedouble;
+    return 0;
+}
+
+static int get_bool(struct reader *r, const cJSON *obj, const char *key, bool *out)
+{
+    const cJSON *v = get(obj, key);
+    if (!v) {
+        *out = false;
+        return 0;
+    }
+    if (!cJSON_IsBool(v))
+        return field_error(r, key, "true or false");
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+/* Join a JSON array of strings with ","; writes a malloc'd string. */
+static int get_csv(struct reader *r, const cJSON *obj, const char *key, char **out)
+{
+    struct wr_buf b = {0};
+    const cJSON *arr = get(obj, key), *it;
+    wr_buf_append(&b, "", 0);
+    *out = NULL;
+    if (arr && !cJSON_IsArray(arr))
+        return field_error(r, key, "an array of strings");
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (!cJSON_IsString(it) || strchr(it->valuestring, ',')) {
+            wr_buf_free(&b);
+            return field_error(r, key, "an array of strings without commas");
+        }
+        if (b.len)
+            wr_buf_puts(&b, ",");
+        wr_buf_puts(&b, it->valuestring);
+    }
+    if (b.oom) {
+        wr_buf_free(&b);
+        return wr_fail(r->err, WR_E_NOMEM, "out of memory importing");
+    }
+    *out = wr_buf_steal(&b);
+    return 0;
+}
+
+static int read_kind(struct reader *r, const cJSON *obj, enum entry_kind *out)
+{
+    const char *name;
+    if (get_string(r, obj, "kind", true, &name) != 0)
+        return -1;
+    int k = kind_from_name(name);
+    if (k < 0)
+        return field_error(r, "kind", "a kind name (note, action, decision, hypothesis, todo, "
+                                      "comms, alert, milestone, phase, severity, role, sli)");
+    *out = (enum entry_kind)k;
+    return 0;
+}
+
+static int import_entry(struct store *s, struct reader *r, int64_t id, const cJSON *ej)
+{
+    int rc = -1;
+    int64_t recorded;
+    const cJSON *revs = get(ej, "revisions"), *rj;
+    int n = cJSON_GetArraySize(revs);
+    struct entry_revision *arr = NULL;
+    if (!cJSON_IsObject(ej))
+        return field_error(r, "", "an object");
+    if (get_time(r, ej, "recorded", true, &recorded) != 0)
+        return -1;
+    if (!cJSON_IsArray(revs) || n < 1)
+        return field_error(r, "revisions", "a non-empty array");
+    arr = calloc((size_t)n, sizeof *arr);
+    if (!arr)
+        return wr_fail(r->err, WR_E_NOMEM, "out of memory importing");
+    size_t base = strlen(r->path);
+    int i = 0;
+    cJSON_ArrayForEach(rj, revs)
+    {
+        snprintf(r->path + base, sizeof r->path - base, ".revisions[%d]", i);
+        struct entry_revision *v = &arr[i];
+        const char *author, *text;
+        if (!cJSON_IsObject(rj) || get_int(r, rj, "rev", i + 1, i + 1, &v->rev) != 0 ||
+            get_time(r, rj, "changed", true, &v->changed_ms) != 0 ||
+            get_string(r, rj, "author", true, &author) != 0 || read_kind(r, rj, &v->kind) != 0 ||
+            get_time(r, rj, "at", true, &v->at_ms) != 0 ||
+            get_string(r, rj, "text", true, &text) != 0 ||
+            get_bool(r, rj, "pinned", &v->pinned) != 0 ||
+            get_bool(r, rj, "deleted", &v->deleted) != 0)
+            goto out;
+        v->author = (char *)author;
+        v->text = (char *)text;
+        i++;
+    }
+    r->path[base] = '\0';
+    if (store_entry_import(s, id, recorded, arr, (size_t)n, r->err) != 0) {
+        /* Name the entry in store errors too. */
+        char msg[sizeof r->err->msg];
+        snprintf(msg, sizeof msg, "%s", r->err->msg);
+        wr_fail(r->err, r->err->code, "import: %s: %s", r->path, msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(arr);
+    return rc;
+}
+
+static int import_doc(struct store *s, struct reader *r, const cJSON *doc, bool new_uid,
+                      int64_t *id)
+{
+    int rc = -1;
+    struct incident inc;
+    incident_init(&inc);
+    const cJSON *v = get(doc, "format");
+    if (!cJSON_IsObject(doc) || !cJSON_IsString(v) || strcmp(v->valuestring, EXCHANGE_FORMAT))
+        return wr_fail(r->err, WR_E_INPUT,
+                       "import: not a warroom incident export (\"format\" must be \"%s\")",
+                       EXCHANGE_FORMAT);
+    v = get(doc, "version");
+    if (!cJSON_IsNumber(v) || v->valuedouble < 1)
+        return field_error(r, "version", "a positive integer");
+    if (v->valuedouble > EXCHANGE_VERSION)
+        return wr_fail(r->err, WR_E_INPUT,
+                       "import: the file has format version %d but this warroom reads up to %d; "
+                       "upgrade warroom",
+                       (int)v->valuedouble, EXCHANGE_VERSION);
+    const cJSON *ij = get(doc, "incident");
+    if (!cJSON_IsObject(ij))
+        return field_error(r, "incident", "an object");
+    snprintf(r->path, sizeof r->path, "incident");
+    const char *uid, *title, *summary, *impact, *phase;
+    if (get_string(r, ij, "uid", true, &uid) != 0 ||
+        get_string(r, ij, "title", true, &title) != 0 ||
+        get_string(r, ij, "summary", false, &summary) != 0 ||
+        get_string(r, ij, "impact", false, &impact) != 0 ||
+        get_string(r, ij, "phase", true, &phase) != 0 ||
+        get_int(r, ij, "severity", 0, 4, &inc.severity) != 0 ||
+        get_time(r, ij, "created", true, &inc.created_ms) != 0 ||
+        get_csv(r, ij, "services", &inc.services) != 0 ||
+        get_csv(r, ij, "tags", &inc.tags) != 0)
+        goto out;
+    if (!*title) {
+        field_error(r, "title", "a non-empty string");
+        goto out;
+    }
+    int p = phase_from_name(phase);
+    if (p < 0) {
+        field_error(r, "phase", "DETECT, TRIAGE, RESPOND, MITIGATE, RESOLVE or REVIEW");
+        goto out;
+    }
+    inc.phase = (enum phase)p;
+    const cJSON *msj = get(ij, "milestones"), *mj;
+    if (msj && !cJSON_IsObject(msj)) {
+        field_error(r, "milestones", "an object of milestone name to time");
+        goto out;
+    }
+    snprintf(r->path, sizeof r->path, "incident.milestones");
+    cJSON_ArrayForEach(mj, msj)
+    {
+        int m = milestone_from_name(mj->string);
+        if (m < 0) {
+            field_error(r, mj->string, "a milestone name (started, detected, declared, "
+                                       "mitigated, resolved, closed)");
+            goto out;
+        }
+        if (get_time(r, msj, mj->string, true, &inc.milestones[m]) != 0)
+            goto out;
+    }
+    inc.title = (char *)title;
+    inc.summary = (char *)summary;
+    inc.impact = (char *)impact;
+    if (!new_uid)
+        snprintf(inc.uid, sizeof inc.uid, "%s", uid);
+
+    int64_t existing = 0;
+    if (!new_uid && store_incident_find_uid(s, uid, &existing, r->err) != 0)
+        goto out;
+    if (existing) {
+        wr_fail(r->err, WR_E_CONFLICT,
+                "import: incident %s is already here as %lld; pass --new to import a copy",
+                uid, (long long)existing);
+        goto out;
+    }
+    if (store_incident_create(s, &inc, id, r->err) != 0)
+        goto out;
+
+    const cJSON *arr = get(doc, "severity_history"), *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, arr)
+    {
+        snprintf(r->path, sizeof r->path, "severity_history[%d]", i++);
+        struct severity_change c = {0};
+        const char *rationale, *author;
+        if (get_time(r, it, "at", true, &c.at_ms) != 0 ||
+            get_int(r, it, "severity", 1, 4, &c.severity) != 0 ||
+            get_string(r, it, "rationale", false, &rationale) != 0 ||
+            get_string(r, it, "author", true, &author) != 0)
+            goto out;
+        c.rationale = (char *)rationale;
+        c.author = (char *)author;
+        if (store_severity_import(s, *id, &c, r->err) != 0)
+            goto out;
+    }
+    arr = get(doc, "roles");
+    i = 0;
+    cJSON_ArrayForEach(it, arr)
+    {
+        snprintf(r->path, sizeof r->path, "roles[%d]", i++);
+        struct role_assignment a = {0};
+        const char *role, *name, *note, *author;
+        if (get_time(r, it, "at", true, &a.at_ms) != 0 ||
+            get_string(r, it, "role", true, &role) != 0 ||
+            get_string(r, it, "name", false, &name) != 0 ||
+            get_string(r, it, "note", false, &note) != 0 ||
+            get_string(r, it, "author", true, &author) != 0 ||
+            get_bool(r, it, "current", &a.current) != 0)
+            goto out;
+        int ro = role_from_name(role);
+        if (ro < 0) {
+            field_error(r, "role", "ic, comms, ops, sme or scribe");
+            goto out;
+        }
+        a.role = (enum role)ro;
+        a.name = (char *)name;
+        a.note = (char *)note;
+        a.author = (char *)author;
+        if (store_role_import(s, *id, &a, r->err) != 0)
+            goto out;
+    }
+    arr = get(doc, "entries");
+    if (arr && !cJSON_IsArray(arr)) {
+        *r->path = '\0';
+        field_error(r, "entries", "an array");
+        goto out;
+    }
+    i = 0;
+    cJSON_ArrayForEach(it, arr)
+    {
+        snprintf(r->path, sizeof r->path, "entries[%d]", i++);
+        if (import_entry(s, r, *id, it) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    inc.title = inc.summary = inc.impact = NULL; /* borrowed from the document */
+    incident_clear(&inc);
+    return rc;
+}
+
+int exchange_import(struct store *s, const char *text, bool new_uid, int64_t *id,
+                    struct wr_error *err)
+{
+    struct reader r = {.err = err};
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithOpts(text, &end, true);
+    if (!doc) {
+        size_t line = 1, col = 1;
+        for (const char *p = text; end && p < end; p++) {
+            if (*p == '\n')
+                line++, col = 1;
+            else
+                col++;
+        }
+        return wr_fail(err, WR_E_INPUT,
+                       "import: malformed JSON near line %zu, column %zu; fix the file (nothing "
+                       "was imported)",
+                       line, col);
+    }
+    int rc = -1;
+    if (store_begin(s, err) != 0)
+        goto out;
+    if (import_doc(s, &r, doc, new_uid, id) != 0) {
+        store_rollback(s);
+        goto out;
+    }
+    if (store_commit(s, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    cJSON_Delete(doc);
+    return rc;
+}

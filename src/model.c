@@ -1,0 +1,195 @@
+/* model.c: names and rules of the incident model (kinds, phases, milestones, roles). */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    char glyph;
+    bool typeable;
+} kinds[] = {
+#define MODEL_X_TABLE(id, name, glyph, typeable) {name, glyph, typeable},
+    ENTRY_KIND_LIST(MODEL_X_TABLE)
+#undef MODEL_X_TABLE
+};
+
+const char *kind_name(enum entry_kind k)
+{
+    return (unsigned)k < KIND_COUNT ? kinds[k].name : "note";
+}
+
+char kind_glyph(enum entry_kind k)
+{
+    return (unsigned)k < KIND_COUNT ? kinds[k].glyph : ' ';
+}
+
+bool kind_typeable(enum entry_kind k)
+{
+    return (unsigned)k < KIND_COUNT && kinds[k].typeable;
+}
+
+int kind_from_name(const char *name)
+{
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (wr_streq_ci(name, kinds[k].name))
+            return k;
+    return -1;
+}
+
+static const char *const phases[] = {
+#define MODEL_X_TABLE(id, name) name,
+    PHASE_LIST(MODEL_X_TABLE)
+#undef MODEL_X_TABLE
+};
+
+const char *phase_name(enum phase p)
+{
+    return (unsigned)p < PHASE_COUNT ? phases[p] : "DETECT";
+}
+
+int phase_from_name(const char *name)
+{
+    for (int p = 0; p < PHASE_COUNT; p++)
+        if (wr_streq_ci(name, phases[p]))
+            return p;
+    return -1;
+}
+
+static const char *const milestones[] = {
+#define MODEL_X_TABLE(id, name) name,
+    MILESTONE_LIST(MODEL_X_TABLE)
+#undef MODEL_X_TABLE
+};
+
+const char *milestone_name(enum milestone m)
+{
+    return (unsigned)m < MS_COUNT ? milestones[m] : "started";
+}
+
+int milestone_from_name(const char *name)
+{
+    for (int m = 0; m < MS_COUNT; m++)
+        if (wr_streq_ci(name, milestones[m]))
+            return m;
+    return -1;
+}
+
+int milestone_check_order(const int64_t times[MS_COUNT], enum milestone m, int64_t at,
+                          struct wr_error *err)
+{
+    char a[32], b[32];
+    for (int other = 0; other < MS_COUNT; other++) {
+        if (other == (int)m || times[other] == WR_TIME_NONE)
+            continue;
+        bool bad = other < (int)m ? times[other] > at : times[other] < at;
+        if (!bad)
+            continue;
+        return wr_fail(err, WR_E_CONFLICT,
+                       "%s at %s would be %s %s at %s; milestones go started, detected, declared, "
+                       "mitigated, resolved, closed: fix the time or the other milestone first",
+                       milestone_name(m), wr_time_iso(at, a, sizeof a),
+                       other < (int)m ? "before" : "after", milestone_name((enum milestone)other),
+                       wr_time_iso(times[other], b, sizeof b));
+    }
+    return 0;
+}
+
+static const struct {
+    const char *key;
+    const char *title;
+} roles[] = {
+#define MODEL_X_TABLE(id, key, title) {key, title},
+    ROLE_LIST(MODEL_X_TABLE)
+#undef MODEL_X_TABLE
+};
+
+const char *role_key(enum role r)
+{
+    return (unsigned)r < ROLE_COUNT ? roles[r].key : "ic";
+}
+
+const char *role_title(enum role r)
+{
+    return (unsigned)r < ROLE_COUNT ? roles[r].title : "Incident Commander";
+}
+
+int role_from_name(const char *name)
+{
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (wr_streq_ci(name, roles[r].key) || wr_streq_ci(name, roles[r].title))
+            return r;
+    return -1;
+}
+
+int sev_parse(const char *s)
+{
+    if (!s)
+        return -1;
+    if ((s[0] == 's' || s[0] == 'S') && (s[1] == 'e' || s[1] == 'E') &&
+        (s[2] == 'v' || s[2] == 'V'))
+        s += 3;
+    if (s[0] >= '1' && s[0] <= '4' && s[1] == '\0')
+        return s[0] - '0';
+    return -1;
+}
+
+void incident_init(struct incident *inc)
+{
+    memset(inc, 0, sizeof *inc);
+    for (int m = 0; m < MS_COUNT; m++)
+        inc->milestones[m] = WR_TIME_NONE;
+}
+
+void incident_clear(struct incident *inc)
+{
+    free(inc->title);
+    free(inc->services);
+    free(inc->summary);
+    free(inc->impact);
+    free(inc->tags);
+    incident_init(inc);
+}
+
+bool incident_is_open(const struct incident *inc)
+{
+    return inc->milestones[MS_CLOSED] == WR_TIME_NONE;
+}
+
+void entry_init(struct entry *e)
+{
+    memset(e, 0, sizeof *e);
+}
+
+void entry_clear(struct entry *e)
+{
+    free(e->author);
+    free(e->text);
+    entry_init(e);
+}
+
+const char *model_author(const char *as)
+{
+    if (as && *as)
+        return as;
+    const char *user = getenv("USER");
+    return user && *user ? user : "unknown";
+}
+
+static int64_t span(int64_t from, int64_t to)
+{
+    return from == WR_TIME_NONE || to == WR_TIME_NONE ? WR_TIME_NONE : to - from;
+}
+
+void incident_durations(const struct incident *inc, int64_t now_ms, struct incident_durations *d)
+{
+    const int64_t *m = inc->milestones;
+    d->to_detect = span(m[MS_STARTED], m[MS_DETECTED]);
+    d->to_acknowledge = span(m[MS_DETECTED], m[MS_DECLARED]);
+    d->to_mitigate = span(m[MS_STARTED], m[MS_MITIGATED]);
+    d->to_resolve = span(m[MS_STARTED], m[MS_RESOLVED]);
+    int64_t end = m[MS_CLOSED] != WR_TIME_NONE     ? m[MS_CLOSED]
+                  : m[MS_RESOLVED] != WR_TIME_NONE ? m[MS_RESOLVED]
+                                                   : now_ms;
+    d->total = span(m[MS_STARTED], end);
+}

@@ -1,0 +1,185 @@
+/* store.h: the SQLite store. The only module that speaks SQL. */
+#ifndef WARROOM_STORE_H
+#define WARROOM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "util.h"
+
+struct store;
+
+/* Schema version this build writes. A database with a higher user_version is refused. */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else
+ * ~/.local/share/warroom/warroom.db. Creates the warroom directory (0700) when `create_dir`.
+ */
+int store_default_path(char *buf, size_t n, bool create_dir, struct wr_error *err);
+
+/*
+ * Open (creating if absent, mode 0600) and migrate the database at `path`. WAL,
+ * synchronous=FULL, foreign_keys=ON, busy_timeout. The directory must exist.
+ * Errors: WR_E_IO (directory missing or unwritable), WR_E_DB (not a SQLite database),
+ * WR_E_DB_VERSION (written by a newer warroom: nothing is changed).
+ */
+int store_open(const char *path, struct store **out, struct wr_error *err);
+/* Close and set *s to NULL. Accepts NULL. */
+void store_close(struct store **s);
+const char *store_path(const struct store *s);
+
+/* Change counter: differs from the previous call when another connection committed.
+ * Cheap (PRAGMA data_version); the TUI polls it. */
+int store_data_version(struct store *s, int64_t *out, struct wr_error *err);
+
+/* Explicit transactions for multi-step writes (import). Calls may not nest. */
+int store_begin(struct store *s, struct wr_error *err);
+int store_commit(struct store *s, struct wr_error *err);
+void store_rollback(struct store *s);
+
+/* ---- incidents ---- */
+
+/* Create an incident from inc (title required; uid generated when empty; created_ms set when 0).
+ * Writes its id to *id. Records a `started` milestone when inc->milestones[MS_STARTED] is set. */
+int store_incident_create(struct store *s, const struct incident *inc, int64_t *id,
+                          struct wr_error *err);
+/* Load incident `id` into *out (incident_clear it after). WR_E_NOT_FOUND when absent. */
+int store_incident_get(struct store *s, int64_t id, struct incident *out, struct wr_error *err);
+/* Find by uid; *id = 0 when absent (not an error). */
+int store_incident_find_uid(struct store *s, const char *uid, int64_t *id, struct wr_error *err);
+/* List incidents, open ones first then newest first. `all` includes closed ones.
+ * *out is a malloc'd array of *n incidents; free with store_incidents_free. */
+int store_incident_list(struct store *s, bool all, struct incident **out, size_t *n,
+                        struct wr_error *err);
+void store_incidents_free(struct incident **arr, size_t n);
+/* Update free-text fields (title, services, summary, impact, tags) from inc. */
+int store_incident_update_text(struct store *s, const struct incident *inc,
+                               struct wr_error *err);
+
+/* ---- timeline ---- */
+
+/* Append an entry: e->incident_id, kind, text, at_ms, author, pinned are read; e->id,
+ * recorded_ms and rev are written. Returns only after the durable commit. */
+int store_entry_append(struct store *s, struct entry *e, struct wr_error *err);
+/* Replace an entry's text (and optionally kind/pin/time: pass current values to keep them),
+ * keeping the old revision. WR_E_NOT_FOUND if entry is not in incident. */
+int store_entry_edit(struct store *s, int64_t incident_id, int64_t entry_id, const char *text,
+                     const char *author, struct wr_error *err);
+/* Set or clear the pin (a new revision). */
+int store_entry_pin(struct store *s, int64_t incident_id, int64_t entry_id, bool pinned,
+                    const char *author, struct wr_error *err);
+/* Soft delete: the entry stays, marked deleted, with its history. */
+int store_entry_delete(struct store *s, int64_t incident_id, int64_t entry_id,
+                       const char *author, struct wr_error *err);
+int store_entry_get(struct store *s, int64_t entry_id, struct entry *out, struct wr_error *err);
+
+/* Which entries a timeline query returns. Zeroed = all live entries. */
+struct entry_filter {
+    unsigned kinds;       /* bit mask of (1u << kind); 0 = every kind */
+    bool pinned_only;
+    bool include_deleted;
+    const char *text;     /* substring (case-insensitive) or NULL */
+    const char *author;   /* exact author or NULL */
+};
+
+/* Number of entries matching the filter. */
+int store_entry_count(struct store *s, int64_t incident_id, const struct entry_filter *f,
+                      int64_t *count, struct wr_error *err);
+/*
+ * Fetch up to `limit` entries in timeline order (at_ms, id) relative to a key:
+ * forward=true: entries strictly after (at_ms, id); forward=false: strictly before, returned
+ * oldest-first. Pass (INT64_MIN, 0) / (INT64_MAX, INT64_MAX) for the ends.
+ * *out: malloc'd array of *n entries; free with store_entries_free.
+ */
+int store_entry_page(struct store *s, int64_t incident_id, const struct entry_filter *f,
+                     int64_t key_at, int64_t key_id, bool forward, size_t limit,
+                     struct entry **out, size_t *n, struct wr_error *err);
+void store_entries_free(struct entry **arr, size_t n);
+/* Position (0-based) of the entry with key (at_ms,id) in the filtered order. */
+int store_entry_rank(struct store *s, int64_t incident_id, const struct entry_filter *f,
+                     int64_t key_at, int64_t key_id, int64_t *rank, struct wr_error *err);
+
+/* One revision of an entry, oldest first (rev 1 is the original). */
+struct entry_revision {
+    int rev;
+    int64_t changed_ms;
+    char *author; /* who made this revision */
+    char *text;
+    enum entry_kind kind;
+    int64_t at_ms;
+    bool pinned;
+    bool deleted;
+};
+int store_entry_history(struct store *s, int64_t entry_id, struct entry_revision **out,
+                        size_t *n, struct wr_error *err);
+void store_revisions_free(struct entry_revision **arr, size_t n);
+
+/* Call fn for every entry of the incident in timeline order, deleted ones included, without
+ * loading them all. fn returns non-zero to stop. */
+typedef int (*store_entry_fn)(const struct entry *e, void *ctx);
+int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
+                     struct wr_error *err);
+typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms,
+                                 const struct entry_revision *r, void *ctx);
+/* Every revision of every entry of the incident (for export), in entry then rev order. */
+int store_revision_each(struct store *s, int64_t incident_id, store_revision_fn fn, void *ctx,
+                        struct wr_error *err);
+
+/* Import path: insert an entry with all of its revisions exactly as given (ids are new).
+ * revs[0] is the original; the entry's current state is revs[n-1]. */
+int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms,
+                       const struct entry_revision *revs, size_t n, struct wr_error *err);
+
+/* ---- state changes: each also appends its timeline entry in the same transaction ---- */
+
+/* Set milestone m to `at` (refused with WR_E_CONFLICT when out of order). */
+int store_milestone_set(struct store *s, int64_t incident_id, enum milestone m, int64_t at,
+                        const char *author, struct wr_error *err);
+/* Change the phase at time `at`. */
+int store_phase_set(struct store *s, int64_t incident_id, enum phase p, int64_t at,
+                    const char *author, struct wr_error *err);
+/* Record a severity (1..4) with its rationale at `at`. */
+int store_severity_set(struct store *s, int64_t incident_id, int sev, const char *rationale,
+                       int64_t at, const char *author, struct wr_error *err);
+/* Assign `role` to `name` (NULL/"" releases it) with an optional handoff note. For ROLE_SME
+ * the name is added to the holders; for other roles it replaces the holder. */
+int store_role_assign(struct store *s, int64_t incident_id, enum role role, const char *name,
+                      const char *note, int64_t at, const char *author, struct wr_error *err);
+
+struct severity_change {
+    int64_t at_ms;
+    int severity;
+    char *rationale;
+    char *author;
+};
+int store_severity_history(struct store *s, int64_t incident_id, struct severity_change **out,
+                           size_t *n, struct wr_error *err);
+void store_severity_history_free(struct severity_change **arr, size_t n);
+
+struct role_assignment {
+    int64_t at_ms;
+    enum role role;
+    char *name; /* "" when released */
+    char *note;
+    char *author;
+    bool current; /* still held */
+};
+/* All assignments in time order; `current` marks the ones in force. */
+int store_role_history(struct store *s, int64_t incident_id, struct role_assignment **out,
+                       size_t *n, struct wr_error *err);
+void store_role_history_free(struct role_assignment **arr, size_t n);
+/* Import path: restore one row of severity / role history exactly, without timeline entries
+ * (the imported timeline already has them). */
+int store_severity_import(struct store *s, int64_t incident_id, const struct severity_change *c,
+                          struct wr_error *err);
+int store_role_import(struct store *s, int64_t incident_id, const struct role_assignment *a,
+                      struct wr_error *err);
+
+/* Current holder(s) of a role joined with ", " into buf ("" when nobody). */
+int store_role_holder(struct store *s, int64_t incident_id, enum role role, char *buf, size_t n,
+                      struct wr_error *err);
+
+#endif
