@@ -12,6 +12,7 @@
 #include "exchange.h"
 #include "input.h"
 #include "model.h"
+#include "severity.h"
 
 /* ---- option parsing shared by the subcommands ---- */
 
@@ -355,6 +356,16 @@ static int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
     if (input_parse(pos[1], now, &in, &ctx->err) != 0)
         return -1;
     int rc = -1;
+    if (kind && in.kind != KIND_NOTE) {
+        wr_fail(&ctx->err, WR_E_INPUT, "two kinds given: --kind %s and the text's %s prefix; keep "
+                "one (or start the text with \\)", kind, kind_name(in.kind));
+        goto out;
+    }
+    if (at && in.backdated) {
+        wr_fail(&ctx->err, WR_E_INPUT, "two times given: --at %s and the text's @ prefix; keep "
+                "one", at);
+        goto out;
+    }
     if (kind) {
         int k = kind_from_name(kind);
         if (k < 0 || !kind_typeable((enum entry_kind)k)) {
@@ -534,29 +545,102 @@ static int cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- state: sev, role, phase, milestone ---- */
 
+/* Load the severity policy: data/severity.json, overridden by the user's severity.json. */
+static int load_policy(struct cli_ctx *ctx, struct sev_policy *p)
+{
+    char user[PATH_MAX] = "";
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg == '/')
+        snprintf(user, sizeof user, "%s/warroom/severity.json", xdg);
+    else if (home && *home)
+        snprintf(user, sizeof user, "%s/.config/warroom/severity.json", home);
+    const char *data = getenv("WARROOM_DATA_DIR");
+    char def[PATH_MAX];
+    snprintf(def, sizeof def, "%s/severity.json", data && *data ? data : WARROOM_DATA_DIR);
+    return sev_policy_load(p, def, *user && access(user, F_OK) == 0 ? user : NULL, &ctx->err);
+}
+
 static int cmd_sev(struct cli_ctx *ctx, int argc, char **argv)
 {
-    const char *why = NULL, *at = NULL;
-    struct cli_opt opts[] = {{"--why", &why, NULL}, {"--at", &at, NULL}, {NULL, NULL, NULL}};
+    const char *why = NULL, *at = NULL, *impact = NULL, *scope = NULL;
+    const char *trig[SEV_TRIGGER_COUNT + 1] = {NULL};
+    struct cli_opt opts[] = {{"--why", &why, NULL},       {"--at", &at, NULL},
+                             {"--impact", &impact, NULL}, {"--scope", &scope, NULL},
+                             {"--trigger", &trig[0], NULL}, {NULL, NULL, NULL}};
     char *pos[CLI_MAX_POS];
     int npos;
     long long id;
-    if (parse_opts(ctx, "sev", argc, argv, opts, pos, &npos) != 0 ||
-        want_positionals(ctx, "sev", npos, 2, 2, "ID SEV1..SEV4 [--why TEXT] [--at TIME]") != 0)
+    /* --trigger may repeat: collect each occurrence before the generic parser sees it. */
+    unsigned triggers = 0;
+    char *rest[CLI_MAX_POS * 2];
+    int nrest = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--trigger") == 0 && i + 1 < argc) {
+            int t = sev_trigger_from_key(argv[++i]);
+            if (t < 0)
+                return wr_fail(&ctx->err, WR_E_INPUT, "--trigger %s: expected data_loss, "
+                               "pii_breach, revenue or sla_imminent", argv[i]);
+            triggers |= SEV_TRIGGER_BIT(t);
+        } else if (nrest < CLI_MAX_POS * 2) {
+            rest[nrest++] = argv[i];
+        }
+    }
+    if (parse_opts(ctx, "sev", nrest, rest, opts, pos, &npos) != 0)
         return -1;
-    int sev = sev_parse(pos[1]);
-    if (sev < 0)
-        return wr_fail(&ctx->err, WR_E_INPUT, "'%s' is not a severity; use SEV1, SEV2, SEV3 or "
-                                              "SEV4", pos[1]);
+    bool by_matrix = impact || scope;
+    const char *usage = "ID (SEV1..SEV4 | --impact ROW --scope COL [--trigger T]...) [--why TEXT]";
+    if (want_positionals(ctx, "sev", npos, by_matrix ? 1 : 2, by_matrix ? 1 : 2, usage) != 0)
+        return -1;
+    int sev;
+    struct wr_buf rationale = {0};
+    int rc = -1;
+    if (by_matrix) {
+        struct sev_policy policy;
+        struct sev_result res;
+        int row = impact ? sev_row_from_key(impact) : -1;
+        int col = scope ? sev_col_from_key(scope) : -1;
+        if (row < 0 || col < 0) {
+            wr_fail(&ctx->err, WR_E_INPUT, "--impact takes core_down, degraded, noncore_down or "
+                    "cosmetic and --scope takes one, lt25, gt25 or all (both are needed)");
+            goto out;
+        }
+        if (load_policy(ctx, &policy) != 0 ||
+            sev_classify(&policy, row, col, triggers, &res) != 0) {
+            if (ctx->err.code == WR_OK)
+                wr_fail(&ctx->err, WR_E_INPUT, "cannot classify that cell");
+            goto out;
+        }
+        sev = res.severity;
+        wr_buf_puts(&rationale, res.rationale);
+    } else {
+        sev = sev_parse(pos[1]);
+        if (sev < 0) {
+            wr_fail(&ctx->err, WR_E_INPUT, "'%s' is not a severity; use SEV1, SEV2, SEV3 or SEV4",
+                    pos[1]);
+            goto out;
+        }
+        if (triggers) {
+            wr_fail(&ctx->err, WR_E_USAGE, "--trigger goes with --impact and --scope");
+            goto out;
+        }
+    }
+    if (why) {
+        if (text_arg(ctx, why, "--why") != 0)
+            goto out;
+        wr_buf_printf(&rationale, "%s%s", rationale.len ? "; " : "", why);
+    }
     int64_t when = wr_now_ms();
-    if ((why && text_arg(ctx, why, "--why") != 0) || (at && time_arg(ctx, at, &when) != 0) ||
-        cli_incident_arg(ctx, pos[0], &id) != 0)
-        return -1;
-    if (store_severity_set(ctx->store, id, sev, why, when, model_author(ctx->author),
-                           &ctx->err) != 0)
-        return -1;
-    fprintf(ctx->out, "SEV%d\n", sev);
-    return 0;
+    if ((at && time_arg(ctx, at, &when) != 0) || cli_incident_arg(ctx, pos[0], &id) != 0)
+        goto out;
+    if (store_severity_set(ctx->store, id, sev, rationale.data ? rationale.data : "", when,
+                           model_author(ctx->author), &ctx->err) != 0)
+        goto out;
+    fprintf(ctx->out, "SEV%d%s%s\n", sev, rationale.len ? "  " : "",
+            rationale.data ? rationale.data : "");
+    rc = 0;
+out:
+    wr_buf_free(&rationale);
+    return rc;
 }
 
 static int cmd_role(struct cli_ctx *ctx, int argc, char **argv)
@@ -670,7 +754,9 @@ static int demo_prepare(struct cli_ctx *ctx, char *dir, size_t dirn, char *path,
     if (!mkdtemp(dir))
         return wr_fail(&ctx->err, WR_E_IO, "cannot create a temporary directory for the demo: %s",
                        strerror(errno));
-    snprintf(path, pathn, "%s/demo.db", dir);
+    if ((size_t)snprintf(path, pathn, "%.*s/demo.db", (int)(pathn > 16 ? pathn - 16 : 0), dir) >=
+        pathn)
+        return wr_fail(&ctx->err, WR_E_IO, "the temporary directory path is too long");
     char file[PATH_MAX];
     const char *data = getenv("WARROOM_DATA_DIR");
     snprintf(file, sizeof file, "%s/demo/incident.json", data && *data ? data : WARROOM_DATA_DIR);
@@ -724,8 +810,9 @@ static int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
         return wr_fail(&ctx->err, WR_E_USAGE, "--speed %s: expected a number above 0 (60 = an "
                                               "hour a minute)", speed ? speed : "");
     char dir[PATH_MAX], path[PATH_MAX];
-    int64_t id, start;
+    int64_t id = 0, start = 0;
     int rc = -1;
+    dir[0] = path[0] = '\0';
     if (demo_prepare(ctx, dir, sizeof dir, path, sizeof path, &id, &start) != 0)
         goto out;
     if (print) {
@@ -764,7 +851,10 @@ const struct cli_command cli_core_commands[] = {
      NULL, cmd_edit},
     {"rm", "ID ENTRY", "delete an entry (soft: it stays in its history)", NULL, cmd_rm},
     {"history", "ENTRY [--json]", "show every revision of an entry", NULL, cmd_history},
-    {"sev", "ID SEV1..SEV4 [--why TEXT] [--at TIME]", "record the severity and why", NULL,
+    {"sev", "ID (SEV1..SEV4 | --impact ROW --scope COL [--trigger T]...) [--why TEXT] [--at TIME]",
+     "record the severity, set directly or classified by the matrix",
+     "ROW: core_down, degraded, noncore_down, cosmetic. COL: one, lt25, gt25, all.\n"
+     "T (repeatable): data_loss, pii_breach, revenue, sla_imminent. The rationale names the rule.",
      cmd_sev},
     {"role", "ID ROLE [NAME] [--note TEXT]",
      "assign or hand off a role (ic, comms, ops, sme, scribe); no NAME releases it", NULL,
@@ -791,6 +881,7 @@ const struct cli_command cli_core_commands[] = {
 
 static const struct cli_command *const command_tables[] = {
     cli_core_commands,
+    cli_template_commands,
 };
 
 static const struct cli_command *find_command(const char *name)

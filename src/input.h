@@ -18,7 +18,7 @@
  *                                    '~' comms, '#' alert
  *            | WORD ':' ' '          kind by name: note: action: decision: hypothesis: hyp:
  *                                    todo: comms: alert: (case-insensitive; TODO: works)
- *            | '\'                   ends the prefixes: the rest is literal note text
+ *            | '\'                   ends the prefixes: the rest is literal text
  *   Each prefix may appear once, in any order; white space between prefixes is allowed.
  *   The text is the rest of the line, trimmed; newlines inside it (CLI only) are kept.
  *
@@ -30,7 +30,7 @@
  *   - Only the six glyphs above are prefixes; any other first character starts the text.
  *   - WORD is ASCII letters. A word that is not a kind name is text ("Re: x", "http://x");
  *     a kind name with no space after the colon ("todo:x") is refused, not stored as a note.
- *   - Text that must start with '@', '*', a glyph or "kind:" is written after ''.
+ *   - Text that must start with '@', '*', a glyph or "kind:" is written after '\'.
  *
  * Refused (with a message saying what to type instead): empty text, a prefix given twice,
  * two kinds, a malformed or future @time, text over 64 KiB, invalid UTF-8, and a kind

@@ -55,6 +55,10 @@ int store_incident_find_uid(struct store *s, const char *uid, int64_t *id, struc
 int store_incident_list(struct store *s, bool all, struct incident **out, size_t *n,
                         struct wr_error *err);
 void store_incidents_free(struct incident **arr, size_t n);
+/* Reopen a closed incident (the TUI picker's "reopen"): clears the `closed` milestone and
+ * records a milestone timeline entry by `author`. WR_E_NOT_FOUND when absent; a no-op when open. */
+int store_incident_reopen(struct store *s, int64_t incident_id, const char *author,
+                          struct wr_error *err);
 /* Update free-text fields (title, services, summary, impact, tags) from inc. */
 int store_incident_update_text(struct store *s, const struct incident *inc,
                                struct wr_error *err);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# lint.sh: house rules that the compiler does not check (STYLE.md "Tooling carries the style").
+set -u
+top=$1
+fail=0
+if grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|gets)[[:space:]]*\(' "$top/src" "$top/ui" "$top/tests" \
+     --include='*.c' --include='*.h' | grep -vE '\b(snprintf|vsnprintf)\b'; then
+  echo "lint: unbounded string functions above; use snprintf / memcpy with sizes / wr_buf" >&2
+  fail=1
+fi
+if grep -rlnE '#include[[:space:]]*[<"](n?curses|ncursesw/curses)\.h' "$top/src"; then
+  echo "lint: src/ must not include curses (the engine has no face)" >&2
+  fail=1
+fi
+if grep -rnE 'sqlite3_(prepare|exec)' "$top/src" "$top/ui" --include='*.c' | grep -v '^'"$top"'/src/store.c'; then
+  echo "lint: SQL outside src/store.c" >&2
+  fail=1
+fi
+[ $fail -eq 0 ] && echo "lint: 1 passed, 0 failed"
+exit $fail

@@ -1,0 +1,159 @@
+/* app.h: the TUI's shared state and the one interface every panel and overlay implements. */
+#ifndef WARROOM_UI_APP_H
+#define WARROOM_UI_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "draw.h"
+#include "lineedit.h"
+#include "loop.h"
+#include "model.h"
+#include "store.h"
+
+struct tui;
+
+/* A key as read from ncurses: a function key (KEY_* in `code`) or a character (`ch`). */
+struct ui_key {
+    bool fn;
+    int code;
+    uint32_t ch;
+};
+#define UI_CTRL(c) ((uint32_t)((c) & 0x1f))
+#define UI_ESC 27u
+
+/*
+ * One table of functions per panel or overlay (tig's view_ops, htop's PanelClass). Main-screen
+ * panels are laid out top to bottom; overlays are stacked above them and get the keys first.
+ * Every op may be NULL.
+ */
+struct ui_view_ops {
+    const char *name;
+    /* Main-screen panels: rows needed at least and wanted at this screen size; want < 0 takes
+     * whatever is left. */
+    void (*size)(struct tui *t, void *state, int rows, int cols, int *min_rows, int *want_rows);
+    /* Draw inside r (r.h or r.w may be 0: draw nothing). Overlays get the whole screen. */
+    void (*draw)(struct tui *t, void *state, struct ui_rect r);
+    /* A key reached this view; true when consumed. An overlay consumes everything it is given. */
+    bool (*key)(struct tui *t, void *state, const struct ui_key *k);
+    /* The incident (or another incident) was loaded, or its data changed: refetch. */
+    void (*reload)(struct tui *t, void *state);
+    /* Once a second (clocks, countdowns). */
+    void (*tick)(struct tui *t, void *state);
+    /* Where the terminal cursor goes when this view has the focus; false hides it. */
+    bool (*cursor)(struct tui *t, void *state, int *y, int *x);
+    /* Free the state. */
+    void (*destroy)(void *state);
+};
+
+struct ui_view {
+    const struct ui_view_ops *ops;
+    void *state;
+    struct ui_rect rect;
+    int priority; /* main panels: smaller keeps its rows when the screen is short */
+};
+
+enum tui_mode {
+    MODE_INPUT = 1u << 0,   /* typing in the input line (the default) */
+    MODE_COMMAND = 1u << 1, /* single-key commands */
+};
+
+/* Optional hooks later features fill (the comms issue sets next_update). */
+struct tui_hooks {
+    /* Text for the header's next-update countdown; return false to leave the slot empty. */
+    bool (*next_update)(struct tui *t, char *buf, size_t n, enum ui_style *style);
+};
+
+struct timeline;
+
+#define TUI_MAX_PANELS 8
+#define TUI_MAX_OVERLAYS 8
+
+struct tui {
+    const struct tui_request *req;
+    struct store *store;
+    struct loop *loop;
+    const char *author;
+
+    /* The incident on screen; id 0 when none (picker). */
+    struct incident inc;
+    bool read_only; /* closed incident opened for reading */
+    char ic_name[128];
+
+    enum tui_mode mode;
+    struct lineedit *editor;
+    bool utc;
+
+    struct ui_view panels[TUI_MAX_PANELS]; /* screen order, top to bottom */
+    int n_panels;
+    struct ui_view overlays[TUI_MAX_OVERLAYS];
+    int n_overlays;
+    struct timeline *timeline; /* the timeline panel's state, for the key bindings */
+    struct tui_hooks hooks;
+
+    char message[512]; /* status-line message (sanitised) */
+    bool message_error;
+    unsigned message_gen; /* editor generation when the message was set */
+
+    bool dirty, relayout, quit;
+    int frames;
+    int64_t data_version;
+    int check_timer; /* pending coalesced data-version check, 0 when none */
+    int inotify_fd;
+};
+
+/* Show a one-line message in the status line (error=true draws it as an error). */
+void tui_message(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Request a redraw before the loop sleeps. */
+void tui_dirty(struct tui *t);
+/* Push an overlay (takes ownership of state; destroyed on failure). Returns 0 or -1. */
+int tui_push_overlay(struct tui *t, const struct ui_view_ops *ops, void *state);
+/* Close the top overlay. */
+void tui_pop_overlay(struct tui *t);
+/* Load incident `id` and reload every panel. Closed incidents open read-only. */
+int tui_open_incident(struct tui *t, int64_t id, struct wr_error *err);
+/* Reopen a closed incident in the store (the caller reloads). */
+int tui_reopen_incident(struct tui *t, int64_t id, struct wr_error *err);
+/* Re-read the incident and tell every panel its data changed (after our own writes). */
+void tui_reload(struct tui *t);
+/* Quit, asking first when the editor holds unsaved text. */
+void tui_request_quit(struct tui *t);
+/* Switch between typing and single-key commands. */
+void tui_set_mode(struct tui *t, enum tui_mode m);
+
+/* ---- key bindings: one table, read by the dispatcher and by the help overlay ---- */
+struct ui_binding {
+    unsigned modes;       /* MODE_* bits where the key applies */
+    bool fn;              /* match ui_key.fn/code, else ui_key.ch */
+    int code;
+    uint32_t ch;
+    const char *keyname;  /* as shown in help: "PgUp", "Ctrl-W" */
+    const char *help;     /* what it does */
+    void (*run)(struct tui *t); /* NULL: documented here, handled by the focused view */
+};
+/* The table (terminated by keyname == NULL). */
+extern const struct ui_binding tui_bindings[];
+/* Run the binding for k in the current mode; false when none matched. */
+bool tui_run_binding(struct tui *t, const struct ui_key *k);
+
+/* ---- panel and overlay constructors (each module fills ops + state) ---- */
+int header_view_open(struct tui *t, struct ui_view *v);
+int sli_view_open(struct tui *t, struct ui_view *v);
+int timeline_view_open(struct tui *t, struct ui_view *v);
+int input_view_open(struct tui *t, struct ui_view *v);
+int status_view_open(struct tui *t, struct ui_view *v);
+
+int help_overlay_open(struct tui *t);
+/* Ask a yes/no question; on_yes runs on 'y'. */
+int confirm_overlay_open(struct tui *t, const char *question, void (*on_yes)(struct tui *t));
+/* Incident picker (full screen). */
+int picker_overlay_open(struct tui *t);
+int newinc_overlay_open(struct tui *t);
+/* One-line prompt over the status line; on_submit gets the text (may be empty). */
+int prompt_overlay_open(struct tui *t, const char *label, const char *initial,
+                        void (*on_submit)(struct tui *t, const char *text));
+/* Kind filter menu for the timeline. */
+int kindmenu_overlay_open(struct tui *t);
+
+#endif

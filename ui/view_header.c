@@ -1,0 +1,162 @@
+/* view_header.c: the header panel: incident, severity badge, phase, elapsed, IC, next update. */
+#include <curses.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cells.h"
+
+/*
+ * The second header row is a list of segments drawn left to right while they fit, so the most
+ * important ones survive a narrow terminal. Later features add a segment here or fill a hook.
+ */
+struct header_segment {
+    /* Fill buf (empty: segment skipped) and its style. */
+    void (*render)(struct tui *t, char *buf, size_t n, enum ui_style *style);
+};
+
+static void seg_severity(struct tui *t, char *buf, size_t n, enum ui_style *style)
+{
+    *style = draw_sev_style(t->inc.severity);
+    if (t->inc.severity >= 1 && t->inc.severity <= 4)
+        snprintf(buf, n, " SEV%d ", t->inc.severity);
+    else
+        snprintf(buf, n, " UNCLASSIFIED ");
+}
+
+static void seg_phase(struct tui *t, char *buf, size_t n, enum ui_style *style)
+{
+    *style = STYLE_BAR;
+    if (!incident_is_open(&t->inc))
+        snprintf(buf, n, "CLOSED");
+    else
+        snprintf(buf, n, "%s", phase_name(t->inc.phase));
+}
+
+static void seg_elapsed(struct tui *t, char *buf, size_t n, enum ui_style *style)
+{
+    char d[32];
+    int64_t start = t->inc.milestones[MS_STARTED];
+    int64_t end = t->inc.milestones[MS_RESOLVED];
+    if (end == WR_TIME_NONE)
+        end = t->inc.milestones[MS_CLOSED];
+    *style = STYLE_BAR;
+    if (start == WR_TIME_NONE)
+        start = t->inc.created_ms;
+    if (end == WR_TIME_NONE) {
+        snprintf(buf, n, "elapsed %s", wr_duration_fmt(wr_now_ms() - start, d, sizeof d));
+    } else {
+        snprintf(buf, n, "lasted %s", wr_duration_fmt(end - start, d, sizeof d));
+    }
+}
+
+static void seg_ic(struct tui *t, char *buf, size_t n, enum ui_style *style)
+{
+    *style = STYLE_BAR;
+    char *safe = wr_text_sanitize(t->ic_name, true);
+    snprintf(buf, n, "IC %s", safe && safe[0] ? safe : "(unassigned)");
+    free(safe);
+}
+
+static void seg_next_update(struct tui *t, char *buf, size_t n, enum ui_style *style)
+{
+    *style = STYLE_BAR;
+    buf[0] = '\0';
+    if (t->hooks.next_update && !t->hooks.next_update(t, buf, n, style))
+        buf[0] = '\0';
+}
+
+static const struct header_segment segments[] = {
+    {seg_severity}, {seg_phase}, {seg_elapsed}, {seg_ic}, {seg_next_update},
+};
+
+static void hd_size(struct tui *t, void *state, int rows, int cols, int *min_rows, int *want)
+{
+    *min_rows = 1;
+    *want = 2;
+}
+
+static void draw_row1(struct tui *t, struct ui_rect r)
+{
+    int bar = draw_attr(STYLE_BAR);
+    draw_fill(r.y, r.x, r.w, bar);
+    char id[32];
+    char *title = wr_text_sanitize(t->inc.title ? t->inc.title : "", true);
+    const char *right = t->req->demo ? " DEMO " : "";
+    int rw = (int)strlen(right);
+    int col = 0;
+    if (t->inc.id == 0) {
+        col += draw_text(r.y, r.x, r.w, " warroom: pick an incident", draw_attr(STYLE_TITLE));
+    } else {
+        snprintf(id, sizeof id, " INC-%" PRId64 " ", t->inc.id);
+        col += draw_text(r.y, r.x, r.w, id, draw_attr(STYLE_TITLE));
+        int avail = r.w - col - (rw > 0 && r.w - col > rw + 8 ? rw + 1 : 0);
+        col += draw_text(r.y, r.x + col, avail, title ? title : "", draw_attr(STYLE_TITLE));
+        if (t->read_only && r.w - col > 13 + rw)
+            col += draw_text(r.y, r.x + col, r.w - col, " [read-only]", bar);
+    }
+    if (rw > 0 && r.w - col > rw)
+        draw_text(r.y, r.x + r.w - rw, rw, right, draw_attr(STYLE_DEMO));
+    free(title);
+}
+
+static void hd_draw(struct tui *t, void *state, struct ui_rect r)
+{
+    if (r.h <= 0 || r.w <= 0)
+        return;
+    if (r.h == 1 && t->inc.id != 0) {
+        /* One row only: the severity badge and the title. */
+        char b[64];
+        enum ui_style st;
+        draw_fill(r.y, r.x, r.w, draw_attr(STYLE_BAR));
+        seg_severity(t, b, sizeof b, &st);
+        int col = draw_text(r.y, r.x, r.w, b, draw_attr(st));
+        char *title = wr_text_sanitize(t->inc.title ? t->inc.title : "", true);
+        col += draw_text(r.y, r.x + col, r.w - col, " ", draw_attr(STYLE_BAR));
+        draw_text(r.y, r.x + col, r.w - col, title ? title : "", draw_attr(STYLE_TITLE));
+        free(title);
+        return;
+    }
+    draw_row1(t, r);
+    if (r.h < 2)
+        return;
+    int y = r.y + 1;
+    draw_fill(y, r.x, r.w, draw_attr(STYLE_BAR));
+    if (t->inc.id == 0)
+        return;
+    int col = 0;
+    for (size_t i = 0; i < sizeof segments / sizeof segments[0]; i++) {
+        char b[160];
+        enum ui_style st = STYLE_BAR;
+        b[0] = '\0';
+        segments[i].render(t, b, sizeof b, &st);
+        if (!b[0])
+            continue;
+        int need = (int)cells_width(b, strlen(b)) + (col ? 3 : 0);
+        if (col + need > r.w)
+            break; /* later segments matter less: drop them whole rather than cut them */
+        if (col)
+            col += draw_text(y, r.x + col, r.w - col, " | ", draw_attr(STYLE_BAR));
+        else
+            col += 0;
+        col += draw_text(y, r.x + col, r.w - col, b, draw_attr(st));
+    }
+}
+
+static void hd_tick(struct tui *t, void *state) { tui_dirty(t); }
+
+static const struct ui_view_ops header_ops = {
+    .name = "header",
+    .size = hd_size,
+    .draw = hd_draw,
+    .tick = hd_tick,
+};
+
+int header_view_open(struct tui *t, struct ui_view *v)
+{
+    v->ops = &header_ops;
+    v->state = NULL;
+    return 0;
+}
