@@ -191,15 +191,8 @@ static int cmd_new(struct cli_ctx *ctx, int argc, char **argv)
     if (!s)
         goto out;
     int64_t id;
-    if (store_incident_create(s, &inc, &id, &ctx->err) != 0)
-        goto out;
     const char *author = model_author(ctx->author);
-    struct entry e = {.incident_id = id, .at_ms = now, .kind = KIND_MILESTONE,
-                      .author = (char *)author, .text = title};
-    char opened[600];
-    snprintf(opened, sizeof opened, "Incident opened: %s", title);
-    e.text = opened;
-    if (store_entry_append(s, &e, &ctx->err) != 0)
+    if (store_incident_open(s, &inc, author, &id, &ctx->err) != 0)
         goto out;
     if (sev > 0 && store_severity_set(s, id, sev, "set when the incident was opened", now, author,
                                       &ctx->err) != 0)
@@ -706,13 +699,25 @@ static int cmd_milestone(struct cli_ctx *ctx, int argc, char **argv)
                                &ctx->err);
 }
 
+static int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv)
+{
+    char *pos[CLI_MAX_POS];
+    int npos;
+    long long id;
+    if (parse_opts(ctx, "reopen", argc, argv, NULL, pos, &npos) != 0 ||
+        want_positionals(ctx, "reopen", npos, 1, 1, "ID") != 0 ||
+        cli_incident_arg(ctx, pos[0], &id) != 0)
+        return -1;
+    return store_incident_reopen(ctx->store, id, model_author(ctx->author), &ctx->err);
+}
+
 /* ---- tui, demo ---- */
 
 static int run_tui(struct cli_ctx *ctx, struct tui_request *req)
 {
     if (!ctx->frontend || !ctx->frontend->run_tui)
         return wr_fail(&ctx->err, WR_E_USAGE, "this build has no terminal interface");
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+    if (req->max_frames <= 0 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return wr_fail(&ctx->err, WR_E_USAGE,
                        "the cockpit needs a terminal; run it in one, or use the subcommands "
                        "(`warroom --help`) from scripts");
@@ -864,6 +869,8 @@ const struct cli_command cli_core_commands[] = {
     {"milestone", "ID NAME [TIME]",
      "set started, detected, declared, mitigated, resolved or closed (default now)", NULL,
      cmd_milestone},
+    {"reopen", "ID", "reopen a closed incident (clears its closed milestone, logged)", NULL,
+     cmd_reopen},
     {"export", "ID [--format json] [-o FILE]", "write the incident as versioned JSON", NULL,
      cmd_export},
     {"import", "FILE [--new]", "import an exported incident (all or nothing); prints its id",

@@ -628,6 +628,70 @@ out:
     return rc;
 }
 
+static int system_entry(struct store *s, int64_t incident_id, enum entry_kind kind, int64_t at,
+                        const char *author, const char *text, struct wr_error *err);
+static int touch_incident(struct store *s, int64_t incident_id, struct wr_error *err);
+
+int store_incident_open(struct store *s, const struct incident *inc, const char *author,
+                        int64_t *id, struct wr_error *err)
+{
+    int rc = -1;
+    bool outer = s->in_tx;
+    if (store_begin(s, err) != 0)
+        return -1;
+    if (store_incident_create(s, inc, id, err) != 0)
+        goto out;
+    struct wr_buf text = {0};
+    wr_buf_printf(&text, "Incident opened: %s", inc->title);
+    int64_t now = wr_now_ms();
+    int erc = text.oom ? wr_fail(err, WR_E_NOMEM, "out of memory")
+                       : system_entry(s, *id, KIND_MILESTONE, now, author, text.data, err);
+    wr_buf_free(&text);
+    if (erc != 0)
+        goto out;
+    rc = 0;
+out:
+    if (outer)
+        return rc;
+    if (rc != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, err);
+}
+
+int store_incident_reopen(struct store *s, int64_t incident_id, const char *author,
+                          struct wr_error *err)
+{
+    int rc = -1;
+    struct incident inc;
+    incident_init(&inc);
+    if (tx_begin(s, err) != 0)
+        return -1;
+    if (store_incident_get(s, incident_id, &inc, err) != 0)
+        goto out;
+    if (!incident_is_open(&inc)) {
+        sqlite3_stmt *st = stmt(s, ST_MILESTONE_DELETE, err);
+        if (!st)
+            goto out;
+        sqlite3_bind_int64(st, 1, incident_id);
+        sqlite3_bind_text(st, 2, milestone_name(MS_CLOSED), -1, SQLITE_STATIC);
+        if (step_done(s, st, err, "reopening the incident") != 0 ||
+            touch_incident(s, incident_id, err) != 0 ||
+            system_entry(s, incident_id, KIND_MILESTONE, wr_now_ms(), author,
+                         "Incident reopened (the closed milestone was cleared)", err) != 0)
+            goto out;
+    }
+    if (tx_commit(s, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        tx_rollback(s);
+    incident_clear(&inc);
+    return rc;
+}
+
 static void read_incident_row(sqlite3_stmt *st, struct incident *out)
 {
     incident_init(out);

@@ -46,6 +46,10 @@ void store_rollback(struct store *s);
  * Writes its id to *id. Records a `started` milestone when inc->milestones[MS_STARTED] is set. */
 int store_incident_create(struct store *s, const struct incident *inc, int64_t *id,
                           struct wr_error *err);
+/* Open an incident: store_incident_create plus its "Incident opened: TITLE" timeline entry by
+ * `author`, in one transaction (what `warroom new` and the TUI's new-incident dialog do). */
+int store_incident_open(struct store *s, const struct incident *inc, const char *author,
+                        int64_t *id, struct wr_error *err);
 /* Load incident `id` into *out (incident_clear it after). WR_E_NOT_FOUND when absent. */
 int store_incident_get(struct store *s, int64_t id, struct incident *out, struct wr_error *err);
 /* Find by uid; *id = 0 when absent (not an error). */

@@ -188,7 +188,7 @@ struct kindmenu {
 static void kindmenu_draw(struct tui *t, void *state, struct ui_rect screen)
 {
     struct kindmenu *m = state;
-    struct ui_rect in = draw_box(draw_center(KIND_COUNT + 4, 44), "Show kinds");
+    struct ui_rect in = draw_box(draw_center(KIND_COUNT + 4, 50), "Show kinds");
     if (in.h <= 0 || in.w <= 0)
         return;
     for (int k = 0; k < KIND_COUNT && k < in.h; k++) {

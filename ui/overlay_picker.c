@@ -262,18 +262,8 @@ static void newinc_create(struct tui *t, struct newinc *d)
     title = service = NULL;
     int64_t now = wr_now_ms();
     inc.milestones[MS_STARTED] = now;
-    if (store_incident_create(t->store, &inc, &id, &err) < 0) {
-        tui_message(t, true, "%s", err.msg);
-        goto out;
-    }
-    /* The same opening entry `warroom new` records. */
-    struct wr_buf text = {0};
-    wr_buf_printf(&text, "Incident opened: %s", inc.title);
-    struct entry e = {.incident_id = id, .at_ms = now, .kind = KIND_MILESTONE,
-                      .author = (char *)t->author, .text = text.data};
-    int arc = text.data ? store_entry_append(t->store, &e, &err) : -1;
-    wr_buf_free(&text);
-    if (arc < 0 || tui_open_incident(t, id, &err) < 0) {
+    if (store_incident_open(t->store, &inc, t->author, &id, &err) < 0 ||
+        tui_open_incident(t, id, &err) < 0) {
         tui_message(t, true, "%s", err.msg[0] ? err.msg : "out of memory");
         goto out;
     }

@@ -444,7 +444,12 @@ static void tl_draw(struct tui *t, void *state, struct ui_rect r)
     /* Title rule: what is shown and where we are. */
     struct wr_buf title = {0};
     wr_buf_puts(&title, "Timeline");
-    if (tl->kinds) {
+    int n_kinds = 0;
+    for (int k = 0; k < KIND_COUNT; k++)
+        n_kinds += (tl->kinds >> k) & 1u;
+    if (n_kinds > 3) {
+        wr_buf_printf(&title, " [%d of %d kinds]", n_kinds, KIND_COUNT);
+    } else if (tl->kinds) {
         wr_buf_puts(&title, " [");
         bool first = true;
         for (int k = 0; k < KIND_COUNT; k++)

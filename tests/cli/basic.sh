@@ -72,6 +72,15 @@ mkdir -p "$T/cfg/warroom"; echo '{"matrix": {"degraded": [4, 3, "x", 1]}}' >"$T/
 expect_fail "invalid user policy" 10 "matrix.degraded[2]" -- env XDG_CONFIG_HOME="$T/cfg" "$WR" sev 1 --impact degraded --scope all
 "$WR" sev 1 SEV2 --why 'revenue impacting' >/dev/null
 
+# --- close and reopen ---
+"$WR" milestone 1 resolved
+"$WR" milestone 1 closed
+expect_eq "closed incident leaves the open list" 0 "$("$WR" list --json | jq length)"
+expect_eq "closed incident in --all" closed "$("$WR" list --all --json | jq -r '.[0].status')"
+"$WR" reopen 1
+expect_eq "reopened" open "$("$WR" list --json | jq -r '.[0].status')"
+expect_eq "reopen is logged" 1 "$("$WR" show 1 --json | jq '[.entries[] | select(.text | startswith("Incident reopened"))] | length')"
+
 # --- export / import round trip ---
 "$WR" export 1 -o "$T/inc.json"
 WARROOM_DB=$T/other.db "$WR" import "$T/inc.json" >/dev/null
@@ -79,7 +88,7 @@ WARROOM_DB=$T/other.db "$WR" export 1 >"$T/inc2.json"
 if cmp -s "$T/inc.json" "$T/inc2.json"; then ok; else bad "export/import/export differs"; fi
 
 # --- every command has --help ---
-for c in new list show log edit rm history sev role phase milestone export import tui demo; do
+for c in new list show log edit rm history sev role phase milestone reopen export import tui demo template; do
   if "$WR" "$c" --help | grep -q "usage: warroom $c"; then ok; else bad "$c --help"; fi
 done
 

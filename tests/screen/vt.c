@@ -42,6 +42,7 @@ struct vt {
     bool write_failed;
     struct vt_row_text *row_cache; /* rows entries; text == NULL means not built */
     struct vt *next_live;          /* list of children to kill if the test aborts */
+    double last_output_ms;         /* vt_clock_ms() of the last byte read */
 };
 
 /* Children still running: a failed cmocka assertion jumps past vt_free(), so an atexit
@@ -78,6 +79,8 @@ static void vt_live_remove(struct vt *vt)
 }
 
 /* ---------------------------------------------------------------- small helpers */
+
+double vt_clock_ms(void);
 
 static int64_t vt_now_ms(void)
 {
@@ -342,8 +345,10 @@ static ssize_t vt_read_some(struct vt *vt)
         vt->eof = true; /* EIO on Linux once no process holds the pty's other side */
         break;
     }
-    if (total > 0)
+    if (total > 0) {
         vt_cache_clear(vt);
+        vt->last_output_ms = vt_clock_ms();
+    }
     return total > 0 ? total : vt->eof ? -1 : 0;
 }
 
@@ -1087,4 +1092,16 @@ int vt_proc_stats(const struct vt *vt, struct vt_proc_stats *out)
     long hz = sysconf(_SC_CLK_TCK);
     out->cpu_ms = (double)(utime + stime) * 1000.0 / (double)(hz > 0 ? hz : 100);
     return 0;
+}
+
+double vt_last_output_ms(const struct vt *vt)
+{
+    return vt->last_output_ms;
+}
+
+void vt_observe(struct vt *vt, int ms)
+{
+    int64_t end = vt_now_ms() + ms;
+    for (int64_t left = ms; left > 0 && !vt->eof; left = end - vt_now_ms())
+        vt_pump(vt, (int)left);
 }

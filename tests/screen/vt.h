@@ -178,6 +178,10 @@ int vt_expect_rows(struct vt *vt, int first_row, const char *const expected[]);
 int vt_time_keys(struct vt *vt, const char *keys, int quiet_ms, int ms_max, double *settled_ms);
 /* Monotonic milliseconds (microsecond resolution), the clock vt_time_keys uses. */
 double vt_clock_ms(void);
+/* vt_clock_ms() at which the last output byte was read (0 before any). */
+double vt_last_output_ms(const struct vt *vt);
+/* Keep reading output for exactly ms (an observation window for benchmarks, e.g. idle CPU). */
+void vt_observe(struct vt *vt, int ms);
 
 /* What the kernel reports about the child (from /proc/PID/status and /proc/PID/stat). */
 struct vt_proc_stats {

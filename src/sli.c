@@ -1,0 +1,266 @@
+/* sli.c: SLI state: folding evaluation results into ok/burning/breached/stale/error; replay SLIs. */
+#include "sli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay.h"
+#include "slo.h"
+
+const char *sli_state_name(enum sli_state st)
+{
+    switch (st) {
+    case SLI_PENDING: return "pending";
+    case SLI_OK: return "ok";
+    case SLI_BURNING: return "burning";
+    case SLI_BREACHED: return "breached";
+    case SLI_STALE: return "stale";
+    case SLI_ERROR: return "error";
+    }
+    return "?";
+}
+
+const char *sli_state_marker(enum sli_state st)
+{
+    switch (st) {
+    case SLI_PENDING: return "...";
+    case SLI_OK: return "OK";
+    case SLI_BURNING: return "BURN";
+    case SLI_BREACHED: return "BREACH";
+    case SLI_STALE: return "STALE";
+    case SLI_ERROR: return "ERR";
+    }
+    return "?";
+}
+
+int sli_set_new(const struct config *config, struct sli_set **out, struct wr_error *err)
+{
+    *out = NULL;
+    struct sli_set *set = calloc(1, sizeof *set);
+    if (!set || (config->nslis && !(set->slis = calloc(config->nslis, sizeof *set->slis)))) {
+        free(set);
+        return wr_fail(err, WR_E_NOMEM, "out of memory creating the SLI panels");
+    }
+    set->config = config;
+    set->count = config->nslis;
+    for (size_t i = 0; i < set->count; i++) {
+        struct sli *s = &set->slis[i];
+        s->cfg = &config->slis[i];
+        s->state = SLI_PENDING;
+        s->burning_rule = -1;
+        s->last_good_ms = s->last_attempt_ms = WR_TIME_NONE;
+    }
+    *out = set;
+    return 0;
+}
+
+void sli_set_free(struct sli_set **set)
+{
+    if (!set || !*set)
+        return;
+    free((*set)->slis);
+    free(*set);
+    *set = NULL;
+}
+
+struct sli *sli_set_find(struct sli_set *set, const char *id)
+{
+    for (size_t i = 0; set && i < set->count; i++)
+        if (strcmp(set->slis[i].cfg->id, id) == 0)
+            return &set->slis[i];
+    return NULL;
+}
+
+int64_t sli_age_ms(const struct sli *s, int64_t now_ms)
+{
+    return s->last_good_ms == WR_TIME_NONE ? -1 : now_ms - s->last_good_ms;
+}
+
+/* The state a good evaluation implies. */
+static enum sli_state sli_judge(struct sli *s)
+{
+    const struct cfg_sli *c = s->cfg;
+    s->burning_rule = -1;
+    for (size_t i = 0; i < c->nrules; i++)
+        if (s->burns[i].firing) {
+            s->burning_rule = (int)i;
+            break;
+        }
+    bool breached = s->has_budget && s->budget_remaining <= 0;
+    if (s->has_value) {
+        if (c->type == CFG_SLI_LATENCY && !isnan(c->threshold_ms) && s->value > c->threshold_ms &&
+            !c->good)
+            breached = true;
+        if (!isnan(c->min) && s->value < c->min)
+            breached = true;
+        if (!isnan(c->max) && s->value > c->max)
+            breached = true;
+    }
+    if (breached)
+        return SLI_BREACHED;
+    return s->burning_rule >= 0 ? SLI_BURNING : SLI_OK;
+}
+
+void sli_apply(struct sli *s, const struct sli_result *r, int64_t now_ms)
+{
+    s->last_attempt_ms = now_ms;
+    s->generation++;
+    if (r->failed) {
+        s->failures++;
+        snprintf(s->error, sizeof s->error, "%s", r->error);
+        s->state = SLI_ERROR;
+        return;
+    }
+    s->failures = 0;
+    snprintf(s->warnings, sizeof s->warnings, "%s", r->warnings);
+    if (r->has_spark) {
+        memcpy(s->spark, r->spark, r->nspark * sizeof r->spark[0]);
+        s->nspark = r->nspark;
+    }
+    if (!r->has_value) {
+        snprintf(s->error, sizeof s->error, "no data: the query returned no sample");
+        s->state = s->has_value ? SLI_STALE : SLI_ERROR;
+        return;
+    }
+    s->error[0] = '\0';
+    s->has_value = true;
+    s->value = r->value;
+    s->last_good_ms = now_ms;
+    s->has_budget = r->has_budget;
+    s->budget_remaining = r->budget_remaining;
+    memcpy(s->burns, r->burns, sizeof s->burns);
+    if (!r->has_spark) {
+        if (s->nspark == SLI_SPARK_MAX) {
+            memmove(s->spark, s->spark + 1, (SLI_SPARK_MAX - 1) * sizeof s->spark[0]);
+            s->nspark--;
+        }
+        s->spark[s->nspark++] = r->value;
+    }
+    s->state = sli_judge(s);
+}
+
+bool sli_check_stale(struct sli *s, int64_t now_ms)
+{
+    if (s->state != SLI_OK && s->state != SLI_BURNING && s->state != SLI_BREACHED)
+        return false;
+    if (s->last_good_ms == WR_TIME_NONE || now_ms - s->last_good_ms <= s->cfg->stale_after_ms)
+        return false;
+    s->state = SLI_STALE;
+    s->generation++;
+    return true;
+}
+
+char *sli_state_text(const struct sli *s, int64_t now_ms, char *buf, size_t n)
+{
+    char d1[32], d2[32], age[32];
+    int64_t a = sli_age_ms(s, now_ms);
+    wr_duration_fmt(a < 0 ? 0 : a, age, sizeof age);
+    switch (s->state) {
+    case SLI_BURNING:
+    case SLI_BREACHED:
+        if (s->burning_rule >= 0) {
+            const struct cfg_burn_rule *r = &s->cfg->rules[s->burning_rule];
+            snprintf(buf, n, "%s: %s (%gx over %s and %s)", sli_state_name(s->state), r->name,
+                     r->factor, config_prom_duration(r->long_ms, d1, sizeof d1),
+                     config_prom_duration(r->short_ms, d2, sizeof d2));
+        } else {
+            snprintf(buf, n, "%s", sli_state_name(s->state));
+        }
+        break;
+    case SLI_STALE:
+        snprintf(buf, n, "stale: last good sample %s ago%s%s", a < 0 ? "never" : age,
+                 s->error[0] ? "; " : "", s->error);
+        break;
+    case SLI_ERROR:
+        snprintf(buf, n, "error: %s", s->error);
+        break;
+    default:
+        snprintf(buf, n, "%s", sli_state_name(s->state));
+    }
+    return buf;
+}
+
+/* Good/total events of a replay series in (from, to]: counts for good_total series, time
+ * slices at or under the threshold for a latency gauge. */
+static enum slo_status replay_good_total(const struct cfg_sli *c, const struct replay_series *rs,
+                                         int64_t from, int64_t to, double *good, double *total)
+{
+    enum slo_status st = SLO_NO_DATA;
+    if (rs->kind == REPLAY_GOOD_TOTAL) {
+        struct slo_sample *smp = NULL;
+        size_t n = 0;
+        if (replay_slo_samples(rs, from, to, &smp, &n) != 0)
+            return SLO_INVALID;
+        st = slo_window_counts(smp, n, from, to, good, total);
+        free(smp);
+    } else if (c->type == CFG_SLI_LATENCY && !isnan(c->threshold_ms)) {
+        struct slo_point *pts = NULL;
+        size_t n = 0;
+        if (replay_points(rs, from, to, &pts, &n) != 0)
+            return SLO_INVALID;
+        st = slo_latency_slices(pts, n, c->threshold_ms / c->scale, from, to, good, total);
+        free(pts);
+    } else {
+        st = SLO_INVALID;
+    }
+    return st;
+}
+
+int sli_eval_replay(const struct cfg_sli *c, int64_t at_ms, struct replay_file **cache,
+                    struct sli_result *r)
+{
+    memset(r, 0, sizeof *r);
+    struct wr_error err = {0};
+    if (!*cache && replay_load(c->source.file, cache, &err) != 0) {
+        r->failed = true;
+        snprintf(r->error, sizeof r->error, "%s", err.msg);
+        return -1;
+    }
+    const struct replay_series *rs = replay_find(*cache, c->series);
+    if (!rs) {
+        r->failed = true;
+        snprintf(r->error, sizeof r->error, "%s has no series \"%s\"; check \"series\"",
+                 c->source.file, c->series);
+        return -1;
+    }
+    double v;
+    if (replay_value_at(rs, at_ms, &v, NULL) == REPLAY_OK && isfinite(v)) {
+        r->has_value = true;
+        r->value = v * c->scale;
+        r->value_t_ms = at_ms;
+    }
+    int64_t step = c->spark_step_ms;
+    size_t steps = (size_t)(c->spark_range_ms / step);
+    if (steps > SLI_SPARK_MAX)
+        steps = SLI_SPARK_MAX;
+    if (steps < 1)
+        steps = 1;
+    for (size_t i = 0; i < steps; i++) {
+        int64_t t = at_ms - (int64_t)(steps - 1 - i) * step;
+        r->spark[i] = replay_value_at(rs, t, &v, NULL) == REPLAY_OK ? v * c->scale : NAN;
+    }
+    r->nspark = steps;
+    r->has_spark = true;
+    if (isnan(c->target))
+        return 0;
+    double good, total;
+    for (size_t i = 0; i < c->nrules; i++) {
+        struct sli_burn *b = &r->burns[i];
+        if (replay_good_total(c, rs, at_ms - c->rules[i].long_ms, at_ms, &good, &total) ==
+            SLO_OK)
+            b->long_ok = slo_burn_rate(c->target, good, total, &b->long_burn) == SLO_OK;
+        if (replay_good_total(c, rs, at_ms - c->rules[i].short_ms, at_ms, &good, &total) ==
+            SLO_OK)
+            b->short_ok = slo_burn_rate(c->target, good, total, &b->short_burn) == SLO_OK;
+        struct slo_alert_rule rule = {c->rules[i].name, c->rules[i].factor, c->rules[i].long_ms,
+                                      c->rules[i].short_ms};
+        b->firing = b->long_ok && b->short_ok && slo_alert_fires(&rule, b->long_burn,
+                                                                 b->short_burn);
+    }
+    if (replay_good_total(c, rs, at_ms - c->window_ms, at_ms, &good, &total) == SLO_OK)
+        r->has_budget =
+            slo_budget_remaining(c->target, good, total, &r->budget_remaining) == SLO_OK;
+    return 0;
+}

@@ -1,0 +1,137 @@
+/* bench_tui.c: TUI figures (issue 3) through the pty harness on a large incident: start to first
+ * full frame, keypress to settled screen (typing, scrolling), resident memory, idle wakeups and
+ * CPU. Prints figures; asserts nothing about time. Usage: bench_tui WARROOM_BIN [ENTRIES] [IDLE_S] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "store.h"
+#include "vt.h"
+
+static void die(const char *what, const struct wr_error *err)
+{
+    fprintf(stderr, "bench_tui: %s: %s\n", what, err ? err->msg : "failed");
+    exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One incident with n entries, written in one transaction. Returns its id. */
+static int64_t make_incident(const char *db, long n)
+{
+    static const enum entry_kind kinds[] = {KIND_NOTE, KIND_ACTION, KIND_DECISION, KIND_COMMS,
+                                            KIND_HYPOTHESIS, KIND_TODO};
+    struct store *s = NULL;
+    struct wr_error err;
+    struct incident inc;
+    int64_t id = 0;
+    const int64_t t0 = 1767258000000; /* 2026-01-01T09:00:00Z */
+    if (store_open(db, &s, &err) < 0)
+        die("open", &err);
+    incident_init(&inc);
+    inc.title = strdup("Bench: checkout latency");
+    inc.severity = 2;
+    inc.milestones[MS_STARTED] = t0;
+    if (store_incident_create(s, &inc, &id, &err) < 0)
+        die("create incident", &err);
+    incident_clear(&inc);
+    if (store_begin(s, &err) < 0)
+        die("begin", &err);
+    for (long i = 0; i < n; i++) {
+        char text[160];
+        struct entry e;
+        entry_init(&e);
+        snprintf(text, sizeof text, "entry %ld: pool waiters %ld, p99 %ld ms on /checkout (host-%ld)",
+                 i + 1, i % 37, 100 + i % 900, i % 12);
+        e.incident_id = id;
+        e.kind = kinds[i % (long)(sizeof kinds / sizeof kinds[0])];
+        e.text = text;
+        e.author = (char *)"bench";
+        e.at_ms = t0 + i * 100;
+        if (store_entry_append(s, &e, &err) < 0)
+            die("append", &err);
+    }
+    if (store_commit(s, &err) < 0)
+        die("commit", &err);
+    store_close(&s);
+    return id;
+}
+
+/* Time `reps` presses of each key pair and print p50/p99/max. */
+static void bench_keys(struct vt *vt, const char *label, const char *a, const char *b, int reps)
+{
+    double *ms = calloc((size_t)reps, sizeof *ms);
+    int got = 0;
+    for (int i = 0; i < reps && ms; i++) {
+        double t;
+        if (vt_time_keys(vt, i % 2 ? b : a, 20, 5000, &t) < 0)
+            break;
+        ms[got++] = t;
+    }
+    if (got == 0) {
+        printf("%-22s no measurements\n", label);
+        free(ms);
+        return;
+    }
+    qsort(ms, (size_t)got, sizeof *ms, cmp_double);
+    printf("%-22s n=%d p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", label, got, ms[got / 2],
+           ms[(got * 99) / 100 < got ? (got * 99) / 100 : got - 1], ms[got - 1]);
+    free(ms);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_tui WARROOM_BIN [ENTRIES] [IDLE_SECONDS]\n");
+        return 2;
+    }
+    long n = argc > 2 ? atol(argv[2]) : 100000;
+    int idle_s = argc > 3 ? atoi(argv[3]) : 60;
+    char dir[] = "/tmp/wr-bench-tui-XXXXXX", db[128], idbuf[32];
+    if (!mkdtemp(dir))
+        die("mkdtemp", NULL);
+    snprintf(db, sizeof db, "%s/bench.db", dir);
+    double t = vt_clock_ms();
+    int64_t id = make_incident(db, n);
+    printf("fixture                %ld entries in %.0f ms\n", n, vt_clock_ms() - t);
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+
+    char newest[64];
+    snprintf(newest, sizeof newest, "entry %ld:", n);
+    const char *args[] = {argv[1], "--db", db, "tui", idbuf, NULL};
+    const char *env[] = {"WARROOM_NOW=2026-01-01T12:00:00Z", NULL};
+    double spawn = vt_clock_ms();
+    struct vt *vt = vt_spawn(args, env, 24, 80);
+    if (!vt || vt_wait_text(vt, newest, 10000) < 0)
+        die("first frame", NULL);
+    vt_wait_quiet(vt, 100, 5000);
+    printf("first full frame       %.1f ms (spawn to last byte of the first settled screen)\n",
+           vt_last_output_ms(vt) - spawn);
+
+    bench_keys(vt, "typing (x, BS)", "x", "<BS>", 400);
+    bench_keys(vt, "scroll (PgUp, PgDn)", "<PgUp>", "<PgDn>", 400);
+
+    struct vt_proc_stats before, after;
+    if (vt_proc_stats(vt, &before) == 0)
+        printf("resident memory        %ld kB now, %ld kB peak\n", before.rss_kb,
+               before.peak_rss_kb);
+    vt_observe(vt, idle_s * 1000);
+    if (vt_proc_stats(vt, &after) == 0)
+        printf("idle %3d s             %ld wakeups (voluntary switches), %.0f ms CPU\n", idle_s,
+               after.voluntary_switches - before.voluntary_switches, after.cpu_ms - before.cpu_ms);
+    vt_free(&vt);
+    unlink(db);
+    char side[160];
+    snprintf(side, sizeof side, "%s-wal", db);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", db);
+    unlink(side);
+    rmdir(dir);
+    return 0;
+}
