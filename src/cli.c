@@ -889,6 +889,7 @@ const struct cli_command cli_core_commands[] = {
 static const struct cli_command *const command_tables[] = {
     cli_core_commands,
     cli_template_commands,
+    cli_sli_commands,
 };
 
 static const struct cli_command *find_command(const char *name)

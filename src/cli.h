@@ -51,6 +51,7 @@ struct cli_command {
 /* Subcommand tables contributed by each CLI module (cli.c, cli_*.c). NULL-name terminated. */
 extern const struct cli_command cli_core_commands[];
 extern const struct cli_command cli_template_commands[]; /* cli_template.c */
+extern const struct cli_command cli_sli_commands[];      /* cli_sli.c */
 
 /* Parse an incident id ("12" or "INC-12") and check it exists. 0 or -1 with ctx->err. */
 int cli_incident_arg(struct cli_ctx *ctx, const char *arg, long long *id);

@@ -148,6 +148,10 @@ static int emit_show_entry(const struct entry *e, void *ctx)
     cJSON_AddStringToObject(o, "text", e->text);
     cJSON_AddBoolToObject(o, "pinned", e->pinned);
     cJSON_AddNumberToObject(o, "rev", e->rev);
+    if (e->data) {
+        cJSON *data = cJSON_Parse(e->data);
+        cJSON_AddItemToObject(o, "data", data ? data : cJSON_CreateString(e->data));
+    }
     emit(w, o);
     cJSON_Delete(o);
     return w->failed;
@@ -168,8 +172,8 @@ static void flush_full(struct full_writer *fw)
     }
 }
 
-static int emit_revision(int64_t entry_id, int64_t recorded_ms, const struct entry_revision *r,
-                         void *ctx)
+static int emit_revision(int64_t entry_id, int64_t recorded_ms, const char *entry_data,
+                         const struct entry_revision *r, void *ctx)
 {
     struct full_writer *fw = ctx;
     if (!fw->current || entry_id != fw->w.entry_id) {
@@ -177,6 +181,8 @@ static int emit_revision(int64_t entry_id, int64_t recorded_ms, const struct ent
         fw->current = cJSON_CreateObject();
         fw->w.entry_id = entry_id;
         add_time(fw->current, "recorded", recorded_ms);
+        if (entry_data && *entry_data)
+            cJSON_AddStringToObject(fw->current, "data", entry_data);
         cJSON_AddArrayToObject(fw->current, "revisions");
     }
     cJSON *o = cJSON_CreateObject();
@@ -382,7 +388,9 @@ static int import_entry(struct store *s, struct reader *r, int64_t id, const cJS
     struct entry_revision *arr = NULL;
     if (!cJSON_IsObject(ej))
         return field_error(r, "", "an object");
-    if (get_time(r, ej, "recorded", true, &recorded) != 0)
+    const char *data;
+    if (get_time(r, ej, "recorded", true, &recorded) != 0 ||
+        get_string(r, ej, "data", false, &data) != 0)
         return -1;
     if (!cJSON_IsArray(revs) || n < 1)
         return field_error(r, "revisions", "a non-empty array");
@@ -409,7 +417,7 @@ static int import_entry(struct store *s, struct reader *r, int64_t id, const cJS
         i++;
     }
     r->path[base] = '\0';
-    if (store_entry_import(s, id, recorded, arr, (size_t)n, r->err) != 0) {
+    if (store_entry_import(s, id, recorded, *data ? data : NULL, arr, (size_t)n, r->err) != 0) {
         /* Name the entry in store errors too. */
         char msg[sizeof r->err->msg];
         snprintf(msg, sizeof msg, "%s", r->err->msg);

@@ -165,6 +165,7 @@ void entry_clear(struct entry *e)
 {
     free(e->author);
     free(e->text);
+    free(e->data);
     entry_init(e);
 }
 

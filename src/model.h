@@ -136,7 +136,8 @@ struct entry {
     char *text;
     bool pinned;
     bool deleted;
-    int rev; /* 1 for the original, +1 per edit/delete */
+    int rev;    /* 1 for the original, +1 per edit/delete */
+    char *data; /* JSON payload of entries warroom records (SLI snapshots), or NULL */
 };
 void entry_init(struct entry *e);
 void entry_clear(struct entry *e);

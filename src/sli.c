@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "replay.h"
 #include "slo.h"
 
@@ -90,8 +92,10 @@ static enum sli_state sli_judge(struct sli *s)
         }
     bool breached = s->has_budget && s->budget_remaining <= 0;
     if (s->has_value) {
+        /* With an SLO target the objective is the fraction of good requests (or time slices);
+         * without one it is the value itself staying under the threshold. */
         if (c->type == CFG_SLI_LATENCY && !isnan(c->threshold_ms) && s->value > c->threshold_ms &&
-            !c->good)
+            isnan(c->target))
             breached = true;
         if (!isnan(c->min) && s->value < c->min)
             breached = true;
@@ -107,6 +111,8 @@ void sli_apply(struct sli *s, const struct sli_result *r, int64_t now_ms)
 {
     s->last_attempt_ms = now_ms;
     s->generation++;
+    bool was_firing = s->burning_rule >= 0;
+    s->alert_transition = 0;
     if (r->failed) {
         s->failures++;
         snprintf(s->error, sizeof s->error, "%s", r->error);
@@ -120,7 +126,8 @@ void sli_apply(struct sli *s, const struct sli_result *r, int64_t now_ms)
         s->nspark = r->nspark;
     }
     if (!r->has_value) {
-        snprintf(s->error, sizeof s->error, "no data: the query returned no sample");
+        snprintf(s->error, sizeof s->error, "no data: %.480s",
+                 r->error[0] ? r->error : "the query returned no sample");
         s->state = s->has_value ? SLI_STALE : SLI_ERROR;
         return;
     }
@@ -138,7 +145,10 @@ void sli_apply(struct sli *s, const struct sli_result *r, int64_t now_ms)
         }
         s->spark[s->nspark++] = r->value;
     }
+    s->value_t_ms = r->value_t_ms;
     s->state = sli_judge(s);
+    bool firing = s->burning_rule >= 0;
+    s->alert_transition = firing == was_firing ? 0 : firing ? 1 : -1;
 }
 
 bool sli_check_stale(struct sli *s, int64_t now_ms)
@@ -226,10 +236,14 @@ int sli_eval_replay(const struct cfg_sli *c, int64_t at_ms, struct replay_file *
         return -1;
     }
     double v;
-    if (replay_value_at(rs, at_ms, &v, NULL) == REPLAY_OK && isfinite(v)) {
+    enum replay_status rst = replay_value_at(rs, at_ms, &v, NULL);
+    if (rst == REPLAY_OK && isfinite(v)) {
         r->has_value = true;
         r->value = v * c->scale;
         r->value_t_ms = at_ms;
+    } else {
+        snprintf(r->error, sizeof r->error, "%s at this time",
+                 rst == REPLAY_NO_TRAFFIC ? "no traffic" : "the recording has no sample");
     }
     int64_t step = c->spark_step_ms;
     size_t steps = (size_t)(c->spark_range_ms / step);
@@ -259,8 +273,138 @@ int sli_eval_replay(const struct cfg_sli *c, int64_t at_ms, struct replay_file *
         b->firing = b->long_ok && b->short_ok && slo_alert_fires(&rule, b->long_burn,
                                                                  b->short_burn);
     }
-    if (replay_good_total(c, rs, at_ms - c->window_ms, at_ms, &good, &total) == SLO_OK)
+    /* A recording is usually far shorter than the SLO window: then the budget is the one the
+     * window would hold at the recorded traffic rate, minus what the recording spent. */
+    int64_t from = at_ms - c->window_ms;
+    if (rs->kind == REPLAY_GOOD_TOTAL && rs->count > 0 && rs->samples[0].t_ms > from) {
+        struct slo_sample *smp = NULL;
+        size_t n = 0;
+        double consumed, g, t;
+        int64_t interval = rs->count > 1 ? rs->samples[1].t_ms - rs->samples[0].t_ms : 0;
+        int64_t covered = at_ms - rs->samples[0].t_ms + interval;
+        if (replay_slo_samples(rs, from, at_ms, &smp, &n) == 0 && covered > 0 &&
+            slo_window_counts(smp, n, from, at_ms, &g, &t) == SLO_OK &&
+            slo_budget_consumed(c->target, c->window_ms,
+                                t * ((double)c->window_ms / (double)covered), smp, n, from,
+                                at_ms, &consumed) == SLO_OK) {
+            r->has_budget = true;
+            r->budget_remaining = 1.0 - consumed;
+        }
+        free(smp);
+    } else if (rs->kind == REPLAY_GAUGE && rs->count > 1 && rs->samples[0].t_ms > from &&
+               replay_good_total(c, rs, from, at_ms, &good, &total) == SLO_OK) {
+        /* Latency time slices, scaled the same way. */
+        int64_t interval = rs->samples[1].t_ms - rs->samples[0].t_ms;
+        double window_slices = (double)c->window_ms / (double)interval;
+        r->has_budget = window_slices > 0;
+        r->budget_remaining = 1.0 - (total - good) / ((1.0 - c->target) * window_slices);
+    } else if (replay_good_total(c, rs, from, at_ms, &good, &total) == SLO_OK) {
         r->has_budget =
             slo_budget_remaining(c->target, good, total, &r->budget_remaining) == SLO_OK;
+    }
     return 0;
+}
+
+char *sli_format_value(const struct sli *s, char *buf, size_t n)
+{
+    const struct cfg_sli *c = s->cfg;
+    if (!s->has_value)
+        snprintf(buf, n, "-");
+    else if (c->type == CFG_SLI_AVAILABILITY)
+        snprintf(buf, n, "%.3f %%", s->value * 100);
+    else if (c->type == CFG_SLI_LATENCY)
+        snprintf(buf, n, "%.1f ms", s->value);
+    else
+        snprintf(buf, n, "%.4g", s->value);
+    return buf;
+}
+
+static cJSON *sli_json_num(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static cJSON *sli_json_one(const struct sli *s, int64_t now_mono)
+{
+    const struct cfg_sli *c = s->cfg;
+    char buf[SLI_ERROR_MAX + 64], d1[32], d2[32];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", c->id);
+    cJSON_AddStringToObject(o, "service", c->service);
+    cJSON_AddStringToObject(o, "name", c->name);
+    cJSON_AddStringToObject(o, "type", config_sli_type_name(c->type));
+    cJSON_AddStringToObject(o, "state", sli_state_name(s->state));
+    cJSON_AddStringToObject(o, "state_text", sli_state_text(s, now_mono, buf, sizeof buf));
+    cJSON_AddItemToObject(o, "value", s->has_value ? sli_json_num(s->value) : cJSON_CreateNull());
+    cJSON *obj = cJSON_AddObjectToObject(o, "objective");
+    cJSON_AddItemToObject(obj, "target", sli_json_num(c->target));
+    cJSON_AddStringToObject(obj, "window", config_prom_duration(c->window_ms, d1, sizeof d1));
+    cJSON_AddItemToObject(obj, "threshold_ms", sli_json_num(c->threshold_ms));
+    cJSON_AddItemToObject(obj, "min", sli_json_num(c->min));
+    cJSON_AddItemToObject(obj, "max", sli_json_num(c->max));
+    cJSON_AddItemToObject(o, "budget_remaining",
+                          s->has_budget ? sli_json_num(s->budget_remaining) : cJSON_CreateNull());
+    cJSON *burns = cJSON_AddArrayToObject(o, "burn_rates");
+    for (size_t k = 0; k < c->nrules && !isnan(c->target); k++) {
+        const struct sli_burn *b = &s->burns[k];
+        cJSON *bo = cJSON_CreateObject();
+        cJSON_AddItemToArray(burns, bo);
+        cJSON_AddStringToObject(bo, "name", c->rules[k].name);
+        cJSON_AddNumberToObject(bo, "factor", c->rules[k].factor);
+        cJSON_AddStringToObject(bo, "long", config_prom_duration(c->rules[k].long_ms, d1, sizeof d1));
+        cJSON_AddStringToObject(bo, "short",
+                                config_prom_duration(c->rules[k].short_ms, d2, sizeof d2));
+        cJSON_AddItemToObject(bo, "long_burn",
+                              b->long_ok ? sli_json_num(b->long_burn) : cJSON_CreateNull());
+        cJSON_AddItemToObject(bo, "short_burn",
+                              b->short_ok ? sli_json_num(b->short_burn) : cJSON_CreateNull());
+        cJSON_AddBoolToObject(bo, "firing", b->firing);
+    }
+    cJSON *spark = cJSON_AddArrayToObject(o, "spark");
+    for (size_t k = 0; k < s->nspark; k++)
+        cJSON_AddItemToArray(spark, sli_json_num(s->spark[k]));
+    cJSON_AddItemToObject(o, "error", s->error[0] ? cJSON_CreateString(s->error)
+                                                  : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "warnings", s->warnings[0] ? cJSON_CreateString(s->warnings)
+                                                        : cJSON_CreateNull());
+    return o;
+}
+
+char *sli_set_json(const struct sli_set *set, const char *only_id, int64_t eval_ms,
+                   int64_t now_mono)
+{
+    char iso[32];
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "evaluated_at", wr_time_iso(eval_ms, iso, sizeof iso));
+    cJSON *arr = cJSON_AddArrayToObject(root, "slis");
+    for (size_t i = 0; arr && i < set->count; i++)
+        if (!only_id || strcmp(set->slis[i].cfg->id, only_id) == 0)
+            cJSON_AddItemToArray(arr, sli_json_one(&set->slis[i], now_mono));
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+char *sli_set_summary(const struct sli_set *set, int64_t now_mono)
+{
+    struct wr_buf b = {0};
+    char val[64];
+    wr_buf_puts(&b, "SLI snapshot:");
+    for (size_t i = 0; i < set->count; i++) {
+        const struct sli *s = &set->slis[i];
+        wr_buf_printf(&b, "%s %s %s %s", i ? ";" : "", s->cfg->id,
+                      sli_format_value(s, val, sizeof val), sli_state_marker(s->state));
+        if (s->burning_rule >= 0)
+            wr_buf_printf(&b, " (%s %.3gx)", s->cfg->rules[s->burning_rule].name,
+                          s->burns[s->burning_rule].long_burn);
+        if (s->has_budget)
+            wr_buf_printf(&b, " budget %.1f %%", s->budget_remaining * 100);
+    }
+    if (b.oom) {
+        wr_buf_free(&b);
+        return NULL;
+    }
+    return wr_buf_steal(&b);
 }

@@ -35,7 +35,8 @@ struct sli_burn {
 
 /* What one evaluation produced (filled by a source, consumed by sli_apply). */
 struct sli_result {
-    bool failed;               /* the fetch or parse failed: error says why */
+    bool failed;               /* the fetch or parse failed: error says why (when not failed,
+                                  error may explain a missing value) */
     char error[SLI_ERROR_MAX];
     char warnings[SLI_ERROR_MAX]; /* Prometheus "warnings", joined with "; " */
     bool has_value;
@@ -55,8 +56,13 @@ struct sli {
     int burning_rule;          /* index into cfg->rules when SLI_BURNING (or breached + firing) */
     bool has_value;
     double value;
-    int64_t last_good_ms;      /* wall time of the last good evaluation; WR_TIME_NONE */
-    int64_t last_attempt_ms;   /* wall time of the last attempt; WR_TIME_NONE */
+    int64_t value_t_ms;        /* evaluation time of the value (incident clock, wr_now_ms) */
+    int64_t last_good_ms;      /* monotonic time (wr_mono_ms) of the last good evaluation, or
+                                  WR_TIME_NONE: ages and staleness are in real time, so a
+                                  sped-up demo clock does not make panels stale */
+    int64_t last_attempt_ms;   /* monotonic time of the last attempt; WR_TIME_NONE */
+    int alert_transition;      /* set by each sli_apply: +1 a burn-rate alert started, -1 all
+                                  stopped, 0 no change (take a timeline snapshot on +-1) */
     bool has_budget;
     double budget_remaining;
     struct sli_burn burns[CFG_MAX_BURN_RULES];
@@ -81,7 +87,8 @@ void sli_set_free(struct sli_set **set);
 /* The SLI with this id, or NULL. */
 struct sli *sli_set_find(struct sli_set *set, const char *id);
 
-/* Fold an evaluation result made at wall time now_ms into the SLI's state. */
+/* Fold an evaluation result into the SLI's state; now_ms is monotonic (wr_mono_ms), and so
+ * are the now_ms of sli_check_stale, sli_age_ms and sli_state_text. */
 void sli_apply(struct sli *s, const struct sli_result *r, int64_t now_ms);
 /* Re-check staleness at now_ms (call once a second): OK/BURNING/BREACHED become STALE when the
  * last good sample is older than stale_after. Returns true when the state changed. */
@@ -94,6 +101,22 @@ int64_t sli_age_ms(const struct sli *s, int64_t now_ms);
 struct replay_file;
 int sli_eval_replay(const struct cfg_sli *cfg, int64_t at_ms, struct replay_file **cache,
                     struct sli_result *r);
+
+/* Every SLI (or only `only_id`) as JSON for scripts and timeline snapshots:
+ * {"evaluated_at": ISO, "slis": [{id, service, name, type, state, state_text, value,
+ *  objective {target, window, threshold_ms, min, max}, budget_remaining,
+ *  burn_rates [{name, factor, long, short, long_burn, short_burn, firing}], spark [...],
+ *  error, warnings}]}; non-finite numbers and missing values are null. eval_ms is the
+ * incident-clock time shown as evaluated_at; now_mono the monotonic now for ages.
+ * Returns a malloc'd string (caller frees) or NULL on out of memory. */
+char *sli_set_json(const struct sli_set *set, const char *only_id, int64_t eval_ms,
+                   int64_t now_mono);
+/* One line for a timeline entry: "SLI snapshot: loan_apply_availability 86.158 % BREACH
+ * (fast 54x); loan_apply_p99 7544.8 ms BREACH; ...". Caller frees; NULL on out of memory. */
+char *sli_set_summary(const struct sli_set *set, int64_t now_mono);
+/* The value formatted for display: "99.912 %" (availability), "512.3 ms" (latency), "75.3"
+ * (others), "-" without a value. Returns buf. */
+char *sli_format_value(const struct sli *s, char *buf, size_t n);
 
 /* "ok", "burning", "breached", "stale", "error", "pending". */
 const char *sli_state_name(enum sli_state st);

@@ -1,5 +1,6 @@
 /* store.c: the SQLite store. All SQL of warroom lives in this file. */
 #include "store.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,9 +92,46 @@ static const char *const migrations[] = {
     "  source_entry_id INTEGER REFERENCES entries(id),"
     "  created_ms INTEGER NOT NULL,"
     "  updated_ms INTEGER NOT NULL);",
+    /* 1 -> 2: the outbox, the postmortem worksheet, and full-text search over timelines. */
+    "CREATE TABLE outbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  destination TEXT NOT NULL,"
+    "  template TEXT NOT NULL DEFAULT '',"
+    "  subject TEXT NOT NULL DEFAULT '',"
+    "  body TEXT NOT NULL,"
+    "  idempotency_key TEXT NOT NULL UNIQUE,"
+    "  status TEXT NOT NULL DEFAULT 'queued',"   /* queued, sending, sent, failed */
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL,"
+    "  next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+    "  claimed_ms INTEGER,"
+    "  sent_ms INTEGER,"
+    "  last_error TEXT NOT NULL DEFAULT '',"
+    "  author TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX outbox_due ON outbox(status, next_attempt_ms);"
+    "CREATE TABLE postmortem_fields("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  field TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  author TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY(incident_id, field));"
+    /* Structured payload of entries warroom records itself (an SLI snapshot's values, as JSON). */
+    "ALTER TABLE entries ADD COLUMN data TEXT NOT NULL DEFAULT '';"
+    "CREATE VIRTUAL TABLE entries_fts USING fts5(text, content='entries', content_rowid='id');"
+    "INSERT INTO entries_fts(rowid, text) SELECT id, text FROM entries;"
+    "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN"
+    "  INSERT INTO entries_fts(rowid, text) VALUES (new.id, new.text); END;"
+    "CREATE TRIGGER entries_fts_update AFTER UPDATE OF text ON entries BEGIN"
+    "  INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+    "  INSERT INTO entries_fts(rowid, text) VALUES (new.id, new.text); END;"
+    "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN"
+    "  INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schema version");
+
 
 /* The filter used by every timeline query, as parameters ?1..?6 (see bind_filter). */
 #define ENTRY_FILTER_SQL                                                                       \
@@ -104,7 +142,8 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
     " AND (?5 = 0 OR pinned = 1)"                                                              \
     " AND (?6 = 1 OR deleted = 0)"
 
-#define ENTRY_COLUMNS "id, incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev"
+#define ENTRY_COLUMNS                                                                          \
+    "id, incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev, data"
 
 #define INCIDENT_COLUMNS                                                                       \
     "id, uid, title, services, summary, impact, tags, phase, severity, created_ms, updated_ms"
@@ -139,7 +178,7 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
     X(ST_MILESTONE_DELETE, "DELETE FROM milestones WHERE incident_id = ?1 AND name = ?2")      \
     X(ST_ENTRY_INSERT,                                                                         \
       "INSERT INTO entries(incident_id, at_ms, recorded_ms, kind, author, text, pinned,"       \
-      " deleted, rev) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                             \
+      " deleted, rev, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ifnull(?10, ''))")      \
     X(ST_REVISION_INSERT,                                                                      \
       "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text,"       \
       " pinned, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                          \
@@ -163,7 +202,7 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
       " FROM entry_revisions WHERE entry_id = ?1 ORDER BY rev")                                \
     X(ST_REVISION_EACH,                                                                        \
       "SELECT r.entry_id, r.rev, r.changed_ms, r.author, r.kind, r.at_ms, r.text, r.pinned,"   \
-      " r.deleted, e.recorded_ms FROM entries e JOIN entry_revisions r ON r.entry_id = e.id"                  \
+      " r.deleted, e.recorded_ms, e.data FROM entries e JOIN entry_revisions r ON r.entry_id = e.id"                  \
       " WHERE e.incident_id = ?1 ORDER BY e.at_ms, e.id, r.rev")                               \
     X(ST_SEVERITY_INSERT,                                                                      \
       "INSERT INTO severity_changes(incident_id, at_ms, severity, rationale, author)"          \
@@ -190,22 +229,18 @@ enum stmt_id {
         ST_COUNT
 };
 
+_Static_assert(ST_COUNT <= 64, "store.c statements fit struct store's array");
+
 static const char *const stmt_sql[ST_COUNT] = {
 #define STORE_X_SQL(id, sql) sql,
     STMT_LIST(STORE_X_SQL)
 #undef STORE_X_SQL
 };
 
-struct store {
-    sqlite3 *db;
-    char *path;
-    sqlite3_stmt *stmts[ST_COUNT];
-    bool in_tx; /* inside store_begin(): inner writes don't open their own transaction */
-};
 
 /* ---- plumbing ---- */
 
-static int db_fail(struct store *s, struct wr_error *err, const char *what)
+int store_db_fail(struct store *s, struct wr_error *err, const char *what)
 {
     int code = sqlite3_extended_errcode(s->db);
     if ((code & 0xff) == SQLITE_FULL)
@@ -226,7 +261,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct wr_error *err
     if (!s->stmts[id]) {
         if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
                                NULL) != SQLITE_OK) {
-            db_fail(s, err, "preparing a query");
+            store_db_fail(s, err, "preparing a query");
             return NULL;
         }
     }
@@ -235,17 +270,35 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct wr_error *err
     return s->stmts[id];
 }
 
+sqlite3_stmt *store_stmt_ext(struct store *s, int slot, const char *sql, struct wr_error *err)
+{
+    if (slot < 0 || slot >= STORE_EXT_STMTS) {
+        wr_fail(err, WR_E_FAIL, "internal error: statement slot %d out of range", slot);
+        return NULL;
+    }
+    if (!s->ext_stmts[slot]) {
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ext_stmts[slot],
+                               NULL) != SQLITE_OK) {
+            store_db_fail(s, err, "preparing a query");
+            return NULL;
+        }
+    }
+    sqlite3_reset(s->ext_stmts[slot]);
+    sqlite3_clear_bindings(s->ext_stmts[slot]);
+    return s->ext_stmts[slot];
+}
+
 /* Step a statement that returns no rows; resets it. */
-static int step_done(struct store *s, sqlite3_stmt *st, struct wr_error *err, const char *what)
+int store_step_done(struct store *s, sqlite3_stmt *st, struct wr_error *err, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(s, err, what);
+        return store_db_fail(s, err, what);
     return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *text)
+void store_bind_text(sqlite3_stmt *st, int i, const char *text)
 {
     if (text)
         sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
@@ -253,7 +306,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *text)
         sqlite3_bind_null(st, i);
 }
 
-static char *col_strdup(sqlite3_stmt *st, int i)
+char *store_col_strdup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return strdup(t ? (const char *)t : "");
@@ -262,7 +315,7 @@ static char *col_strdup(sqlite3_stmt *st, int i)
 /* Begin a write transaction unless the caller already holds one. BEGIN IMMEDIATE takes the
  * write lock up front so two writers wait (busy_timeout) instead of deadlocking on upgrade;
  * the loop retries past the timeout so "database is locked" never reaches the user. */
-static int tx_begin(struct store *s, struct wr_error *err)
+int store_tx_begin(struct store *s, struct wr_error *err)
 {
     if (s->in_tx)
         return 0;
@@ -275,13 +328,13 @@ static int tx_begin(struct store *s, struct wr_error *err)
         if (rc == SQLITE_DONE)
             return 0;
         if ((rc & 0xff) != SQLITE_BUSY || attempt >= 20)
-            return db_fail(s, err, "starting a write");
+            return store_db_fail(s, err, "starting a write");
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
 }
 
-static int tx_commit(struct store *s, struct wr_error *err)
+int store_tx_commit(struct store *s, struct wr_error *err)
 {
     if (s->in_tx)
         return 0;
@@ -294,13 +347,13 @@ static int tx_commit(struct store *s, struct wr_error *err)
         if (rc == SQLITE_DONE)
             return 0;
         if ((rc & 0xff) != SQLITE_BUSY || attempt >= 20)
-            return db_fail(s, err, "saving");
+            return store_db_fail(s, err, "saving");
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
 }
 
-static void tx_rollback(struct store *s)
+void store_tx_rollback(struct store *s)
 {
     if (s->in_tx || sqlite3_get_autocommit(s->db))
         return;
@@ -313,7 +366,7 @@ static void tx_rollback(struct store *s)
 
 int store_begin(struct store *s, struct wr_error *err)
 {
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     s->in_tx = true;
     return 0;
@@ -322,8 +375,8 @@ int store_begin(struct store *s, struct wr_error *err)
 int store_commit(struct store *s, struct wr_error *err)
 {
     s->in_tx = false;
-    if (tx_commit(s, err) != 0) {
-        tx_rollback(s);
+    if (store_tx_commit(s, err) != 0) {
+        store_tx_rollback(s);
         return -1;
     }
     return 0;
@@ -332,7 +385,7 @@ int store_commit(struct store *s, struct wr_error *err)
 void store_rollback(struct store *s)
 {
     s->in_tx = false;
-    tx_rollback(s);
+    store_tx_rollback(s);
 }
 
 /* ---- open, migrate, close ---- */
@@ -364,7 +417,7 @@ int store_default_path(char *buf, size_t n, bool create_dir, struct wr_error *er
 static int exec_sql(struct store *s, const char *sql, struct wr_error *err, const char *what)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, what);
+        return store_db_fail(s, err, what);
     return 0;
 }
 
@@ -386,7 +439,7 @@ out:
                     "%s is not a warroom database (not SQLite, or damaged); pass another --db",
                     s->path);
         else
-            db_fail(s, err, "reading the schema version");
+            store_db_fail(s, err, "reading the schema version");
     }
     sqlite3_finalize(st);
     return rc;
@@ -476,7 +529,7 @@ int store_open(const char *path, struct store **out, struct wr_error *err)
         goto out;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        db_fail(s, err, "opening the database");
+        store_db_fail(s, err, "opening the database");
         goto out;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -513,6 +566,8 @@ void store_close(struct store **sp)
     struct store *s = *sp;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
+    for (int i = 0; i < STORE_EXT_STMTS; i++)
+        sqlite3_finalize(s->ext_stmts[i]);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -532,7 +587,7 @@ int store_data_version(struct store *s, int64_t *out, struct wr_error *err)
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return db_fail(s, err, "checking for changes");
+        return store_db_fail(s, err, "checking for changes");
     }
     *out = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -572,7 +627,7 @@ static int milestone_put(struct store *s, int64_t id, enum milestone m, int64_t 
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, milestone_name(m), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
-    return step_done(s, st, err, "saving a milestone");
+    return store_step_done(s, st, err, "saving a milestone");
 }
 
 int store_incident_create(struct store *s, const struct incident *inc, int64_t *id,
@@ -587,25 +642,25 @@ int store_incident_create(struct store *s, const struct incident *inc, int64_t *
     else
         make_uid(uid, sizeof uid);
     int64_t created = inc->created_ms ? inc->created_ms : wr_now_ms();
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     sqlite3_stmt *st = stmt(s, ST_INCIDENT_INSERT, err);
     if (!st)
         goto out;
-    bind_text(st, 1, uid);
-    bind_text(st, 2, inc->title);
-    bind_text(st, 3, inc->services ? inc->services : "");
-    bind_text(st, 4, inc->summary ? inc->summary : "");
-    bind_text(st, 5, inc->impact ? inc->impact : "");
-    bind_text(st, 6, inc->tags ? inc->tags : "");
-    bind_text(st, 7, phase_name(inc->phase));
+    store_bind_text(st, 1, uid);
+    store_bind_text(st, 2, inc->title);
+    store_bind_text(st, 3, inc->services ? inc->services : "");
+    store_bind_text(st, 4, inc->summary ? inc->summary : "");
+    store_bind_text(st, 5, inc->impact ? inc->impact : "");
+    store_bind_text(st, 6, inc->tags ? inc->tags : "");
+    store_bind_text(st, 7, phase_name(inc->phase));
     sqlite3_bind_int(st, 8, inc->severity);
     sqlite3_bind_int64(st, 9, created);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if ((sqlite3_extended_errcode(s->db)) == SQLITE_CONSTRAINT_UNIQUE)
             wr_fail(err, WR_E_CONFLICT, "an incident with uid %s already exists", uid);
         else
-            db_fail(s, err, "creating the incident");
+            store_db_fail(s, err, "creating the incident");
         sqlite3_reset(st);
         goto out;
     }
@@ -619,18 +674,15 @@ int store_incident_create(struct store *s, const struct incident *inc, int64_t *
         if (milestone_put(s, *id, (enum milestone)m, inc->milestones[m], err) != 0)
             goto out;
     }
-    if (tx_commit(s, err) != 0)
+    if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     return rc;
 }
 
-static int system_entry(struct store *s, int64_t incident_id, enum entry_kind kind, int64_t at,
-                        const char *author, const char *text, struct wr_error *err);
-static int touch_incident(struct store *s, int64_t incident_id, struct wr_error *err);
 
 int store_incident_open(struct store *s, const struct incident *inc, const char *author,
                         int64_t *id, struct wr_error *err)
@@ -645,7 +697,7 @@ int store_incident_open(struct store *s, const struct incident *inc, const char 
     wr_buf_printf(&text, "Incident opened: %s", inc->title);
     int64_t now = wr_now_ms();
     int erc = text.oom ? wr_fail(err, WR_E_NOMEM, "out of memory")
-                       : system_entry(s, *id, KIND_MILESTONE, now, author, text.data, err);
+                       : store_system_entry(s, *id, KIND_MILESTONE, now, author, text.data, err);
     wr_buf_free(&text);
     if (erc != 0)
         goto out;
@@ -666,7 +718,7 @@ int store_incident_reopen(struct store *s, int64_t incident_id, const char *auth
     int rc = -1;
     struct incident inc;
     incident_init(&inc);
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     if (store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
@@ -676,18 +728,18 @@ int store_incident_reopen(struct store *s, int64_t incident_id, const char *auth
             goto out;
         sqlite3_bind_int64(st, 1, incident_id);
         sqlite3_bind_text(st, 2, milestone_name(MS_CLOSED), -1, SQLITE_STATIC);
-        if (step_done(s, st, err, "reopening the incident") != 0 ||
-            touch_incident(s, incident_id, err) != 0 ||
-            system_entry(s, incident_id, KIND_MILESTONE, wr_now_ms(), author,
+        if (store_step_done(s, st, err, "reopening the incident") != 0 ||
+            store_touch_incident(s, incident_id, err) != 0 ||
+            store_system_entry(s, incident_id, KIND_MILESTONE, wr_now_ms(), author,
                          "Incident reopened (the closed milestone was cleared)", err) != 0)
             goto out;
     }
-    if (tx_commit(s, err) != 0)
+    if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     incident_clear(&inc);
     return rc;
 }
@@ -698,11 +750,11 @@ static void read_incident_row(sqlite3_stmt *st, struct incident *out)
     out->id = sqlite3_column_int64(st, 0);
     const unsigned char *uid = sqlite3_column_text(st, 1);
     snprintf(out->uid, sizeof out->uid, "%s", uid ? (const char *)uid : "");
-    out->title = col_strdup(st, 2);
-    out->services = col_strdup(st, 3);
-    out->summary = col_strdup(st, 4);
-    out->impact = col_strdup(st, 5);
-    out->tags = col_strdup(st, 6);
+    out->title = store_col_strdup(st, 2);
+    out->services = store_col_strdup(st, 3);
+    out->summary = store_col_strdup(st, 4);
+    out->impact = store_col_strdup(st, 5);
+    out->tags = store_col_strdup(st, 6);
     const unsigned char *ph = sqlite3_column_text(st, 7);
     int p = phase_from_name(ph ? (const char *)ph : "");
     out->phase = p < 0 ? PHASE_DETECT : (enum phase)p;
@@ -724,7 +776,7 @@ static int load_milestones(struct store *s, struct incident *inc, struct wr_erro
             inc->milestones[m] = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "reading milestones");
+    return rc == SQLITE_DONE ? 0 : store_db_fail(s, err, "reading milestones");
 }
 
 int store_incident_get(struct store *s, int64_t id, struct incident *out, struct wr_error *err)
@@ -743,7 +795,7 @@ int store_incident_get(struct store *s, int64_t id, struct incident *out, struct
     }
     if (rc != SQLITE_ROW) {
         sqlite3_reset(st);
-        return db_fail(s, err, "reading the incident");
+        return store_db_fail(s, err, "reading the incident");
     }
     read_incident_row(st, out);
     sqlite3_reset(st);
@@ -763,12 +815,12 @@ int store_incident_find_uid(struct store *s, const char *uid, int64_t *id, struc
     sqlite3_stmt *st = stmt(s, ST_INCIDENT_FIND_UID, err);
     if (!st)
         return -1;
-    bind_text(st, 1, uid);
+    store_bind_text(st, 1, uid);
     int rc = sqlite3_step(st);
     *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(s, err, "looking up an incident");
+        return store_db_fail(s, err, "looking up an incident");
     return 0;
 }
 
@@ -796,7 +848,7 @@ int store_incident_list(struct store *s, bool all, struct incident **out, size_t
         read_incident_row(st, &arr[count++]);
     }
     if (step != SQLITE_DONE) {
-        db_fail(s, err, "listing incidents");
+        store_db_fail(s, err, "listing incidents");
         goto out;
     }
     sqlite3_reset(st);
@@ -832,13 +884,13 @@ int store_incident_update_text(struct store *s, const struct incident *inc,
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, inc->id);
-    bind_text(st, 2, inc->title ? inc->title : "");
-    bind_text(st, 3, inc->services ? inc->services : "");
-    bind_text(st, 4, inc->summary ? inc->summary : "");
-    bind_text(st, 5, inc->impact ? inc->impact : "");
-    bind_text(st, 6, inc->tags ? inc->tags : "");
+    store_bind_text(st, 2, inc->title ? inc->title : "");
+    store_bind_text(st, 3, inc->services ? inc->services : "");
+    store_bind_text(st, 4, inc->summary ? inc->summary : "");
+    store_bind_text(st, 5, inc->impact ? inc->impact : "");
+    store_bind_text(st, 6, inc->tags ? inc->tags : "");
     sqlite3_bind_int64(st, 7, wr_now_ms());
-    if (step_done(s, st, err, "updating the incident") != 0)
+    if (store_step_done(s, st, err, "updating the incident") != 0)
         return -1;
     if (sqlite3_changes(s->db) == 0)
         return wr_fail(err, WR_E_NOT_FOUND, "no incident %lld", (long long)inc->id);
@@ -856,13 +908,13 @@ static int revision_insert(struct store *s, int64_t entry_id, const struct entry
     sqlite3_bind_int64(st, 1, entry_id);
     sqlite3_bind_int(st, 2, r->rev);
     sqlite3_bind_int64(st, 3, r->changed_ms);
-    bind_text(st, 4, r->author);
-    bind_text(st, 5, kind_name(r->kind));
+    store_bind_text(st, 4, r->author);
+    store_bind_text(st, 5, kind_name(r->kind));
     sqlite3_bind_int64(st, 6, r->at_ms);
-    bind_text(st, 7, r->text);
+    store_bind_text(st, 7, r->text);
     sqlite3_bind_int(st, 8, r->pinned);
     sqlite3_bind_int(st, 9, r->deleted);
-    return step_done(s, st, err, "saving the entry's history");
+    return store_step_done(s, st, err, "saving the entry's history");
 }
 
 static int check_text(const char *text, struct wr_error *err)
@@ -890,19 +942,20 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     sqlite3_bind_int64(st, 1, e->incident_id);
     sqlite3_bind_int64(st, 2, e->at_ms);
     sqlite3_bind_int64(st, 3, e->recorded_ms);
-    bind_text(st, 4, kind_name(e->kind));
-    bind_text(st, 5, e->author);
-    bind_text(st, 6, e->text);
+    store_bind_text(st, 4, kind_name(e->kind));
+    store_bind_text(st, 5, e->author);
+    store_bind_text(st, 6, e->text);
     sqlite3_bind_int(st, 7, e->pinned);
     sqlite3_bind_int(st, 8, e->deleted);
     sqlite3_bind_int(st, 9, e->rev);
+    store_bind_text(st, 10, e->data);
     if (sqlite3_step(st) != SQLITE_DONE) {
         int ext = sqlite3_extended_errcode(s->db);
         sqlite3_reset(st);
         if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
             return wr_fail(err, WR_E_NOT_FOUND, "no incident %lld; `warroom list` shows the ids",
                            (long long)e->incident_id);
-        return db_fail(s, err, "saving the entry");
+        return store_db_fail(s, err, "saving the entry");
     }
     sqlite3_reset(st);
     e->id = sqlite3_last_insert_rowid(s->db);
@@ -912,14 +965,14 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     return revision_insert(s, e->id, &r, err);
 }
 
-static int touch_incident(struct store *s, int64_t incident_id, struct wr_error *err)
+int store_touch_incident(struct store *s, int64_t incident_id, struct wr_error *err)
 {
     sqlite3_stmt *st = stmt(s, ST_INCIDENT_TOUCH, err);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int64(st, 2, wr_now_ms());
-    if (step_done(s, st, err, "updating the incident") != 0)
+    if (store_step_done(s, st, err, "updating the incident") != 0)
         return -1;
     if (sqlite3_changes(s->db) == 0)
         return wr_fail(err, WR_E_NOT_FOUND, "no incident %lld; `warroom list` shows the ids",
@@ -939,16 +992,16 @@ int store_entry_append(struct store *s, struct entry *e, struct wr_error *err)
         e->at_ms = e->recorded_ms;
     e->rev = 1;
     e->deleted = false;
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
-    if (touch_incident(s, e->incident_id, err) != 0 || entry_insert(s, e, err) != 0)
+    if (store_touch_incident(s, e->incident_id, err) != 0 || entry_insert(s, e, err) != 0)
         goto out;
-    if (tx_commit(s, err) != 0)
+    if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0) {
-        tx_rollback(s);
+        store_tx_rollback(s);
         e->id = 0;
     }
     return rc;
@@ -963,11 +1016,13 @@ static void read_entry_row(sqlite3_stmt *st, struct entry *e)
     e->recorded_ms = sqlite3_column_int64(st, 3);
     int k = kind_from_name((const char *)sqlite3_column_text(st, 4));
     e->kind = k < 0 ? KIND_NOTE : (enum entry_kind)k;
-    e->author = col_strdup(st, 5);
-    e->text = col_strdup(st, 6);
+    e->author = store_col_strdup(st, 5);
+    e->text = store_col_strdup(st, 6);
     e->pinned = sqlite3_column_int(st, 7) != 0;
     e->deleted = sqlite3_column_int(st, 8) != 0;
     e->rev = sqlite3_column_int(st, 9);
+    const unsigned char *data = sqlite3_column_text(st, 10);
+    e->data = data && *data ? strdup((const char *)data) : NULL;
 }
 
 int store_entry_get(struct store *s, int64_t entry_id, struct entry *out, struct wr_error *err)
@@ -985,7 +1040,7 @@ int store_entry_get(struct store *s, int64_t entry_id, struct entry *out, struct
         return wr_fail(err, WR_E_NOT_FOUND, "no entry %lld; `warroom show ID` lists entry ids",
                        (long long)entry_id);
     if (rc != SQLITE_ROW)
-        return db_fail(s, err, "reading the entry");
+        return store_db_fail(s, err, "reading the entry");
     if (!out->author || !out->text) {
         entry_clear(out);
         return wr_fail(err, WR_E_NOMEM, "out of memory reading an entry");
@@ -1002,13 +1057,13 @@ static int entry_revise(struct store *s, struct entry *cur, const char *author,
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, cur->id);
-    bind_text(st, 2, kind_name(cur->kind));
+    store_bind_text(st, 2, kind_name(cur->kind));
     sqlite3_bind_int64(st, 3, cur->at_ms);
-    bind_text(st, 4, cur->text);
+    store_bind_text(st, 4, cur->text);
     sqlite3_bind_int(st, 5, cur->pinned);
     sqlite3_bind_int(st, 6, cur->deleted);
     sqlite3_bind_int(st, 7, cur->rev);
-    if (step_done(s, st, err, "saving the change") != 0)
+    if (store_step_done(s, st, err, "saving the change") != 0)
         return -1;
     struct entry_revision r = {.rev = cur->rev, .changed_ms = wr_now_ms(),
                                .author = (char *)author, .text = cur->text, .kind = cur->kind,
@@ -1016,7 +1071,7 @@ static int entry_revise(struct store *s, struct entry *cur, const char *author,
                                .deleted = cur->deleted};
     if (revision_insert(s, cur->id, &r, err) != 0)
         return -1;
-    return touch_incident(s, cur->incident_id, err);
+    return store_touch_incident(s, cur->incident_id, err);
 }
 
 enum revise_op { REVISE_TEXT, REVISE_PIN, REVISE_DELETE };
@@ -1029,7 +1084,7 @@ static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum r
     entry_init(&cur);
     if (op == REVISE_TEXT && check_text(text, err) != 0)
         return -1;
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     if (store_entry_get(s, entry_id, &cur, err) != 0)
         goto out;
@@ -1058,12 +1113,12 @@ static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum r
     case REVISE_PIN: cur.pinned = pin; break;
     case REVISE_DELETE: cur.deleted = true; break;
     }
-    if (entry_revise(s, &cur, author, err) != 0 || tx_commit(s, err) != 0)
+    if (entry_revise(s, &cur, author, err) != 0 || store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     entry_clear(&cur);
     return rc;
 }
@@ -1133,7 +1188,7 @@ static int count_query(struct store *s, enum stmt_id id, int64_t incident_id,
     int rc = sqlite3_step(st);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "counting entries");
+    return rc == SQLITE_ROW ? 0 : store_db_fail(s, err, "counting entries");
 }
 
 int store_entry_count(struct store *s, int64_t incident_id, const struct entry_filter *f,
@@ -1174,7 +1229,7 @@ int store_entry_page(struct store *s, int64_t incident_id, const struct entry_fi
     while (count < limit && (step = sqlite3_step(st)) == SQLITE_ROW)
         read_entry_row(st, &arr[count++]);
     if (count < limit && step != SQLITE_DONE) {
-        db_fail(s, err, "reading the timeline");
+        store_db_fail(s, err, "reading the timeline");
         goto out;
     }
     if (!forward) /* fetched newest-first; hand back in timeline order */
@@ -1216,11 +1271,11 @@ static void read_revision_row(sqlite3_stmt *st, int first, struct entry_revision
     memset(r, 0, sizeof *r);
     r->rev = sqlite3_column_int(st, first);
     r->changed_ms = sqlite3_column_int64(st, first + 1);
-    r->author = col_strdup(st, first + 2);
+    r->author = store_col_strdup(st, first + 2);
     int k = kind_from_name((const char *)sqlite3_column_text(st, first + 3));
     r->kind = k < 0 ? KIND_NOTE : (enum entry_kind)k;
     r->at_ms = sqlite3_column_int64(st, first + 4);
-    r->text = col_strdup(st, first + 5);
+    r->text = store_col_strdup(st, first + 5);
     r->pinned = sqlite3_column_int(st, first + 6) != 0;
     r->deleted = sqlite3_column_int(st, first + 7) != 0;
 }
@@ -1256,7 +1311,7 @@ int store_entry_history(struct store *s, int64_t entry_id, struct entry_revision
         read_revision_row(st, 0, &arr[count++]);
     }
     if (step != SQLITE_DONE) {
-        db_fail(s, err, "reading history");
+        store_db_fail(s, err, "reading history");
         goto out;
     }
     if (count == 0) {
@@ -1292,7 +1347,7 @@ int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, vo
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(s->db, stmt_sql[ST_ENTRY_EACH], -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, err, "reading the timeline");
+        return store_db_fail(s, err, "reading the timeline");
     sqlite3_bind_int64(st, 1, incident_id);
     int step;
     struct entry e;
@@ -1306,7 +1361,7 @@ int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, vo
         }
     }
     if (step != SQLITE_DONE) {
-        db_fail(s, err, "reading the timeline");
+        store_db_fail(s, err, "reading the timeline");
         goto out;
     }
     rc = 0;
@@ -1321,13 +1376,14 @@ int store_revision_each(struct store *s, int64_t incident_id, store_revision_fn 
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(s->db, stmt_sql[ST_REVISION_EACH], -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, err, "reading the timeline history");
+        return store_db_fail(s, err, "reading the timeline history");
     sqlite3_bind_int64(st, 1, incident_id);
     int step;
     struct entry_revision r;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         read_revision_row(st, 1, &r);
-        int stop = fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 9), &r, ctx);
+        int stop = fn(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 9),
+                      (const char *)sqlite3_column_text(st, 10), &r, ctx);
         revision_clear(&r);
         if (stop) {
             rc = 0;
@@ -1335,7 +1391,7 @@ int store_revision_each(struct store *s, int64_t incident_id, store_revision_fn 
         }
     }
     if (step != SQLITE_DONE) {
-        db_fail(s, err, "reading the timeline history");
+        store_db_fail(s, err, "reading the timeline history");
         goto out;
     }
     rc = 0;
@@ -1345,7 +1401,8 @@ out:
 }
 
 int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms,
-                       const struct entry_revision *revs, size_t n, struct wr_error *err)
+                       const char *data, const struct entry_revision *revs, size_t n,
+                       struct wr_error *err)
 {
     int rc = -1;
     if (n == 0)
@@ -1358,7 +1415,7 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
                       .recorded_ms = recorded_ms, .kind = last->kind,
                       .author = revs[0].author, .text = last->text, .pinned = last->pinned,
                       .deleted = last->deleted, .rev = last->rev};
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     sqlite3_stmt *st = stmt(s, ST_ENTRY_INSERT, err);
     if (!st)
@@ -1366,31 +1423,32 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
     sqlite3_bind_int64(st, 1, e.incident_id);
     sqlite3_bind_int64(st, 2, e.at_ms);
     sqlite3_bind_int64(st, 3, e.recorded_ms);
-    bind_text(st, 4, kind_name(e.kind));
-    bind_text(st, 5, e.author);
-    bind_text(st, 6, e.text);
+    store_bind_text(st, 4, kind_name(e.kind));
+    store_bind_text(st, 5, e.author);
+    store_bind_text(st, 6, e.text);
     sqlite3_bind_int(st, 7, e.pinned);
     sqlite3_bind_int(st, 8, e.deleted);
     sqlite3_bind_int(st, 9, e.rev);
-    if (step_done(s, st, err, "importing an entry") != 0)
+    store_bind_text(st, 10, data);
+    if (store_step_done(s, st, err, "importing an entry") != 0)
         goto out;
     int64_t id = sqlite3_last_insert_rowid(s->db);
     for (size_t i = 0; i < n; i++)
         if (revision_insert(s, id, &revs[i], err) != 0)
             goto out;
-    if (tx_commit(s, err) != 0)
+    if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     return rc;
 }
 
 /* ---- state changes ---- */
 
 /* Append a system entry inside the current transaction. */
-static int system_entry(struct store *s, int64_t incident_id, enum entry_kind kind, int64_t at,
+int store_system_entry(struct store *s, int64_t incident_id, enum entry_kind kind, int64_t at,
                         const char *author, const char *text, struct wr_error *err)
 {
     struct entry e = {.incident_id = incident_id, .at_ms = at, .recorded_ms = wr_now_ms(),
@@ -1404,25 +1462,25 @@ int store_milestone_set(struct store *s, int64_t incident_id, enum milestone m, 
     int rc = -1;
     struct incident inc;
     incident_init(&inc);
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     if (store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
     if (milestone_check_order(inc.milestones, m, at, err) != 0)
         goto out;
-    if (milestone_put(s, incident_id, m, at, err) != 0 || touch_incident(s, incident_id, err))
+    if (milestone_put(s, incident_id, m, at, err) != 0 || store_touch_incident(s, incident_id, err))
         goto out;
     char text[128];
     snprintf(text, sizeof text, "%s %s", inc.milestones[m] == WR_TIME_NONE ? "Milestone" : "Moved milestone",
              milestone_name(m));
-    if (system_entry(s, incident_id, KIND_MILESTONE, at, author, text, err) != 0)
+    if (store_system_entry(s, incident_id, KIND_MILESTONE, at, author, text, err) != 0)
         goto out;
-    if (tx_commit(s, err) != 0)
+    if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     incident_clear(&inc);
     return rc;
 }
@@ -1433,7 +1491,7 @@ int store_phase_set(struct store *s, int64_t incident_id, enum phase p, int64_t 
     int rc = -1;
     struct incident inc;
     incident_init(&inc);
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     if (store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
@@ -1441,20 +1499,20 @@ int store_phase_set(struct store *s, int64_t incident_id, enum phase p, int64_t 
     if (!st)
         goto out;
     sqlite3_bind_int64(st, 1, incident_id);
-    bind_text(st, 2, phase_name(p));
+    store_bind_text(st, 2, phase_name(p));
     sqlite3_bind_int64(st, 3, wr_now_ms());
-    if (step_done(s, st, err, "changing the phase") != 0)
+    if (store_step_done(s, st, err, "changing the phase") != 0)
         goto out;
     char text[128];
     snprintf(text, sizeof text, "Phase %s → %s", phase_name(inc.phase), phase_name(p));
-    if (system_entry(s, incident_id, KIND_PHASE, at, author, text, err) != 0)
+    if (store_system_entry(s, incident_id, KIND_PHASE, at, author, text, err) != 0)
         goto out;
-    if (tx_commit(s, err) != 0)
+    if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     incident_clear(&inc);
     return rc;
 }
@@ -1467,7 +1525,7 @@ int store_severity_set(struct store *s, int64_t incident_id, int sev, const char
     incident_init(&inc);
     if (sev < 1 || sev > 4)
         return wr_fail(err, WR_E_INPUT, "severity must be SEV1..SEV4");
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
     if (store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
@@ -1477,9 +1535,9 @@ int store_severity_set(struct store *s, int64_t incident_id, int sev, const char
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int64(st, 2, at);
     sqlite3_bind_int(st, 3, sev);
-    bind_text(st, 4, rationale ? rationale : "");
-    bind_text(st, 5, author);
-    if (step_done(s, st, err, "recording the severity") != 0)
+    store_bind_text(st, 4, rationale ? rationale : "");
+    store_bind_text(st, 5, author);
+    if (store_step_done(s, st, err, "recording the severity") != 0)
         goto out;
     st = stmt(s, ST_INCIDENT_SET_SEVERITY, err);
     if (!st)
@@ -1487,7 +1545,7 @@ int store_severity_set(struct store *s, int64_t incident_id, int sev, const char
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int(st, 2, sev);
     sqlite3_bind_int64(st, 3, wr_now_ms());
-    if (step_done(s, st, err, "recording the severity") != 0)
+    if (store_step_done(s, st, err, "recording the severity") != 0)
         goto out;
     struct wr_buf text = {0};
     if (inc.severity)
@@ -1497,14 +1555,14 @@ int store_severity_set(struct store *s, int64_t incident_id, int sev, const char
     if (rationale && *rationale)
         wr_buf_printf(&text, ": %s", rationale);
     int erc = text.oom ? wr_fail(err, WR_E_NOMEM, "out of memory")
-                       : system_entry(s, incident_id, KIND_SEVERITY, at, author, text.data, err);
+                       : store_system_entry(s, incident_id, KIND_SEVERITY, at, author, text.data, err);
     wr_buf_free(&text);
-    if (erc != 0 || tx_commit(s, err) != 0)
+    if (erc != 0 || store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     incident_clear(&inc);
     return rc;
 }
@@ -1515,9 +1573,9 @@ int store_role_assign(struct store *s, int64_t incident_id, enum role role, cons
     int rc = -1;
     bool release = !name || !*name;
     char before[512] = "";
-    if (tx_begin(s, err) != 0)
+    if (store_tx_begin(s, err) != 0)
         return -1;
-    if (touch_incident(s, incident_id, err) != 0)
+    if (store_touch_incident(s, incident_id, err) != 0)
         goto out;
     if (store_role_holder(s, incident_id, role, before, sizeof before, err) != 0)
         goto out;
@@ -1526,8 +1584,8 @@ int store_role_assign(struct store *s, int64_t incident_id, enum role role, cons
         if (!st)
             goto out;
         sqlite3_bind_int64(st, 1, incident_id);
-        bind_text(st, 2, role_key(role));
-        if (step_done(s, st, err, "assigning the role") != 0)
+        store_bind_text(st, 2, role_key(role));
+        if (store_step_done(s, st, err, "assigning the role") != 0)
             goto out;
     }
     sqlite3_stmt *st = stmt(s, ST_ROLE_INSERT, err);
@@ -1535,12 +1593,12 @@ int store_role_assign(struct store *s, int64_t incident_id, enum role role, cons
         goto out;
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int64(st, 2, at);
-    bind_text(st, 3, role_key(role));
-    bind_text(st, 4, release ? "" : name);
-    bind_text(st, 5, note ? note : "");
-    bind_text(st, 6, author);
+    store_bind_text(st, 3, role_key(role));
+    store_bind_text(st, 4, release ? "" : name);
+    store_bind_text(st, 5, note ? note : "");
+    store_bind_text(st, 6, author);
     sqlite3_bind_int(st, 7, release ? 0 : 1);
-    if (step_done(s, st, err, "assigning the role") != 0)
+    if (store_step_done(s, st, err, "assigning the role") != 0)
         goto out;
     struct wr_buf text = {0};
     if (release)
@@ -1552,14 +1610,14 @@ int store_role_assign(struct store *s, int64_t incident_id, enum role role, cons
     if (note && *note)
         wr_buf_printf(&text, " (note: %s)", note);
     int erc = text.oom ? wr_fail(err, WR_E_NOMEM, "out of memory")
-                       : system_entry(s, incident_id, KIND_ROLE, at, author, text.data, err);
+                       : store_system_entry(s, incident_id, KIND_ROLE, at, author, text.data, err);
     wr_buf_free(&text);
-    if (erc != 0 || tx_commit(s, err) != 0)
+    if (erc != 0 || store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
 out:
     if (rc != 0)
-        tx_rollback(s);
+        store_tx_rollback(s);
     return rc;
 }
 
@@ -1587,11 +1645,11 @@ int store_severity_history(struct store *s, int64_t incident_id, struct severity
         struct severity_change *c = &arr[count++];
         c->at_ms = sqlite3_column_int64(st, 0);
         c->severity = sqlite3_column_int(st, 1);
-        c->rationale = col_strdup(st, 2);
-        c->author = col_strdup(st, 3);
+        c->rationale = store_col_strdup(st, 2);
+        c->author = store_col_strdup(st, 3);
     }
     if (step != SQLITE_DONE) {
-        db_fail(s, err, "reading severity history");
+        store_db_fail(s, err, "reading severity history");
         goto out;
     }
     rc = 0;
@@ -1643,13 +1701,13 @@ int store_role_history(struct store *s, int64_t incident_id, struct role_assignm
         a->at_ms = sqlite3_column_int64(st, 0);
         int r = role_from_name((const char *)sqlite3_column_text(st, 1));
         a->role = r < 0 ? ROLE_SME : (enum role)r;
-        a->name = col_strdup(st, 2);
-        a->note = col_strdup(st, 3);
-        a->author = col_strdup(st, 4);
+        a->name = store_col_strdup(st, 2);
+        a->note = store_col_strdup(st, 3);
+        a->author = store_col_strdup(st, 4);
         a->current = sqlite3_column_int(st, 5) != 0;
     }
     if (step != SQLITE_DONE) {
-        db_fail(s, err, "reading roles");
+        store_db_fail(s, err, "reading roles");
         goto out;
     }
     rc = 0;
@@ -1684,7 +1742,7 @@ int store_role_holder(struct store *s, int64_t incident_id, enum role role, char
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, incident_id);
-    bind_text(st, 2, role_key(role));
+    store_bind_text(st, 2, role_key(role));
     size_t used = 0;
     if (n)
         buf[0] = '\0';
@@ -1698,7 +1756,7 @@ int store_role_holder(struct store *s, int64_t incident_id, enum role role, char
     }
     sqlite3_reset(st);
     if (step != SQLITE_DONE && step != SQLITE_ROW)
-        return db_fail(s, err, "reading roles");
+        return store_db_fail(s, err, "reading roles");
     return 0;
 }
 
@@ -1713,9 +1771,9 @@ int store_severity_import(struct store *s, int64_t incident_id, const struct sev
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int64(st, 2, c->at_ms);
     sqlite3_bind_int(st, 3, c->severity);
-    bind_text(st, 4, c->rationale ? c->rationale : "");
-    bind_text(st, 5, c->author ? c->author : "unknown");
-    return step_done(s, st, err, "importing severity history");
+    store_bind_text(st, 4, c->rationale ? c->rationale : "");
+    store_bind_text(st, 5, c->author ? c->author : "unknown");
+    return store_step_done(s, st, err, "importing severity history");
 }
 
 int store_role_import(struct store *s, int64_t incident_id, const struct role_assignment *a,
@@ -1726,10 +1784,35 @@ int store_role_import(struct store *s, int64_t incident_id, const struct role_as
         return -1;
     sqlite3_bind_int64(st, 1, incident_id);
     sqlite3_bind_int64(st, 2, a->at_ms);
-    bind_text(st, 3, role_key(a->role));
-    bind_text(st, 4, a->name ? a->name : "");
-    bind_text(st, 5, a->note ? a->note : "");
-    bind_text(st, 6, a->author ? a->author : "unknown");
+    store_bind_text(st, 3, role_key(a->role));
+    store_bind_text(st, 4, a->name ? a->name : "");
+    store_bind_text(st, 5, a->note ? a->note : "");
+    store_bind_text(st, 6, a->author ? a->author : "unknown");
     sqlite3_bind_int(st, 7, a->current ? 1 : 0);
-    return step_done(s, st, err, "importing roles");
+    return store_step_done(s, st, err, "importing roles");
+}
+
+int store_entry_append_data(struct store *s, int64_t incident_id, enum entry_kind kind,
+                            int64_t at, const char *author, const char *text, const char *data,
+                            int64_t *id, struct wr_error *err)
+{
+    int rc = -1;
+    if (!text || !*text || !wr_utf8_valid(text, strlen(text)) ||
+        (data && !wr_utf8_valid(data, strlen(data))))
+        return wr_fail(err, WR_E_INPUT, "a recorded entry needs valid UTF-8 text");
+    if (store_tx_begin(s, err) != 0)
+        return -1;
+    struct entry e = {.incident_id = incident_id, .at_ms = at, .recorded_ms = wr_now_ms(),
+                      .kind = kind, .author = (char *)author, .text = (char *)text,
+                      .data = (char *)data, .rev = 1};
+    if (store_touch_incident(s, incident_id, err) != 0 || entry_insert(s, &e, err) != 0 ||
+        store_tx_commit(s, err) != 0)
+        goto out;
+    if (id)
+        *id = e.id;
+    rc = 0;
+out:
+    if (rc != 0)
+        store_tx_rollback(s);
+    return rc;
 }

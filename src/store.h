@@ -12,7 +12,7 @@
 struct store;
 
 /* Schema version this build writes. A database with a higher user_version is refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else
@@ -130,7 +130,7 @@ void store_revisions_free(struct entry_revision **arr, size_t n);
 typedef int (*store_entry_fn)(const struct entry *e, void *ctx);
 int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
                      struct wr_error *err);
-typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms,
+typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms, const char *entry_data,
                                  const struct entry_revision *r, void *ctx);
 /* Every revision of every entry of the incident (for export), in entry then rev order. */
 int store_revision_each(struct store *s, int64_t incident_id, store_revision_fn fn, void *ctx,
@@ -139,7 +139,14 @@ int store_revision_each(struct store *s, int64_t incident_id, store_revision_fn 
 /* Import path: insert an entry with all of its revisions exactly as given (ids are new).
  * revs[0] is the original; the entry's current state is revs[n-1]. */
 int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms,
-                       const struct entry_revision *revs, size_t n, struct wr_error *err);
+                       const char *data, const struct entry_revision *revs, size_t n,
+                       struct wr_error *err);
+
+/* Append an entry that warroom records itself (e.g. KIND_SLI snapshots) with a structured JSON
+ * payload `data` (may be NULL) kept beside the text; *id (may be NULL) gets its id. */
+int store_entry_append_data(struct store *s, int64_t incident_id, enum entry_kind kind,
+                            int64_t at, const char *author, const char *text, const char *data,
+                            int64_t *id, struct wr_error *err);
 
 /* ---- state changes: each also appends its timeline entry in the same transaction ---- */
 

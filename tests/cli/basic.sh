@@ -122,15 +122,17 @@ before=$("$WR" show 1 --json | jq '.entries | length')
 expect_eq "failures lost nothing and added nothing" "$before" "$("$WR" show 1 --json | jq '.entries | length')"
 
 # --- acknowledged entries survive kill -9 of the writers ---
-(
-  for i in $(seq 1 400); do "$WR" log 1 "durable $i" || exit 1; done
-) >"$T/acked" 2>/dev/null &
+# The writer loop runs in its own process group so one SIGKILL stops the loop and the
+# warroom it is running at once; we read the results only after the whole group is gone.
+setsid bash -c 'for i in $(seq 1 400); do "$0" log 1 "durable $i" || exit 1; done' "$WR" \
+  >"$T/acked" 2>/dev/null &
 writer=$!
-while [ "$(wc -l <"$T/acked")" -lt 30 ]; do
-  kill -0 $writer 2>/dev/null || break
+while [ "$(wc -l <"$T/acked")" -lt 30 ] && kill -0 $writer 2>/dev/null; do
   sleep 0.05  # polling a condition, bounded by the writer finishing
 done
-pkill -9 -P $writer 2>/dev/null; kill -9 $writer 2>/dev/null; wait $writer 2>/dev/null
+kill -9 -- -$writer 2>/dev/null
+while kill -0 -- -$writer 2>/dev/null; do sleep 0.05; done
+wait $writer 2>/dev/null
 "$WR" show 1 --json | jq -r ".entries[].id" | sort >"$T/present"
 missing=$(sort "$T/acked" | comm -23 - "$T/present" | wc -l)
 acked=$(wc -l <"$T/acked")

@@ -345,7 +345,17 @@ static void test_export_import_round_trip(void **state)
     assert_int_equal(store_role_assign(f->s, f->inc, ROLE_IC, "ana", "first", 10, "ana", &err), 0);
     assert_int_equal(store_severity_set(f->s, f->inc, 2, "why", 20, "ana", &err), 0);
     assert_int_equal(store_milestone_set(f->s, f->inc, MS_DETECTED, 1100000, "ana", &err), 0);
+    int64_t snap;
+    assert_int_equal(store_entry_append_data(f->s, f->inc, KIND_SLI, 1200000, "warroom",
+                                             "SLI snapshot: availability 97.1%",
+                                             "{\"availability\":0.971}", &snap, &err),
+                     0);
+    struct entry got;
+    assert_int_equal(store_entry_get(f->s, snap, &got, &err), 0);
+    assert_string_equal(got.data, "{\"availability\":0.971}");
+    entry_clear(&got);
     char *first = export_text(f->s, f->inc);
+    assert_non_null(strstr(first, "\"data\":\"{\\\"availability\\\":0.971}\""));
 
     char path2[400];
     snprintf(path2, sizeof path2, "%s/other.db", f->dir);

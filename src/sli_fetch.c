@@ -1,0 +1,745 @@
+/* sli_fetch.c: SLI sources over HTTP (Prometheus, generic JSON) with libcurl multi; replay. */
+#include "sli_fetch.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay.h"
+#include "slo.h"
+
+#define FETCH_MAX_WINDOWS (2 * CFG_MAX_BURN_RULES + 1)
+#define FETCH_MAX_BACKOFF_MS (10 * 60 * 1000)
+
+enum step_kind { STEP_VALUE, STEP_SPARK, STEP_RATIO, STEP_JSON };
+
+struct fetch_step {
+    enum step_kind kind;
+    size_t window; /* STEP_RATIO: index into job->windows */
+};
+
+/* One SLI's evaluation in progress and its schedule. */
+struct sli_job {
+    struct sli_fetch *f;
+    struct sli *sli;
+    CURL *easy;     /* the request in flight, or NULL */
+    char *url;      /* of the request in flight */
+    struct wr_buf body;
+    bool too_large;
+    char curl_err[CURL_ERROR_SIZE];
+    bool active;    /* an evaluation is under way */
+    int64_t at_ms;  /* evaluation time of this run */
+    int64_t next_due_mono;
+    struct fetch_step steps[FETCH_MAX_WINDOWS + 2];
+    size_t nsteps, cur;
+    int64_t windows[FETCH_MAX_WINDOWS];
+    double ratios[FETCH_MAX_WINDOWS];
+    bool ratio_ok[FETCH_MAX_WINDOWS];
+    size_t nwindows;
+    struct sli_result result;
+    struct replay_file *replay; /* cached replay file */
+};
+
+struct sli_fetch {
+    struct sli_set *set;
+    struct sli_fetch_hooks hooks;
+    bool has_hooks;
+    CURLM *multi;
+    struct sli_job *jobs;
+    int64_t at_ms;
+};
+
+static bool curl_ready;
+
+/* ---- Prometheus parsing ---- */
+
+int prom_value(const char *s, double *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+char *prom_substitute(const char *expr, const char *window)
+{
+    struct wr_buf b = {0};
+    const char *p = expr;
+    for (const char *hit; (hit = strstr(p, "$window")) != NULL; p = hit + 7) {
+        wr_buf_append(&b, p, (size_t)(hit - p));
+        wr_buf_puts(&b, window);
+    }
+    wr_buf_puts(&b, p);
+    if (b.oom) {
+        wr_buf_free(&b);
+        return NULL;
+    }
+    return wr_buf_steal(&b);
+}
+
+/* [t, "v"] -> point. */
+static int prom_pair(const cJSON *pair, struct prom_point *pt)
+{
+    const cJSON *t = cJSON_GetArrayItem(pair, 0), *v = cJSON_GetArrayItem(pair, 1);
+    if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 || !cJSON_IsNumber(t) ||
+        !cJSON_IsString(v) || prom_value(v->valuestring, &pt->value) != 0)
+        return -1;
+    pt->t = t->valuedouble;
+    return 0;
+}
+
+int prom_parse(const char *body, size_t len, long http_status, bool range, struct prom_parsed *out,
+               char *err, size_t errn)
+{
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(root, "status");
+    if (!cJSON_IsString(status)) {
+        char head[48];
+        size_t n = len < sizeof head - 1 ? len : sizeof head - 1;
+        for (size_t i = 0; i < n; i++)
+            head[i] = (body[i] >= 32 && body[i] < 127) ? body[i] : '.';
+        head[n] = '\0';
+        if (http_status >= 400)
+            snprintf(err, errn, "HTTP %ld: %s", http_status, head);
+        else
+            snprintf(err, errn, "not a Prometheus API response (HTTP %ld): \"%s\"", http_status,
+                     head);
+        goto out;
+    }
+    const cJSON *warn = cJSON_GetObjectItemCaseSensitive(root, "warnings"), *w;
+    cJSON_ArrayForEach(w, warn)
+    {
+        if (!cJSON_IsString(w))
+            continue;
+        size_t used = strlen(out->warnings);
+        snprintf(out->warnings + used, sizeof out->warnings - used, "%s%s", used ? "; " : "",
+                 w->valuestring);
+    }
+    if (strcmp(status->valuestring, "success") != 0) {
+        const cJSON *et = cJSON_GetObjectItemCaseSensitive(root, "errorType");
+        const cJSON *em = cJSON_GetObjectItemCaseSensitive(root, "error");
+        snprintf(err, errn, "%s: %s", cJSON_IsString(et) ? et->valuestring : "error",
+                 cJSON_IsString(em) ? em->valuestring : "(no message)");
+        goto out;
+    }
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    const cJSON *rtype = cJSON_GetObjectItemCaseSensitive(data, "resultType");
+    const cJSON *result = cJSON_GetObjectItemCaseSensitive(data, "result");
+    if (!cJSON_IsString(rtype) || !result) {
+        snprintf(err, errn, "Prometheus answered without data.resultType/data.result");
+        goto out;
+    }
+    const char *type = rtype->valuestring;
+    struct prom_point pt;
+    if (strcmp(type, "scalar") == 0 && !range) {
+        if (prom_pair(result, &pt) != 0) {
+            snprintf(err, errn, "malformed scalar result");
+            goto out;
+        }
+        out->value = pt.value;
+        rc = 0;
+        goto out;
+    }
+    if (strcmp(type, range ? "matrix" : "vector") != 0) {
+        snprintf(err, errn, "the query gave a %s result; expected %s", type,
+                 range ? "a range (matrix)" : "one number (scalar or vector); is a [range] "
+                                              "selector left outside a function?");
+        goto out;
+    }
+    int nseries = cJSON_GetArraySize(result);
+    if (!cJSON_IsArray(result)) {
+        snprintf(err, errn, "malformed %s result", type);
+        goto out;
+    }
+    if (nseries == 0) {
+        out->no_data = true;
+        rc = 0;
+        goto out;
+    }
+    if (nseries > 1) {
+        snprintf(err, errn, "the query returned %d series; aggregate it to one (e.g. sum(...))",
+                 nseries);
+        goto out;
+    }
+    const cJSON *series = cJSON_GetArrayItem(result, 0);
+    if (!range) {
+        if (prom_pair(cJSON_GetObjectItemCaseSensitive(series, "value"), &pt) != 0) {
+            snprintf(err, errn, "malformed vector sample");
+            goto out;
+        }
+        out->value = pt.value;
+        rc = 0;
+        goto out;
+    }
+    const cJSON *values = cJSON_GetObjectItemCaseSensitive(series, "values"), *v;
+    int n = cJSON_GetArraySize(values);
+    if (!cJSON_IsArray(values)) {
+        snprintf(err, errn, "malformed matrix series");
+        goto out;
+    }
+    if (n > 0 && !(out->points = calloc((size_t)n, sizeof *out->points))) {
+        snprintf(err, errn, "out of memory");
+        goto out;
+    }
+    cJSON_ArrayForEach(v, values)
+    {
+        if (prom_pair(v, &out->points[out->npoints]) != 0) {
+            snprintf(err, errn, "malformed matrix sample");
+            goto out;
+        }
+        out->npoints++;
+    }
+    out->no_data = out->npoints == 0;
+    rc = 0;
+out:
+    if (rc != 0) {
+        free(out->points);
+        out->points = NULL;
+        out->npoints = 0;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ---- generic JSON source ---- */
+
+/* Follow "a.b[0].c" into a JSON document. */
+static int json_follow(const cJSON *root, const char *path, double *value, char *err, size_t errn)
+{
+    const cJSON *cur = root;
+    const char *p = path;
+    while (*p && cur) {
+        if (*p == '.') {
+            p++;
+            continue;
+        }
+        if (*p == '[') {
+            char *end;
+            long idx = strtol(p + 1, &end, 10);
+            if (*end != ']' || idx < 0) {
+                snprintf(err, errn, "json_path \"%s\": bad index", path);
+                return -1;
+            }
+            cur = cJSON_IsArray(cur) ? cJSON_GetArrayItem(cur, (int)idx) : NULL;
+            p = end + 1;
+            continue;
+        }
+        size_t n = strcspn(p, ".[");
+        char key[128];
+        if (n >= sizeof key) {
+            snprintf(err, errn, "json_path \"%s\": field name too long", path);
+            return -1;
+        }
+        memcpy(key, p, n);
+        key[n] = '\0';
+        cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, key) : NULL;
+        p += n;
+    }
+    if (cJSON_IsNumber(cur)) {
+        *value = cur->valuedouble;
+        return 0;
+    }
+    if (cJSON_IsString(cur) && prom_value(cur->valuestring, value) == 0)
+        return 0;
+    snprintf(err, errn, "json_path \"%s\": %s", path,
+             cur ? "not a number" : "no such field in the response");
+    return -1;
+}
+
+/* ---- the state machine ---- */
+
+static void job_add_window(struct sli_job *j, int64_t ms)
+{
+    for (size_t i = 0; i < j->nwindows; i++)
+        if (j->windows[i] == ms)
+            return;
+    if (j->nwindows < FETCH_MAX_WINDOWS) {
+        j->windows[j->nwindows] = ms;
+        j->ratio_ok[j->nwindows] = false;
+        j->steps[j->nsteps++] = (struct fetch_step){STEP_RATIO, j->nwindows};
+        j->nwindows++;
+    }
+}
+
+static size_t job_window_index(const struct sli_job *j, int64_t ms)
+{
+    for (size_t i = 0; i < j->nwindows; i++)
+        if (j->windows[i] == ms)
+            return i;
+    return 0;
+}
+
+static bool job_has_slo(const struct cfg_sli *c)
+{
+    return !isnan(c->target) && c->good && c->total;
+}
+
+/* The PromQL for a step (caller frees). */
+static char *job_expr(const struct sli_job *j, const struct fetch_step *st)
+{
+    const struct cfg_sli *c = j->sli->cfg;
+    char win[32];
+    int64_t w = st->kind == STEP_RATIO ? j->windows[st->window] : c->value_window_ms;
+    config_prom_duration(w, win, sizeof win);
+    if (st->kind == STEP_RATIO || c->type == CFG_SLI_AVAILABILITY) {
+        struct wr_buf b = {0};
+        wr_buf_printf(&b, "(%s) / (%s)", c->good, c->total);
+        if (b.oom) {
+            wr_buf_free(&b);
+            return NULL;
+        }
+        char *e = prom_substitute(b.data, win);
+        wr_buf_free(&b);
+        return e;
+    }
+    return prom_substitute(c->query, win);
+}
+
+static char *job_url(struct sli_job *j, const struct fetch_step *st)
+{
+    const struct cfg_sli *c = j->sli->cfg;
+    struct wr_buf b = {0};
+    if (st->kind == STEP_JSON)
+        return wr_strdup(c->source.url);
+    char *expr = job_expr(j, st);
+    CURL *e = curl_easy_init();
+    char *q = expr && e ? curl_easy_escape(e, expr, 0) : NULL;
+    if (!q)
+        goto out;
+    size_t ulen = strlen(c->source.url);
+    while (ulen > 0 && c->source.url[ulen - 1] == '/')
+        ulen--;
+    wr_buf_append(&b, c->source.url, ulen);
+    double at = (double)j->at_ms / 1000.0;
+    if (st->kind == STEP_SPARK) {
+        double step = (double)c->spark_step_ms / 1000.0;
+        wr_buf_printf(&b, "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.3f", q,
+                      at - (double)c->spark_range_ms / 1000.0 + step, at, step);
+    } else {
+        wr_buf_printf(&b, "/api/v1/query?query=%s&time=%.3f", q, at);
+    }
+out:
+    curl_free(q);
+    curl_easy_cleanup(e);
+    free(expr);
+    if (b.oom || !b.data) {
+        wr_buf_free(&b);
+        return NULL;
+    }
+    return wr_buf_steal(&b);
+}
+
+static size_t job_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct sli_job *j = userdata;
+    size_t n = size * nmemb;
+    if (j->body.len + n > SLI_FETCH_BODY_MAX) {
+        j->too_large = true;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    wr_buf_append(&j->body, ptr, n);
+    return j->body.oom ? 0 : n;
+}
+
+static void job_finish(struct sli_job *j);
+
+static void job_fail(struct sli_job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void job_fail(struct sli_job *j, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    j->result.failed = true;
+    vsnprintf(j->result.error, sizeof j->result.error, fmt, ap);
+    va_end(ap);
+    job_finish(j);
+}
+
+/* Start the request for j->steps[j->cur]. */
+static void job_send(struct sli_job *j)
+{
+    const struct cfg_sli *c = j->sli->cfg;
+    free(j->url);
+    j->url = job_url(j, &j->steps[j->cur]);
+    wr_buf_free(&j->body);
+    j->too_large = false;
+    j->curl_err[0] = '\0';
+    CURL *e = j->url ? curl_easy_init() : NULL;
+    if (!e) {
+        job_fail(j, "out of memory starting a request");
+        return;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, j->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, job_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->source.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->source.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SLI_FETCH_BODY_MAX);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "warroom");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    j->easy = e;
+    if (curl_multi_add_handle(j->f->multi, e) != CURLM_OK) {
+        j->easy = NULL;
+        curl_easy_cleanup(e);
+        job_fail(j, "cannot start the request (libcurl multi refused it)");
+    }
+}
+
+/* Turn the ratios into burn rates and the budget, apply, schedule the next run. */
+static void job_finish(struct sli_job *j)
+{
+    struct sli *s = j->sli;
+    const struct cfg_sli *c = s->cfg;
+    struct sli_result *r = &j->result;
+    if (!r->failed && j->nwindows > 0) {
+        for (size_t i = 0; i < c->nrules; i++) {
+            struct sli_burn *b = &r->burns[i];
+            size_t li = job_window_index(j, c->rules[i].long_ms);
+            size_t si = job_window_index(j, c->rules[i].short_ms);
+            b->long_ok = j->ratio_ok[li] && slo_burn_rate_from_error_rate(
+                                                c->target, 1.0 - j->ratios[li], &b->long_burn) ==
+                                                SLO_OK;
+            b->short_ok = j->ratio_ok[si] && slo_burn_rate_from_error_rate(
+                                                 c->target, 1.0 - j->ratios[si], &b->short_burn) ==
+                                                 SLO_OK;
+            b->firing = b->long_ok && b->short_ok && b->long_burn > c->rules[i].factor &&
+                        b->short_burn > c->rules[i].factor;
+        }
+        size_t wi = job_window_index(j, c->window_ms);
+        r->has_budget = j->ratio_ok[wi] && slo_budget_remaining(c->target, j->ratios[wi], 1.0,
+                                                                &r->budget_remaining) == SLO_OK;
+    }
+    sli_apply(s, r, wr_mono_ms());
+    int64_t delay = c->refresh_ms;
+    if (s->failures > 0) {
+        unsigned shift = s->failures > 6 ? 6 : s->failures;
+        delay = c->refresh_ms << shift;
+        if (delay > FETCH_MAX_BACKOFF_MS)
+            delay = FETCH_MAX_BACKOFF_MS > c->refresh_ms ? FETCH_MAX_BACKOFF_MS : c->refresh_ms;
+    }
+    j->next_due_mono = wr_mono_ms() + delay;
+    j->active = false;
+    free(j->url);
+    j->url = NULL;
+    wr_buf_free(&j->body);
+    if (j->f->hooks.changed)
+        j->f->hooks.changed(j->f->hooks.ctx, s);
+}
+
+/* The response for the current step arrived (or failed). */
+static void job_done(struct sli_job *j, CURLcode code)
+{
+    const struct cfg_sli *c = j->sli->cfg;
+    long http = 0;
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
+    curl_multi_remove_handle(j->f->multi, j->easy);
+    curl_easy_cleanup(j->easy);
+    j->easy = NULL;
+    char msg[SLI_ERROR_MAX];
+    char dur[32];
+    if (j->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        job_fail(j, "response too large (over 1 MiB) from %s", c->source.url);
+        return;
+    }
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+        config_prom_duration(c->source.timeout_ms, dur, sizeof dur);
+        job_fail(j, "timed out after %s waiting for %s", dur, c->source.url);
+        return;
+    }
+    if (code != CURLE_OK) {
+        snprintf(msg, sizeof msg, "%s", j->curl_err[0] ? j->curl_err : curl_easy_strerror(code));
+        job_fail(j, "%s (%s)", msg, c->source.url);
+        return;
+    }
+    const struct fetch_step *st = &j->steps[j->cur];
+    struct sli_result *r = &j->result;
+    const char *body = j->body.data ? j->body.data : "";
+    if (st->kind == STEP_JSON) {
+        cJSON *root = cJSON_ParseWithLength(body, j->body.len);
+        double v;
+        int ok = -1;
+        if (http >= 400)
+            snprintf(msg, sizeof msg, "HTTP %ld from %s", http, c->source.url);
+        else if (!root)
+            snprintf(msg, sizeof msg, "the response from %s is not JSON", c->source.url);
+        else
+            ok = json_follow(root, c->json_path ? c->json_path : c->source.path, &v, msg,
+                             sizeof msg);
+        cJSON_Delete(root);
+        if (ok != 0) {
+            job_fail(j, "%s", msg);
+            return;
+        }
+        r->has_value = true;
+        r->value = v * c->scale;
+        r->value_t_ms = j->at_ms;
+    } else {
+        struct prom_parsed p;
+        if (prom_parse(body, j->body.len, http, st->kind == STEP_SPARK, &p, msg, sizeof msg) !=
+            0) {
+            job_fail(j, "%s", msg);
+            return;
+        }
+        if (p.warnings[0] && !r->warnings[0])
+            snprintf(r->warnings, sizeof r->warnings, "%s", p.warnings);
+        if (st->kind == STEP_VALUE && !p.no_data && isnan(p.value)) {
+            snprintf(r->error, sizeof r->error,
+                     "the query gave NaN (no traffic in the %s window?)",
+                     config_prom_duration(c->value_window_ms, dur, sizeof dur));
+        } else if (st->kind == STEP_VALUE && !p.no_data) {
+            r->has_value = true;
+            r->value = p.value * c->scale;
+            r->value_t_ms = j->at_ms;
+        } else if (st->kind == STEP_RATIO && !p.no_data && isfinite(p.value)) {
+            j->ratios[st->window] = p.value;
+            j->ratio_ok[st->window] = true;
+        } else if (st->kind == STEP_SPARK) {
+            /* Place each point in its step slot; missing steps stay gaps. */
+            size_t nslots = (size_t)(c->spark_range_ms / c->spark_step_ms);
+            if (nslots > SLI_SPARK_MAX)
+                nslots = SLI_SPARK_MAX;
+            if (nslots < 1)
+                nslots = 1;
+            for (size_t i = 0; i < nslots; i++)
+                r->spark[i] = NAN;
+            double end = (double)j->at_ms / 1000.0, step = (double)c->spark_step_ms / 1000.0;
+            for (size_t i = 0; i < p.npoints; i++) {
+                double back = floor((end - p.points[i].t) / step + 0.5);
+                if (back >= 0 && back < (double)nslots)
+                    r->spark[nslots - 1 - (size_t)back] = p.points[i].value * c->scale;
+            }
+            r->nspark = nslots;
+            r->has_spark = true;
+        }
+        free(p.points);
+    }
+    if (++j->cur < j->nsteps)
+        job_send(j);
+    else
+        job_finish(j);
+}
+
+/* Begin an evaluation of one SLI. */
+static void job_start(struct sli_job *j)
+{
+    if (j->active)
+        return;
+    const struct cfg_sli *c = j->sli->cfg;
+    memset(&j->result, 0, sizeof j->result);
+    j->at_ms = j->f->at_ms != WR_TIME_NONE ? j->f->at_ms : wr_now_ms();
+    j->nsteps = j->cur = j->nwindows = 0;
+    j->active = true;
+    if (c->source.type == CFG_SOURCE_REPLAY) {
+        sli_eval_replay(c, j->at_ms, &j->replay, &j->result);
+        job_finish(j);
+        return;
+    }
+    if (c->source.type == CFG_SOURCE_JSON) {
+        j->steps[j->nsteps++] = (struct fetch_step){STEP_JSON, 0};
+    } else {
+        j->steps[j->nsteps++] = (struct fetch_step){STEP_VALUE, 0};
+        j->steps[j->nsteps++] = (struct fetch_step){STEP_SPARK, 0};
+        if (job_has_slo(c)) {
+            for (size_t i = 0; i < c->nrules; i++) {
+                job_add_window(j, c->rules[i].long_ms);
+                job_add_window(j, c->rules[i].short_ms);
+            }
+            job_add_window(j, c->window_ms);
+        }
+    }
+    job_send(j);
+}
+
+/* Hand every finished transfer to its job. */
+static void fetch_collect(struct sli_fetch *f)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct sli_job *j = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        CURLcode code = m->data.result;
+        if (j && j->easy == m->easy_handle)
+            job_done(j, code);
+    }
+}
+
+static int fetch_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    struct sli_fetch *f = userp;
+    short ev = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        ev |= POLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        ev |= POLLOUT;
+    f->hooks.watch_fd(f->hooks.ctx, (int)s, what == CURL_POLL_REMOVE ? 0 : ev);
+    return 0;
+}
+
+static int fetch_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct sli_fetch *f = userp;
+    f->hooks.set_timer(f->hooks.ctx, timeout_ms);
+    return 0;
+}
+
+int sli_fetch_new(struct sli_set *set, const struct sli_fetch_hooks *hooks,
+                  struct sli_fetch **out, struct wr_error *err)
+{
+    *out = NULL;
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return wr_fail(err, WR_E_NETWORK, "libcurl failed to initialise");
+        curl_ready = true;
+    }
+    struct sli_fetch *f = calloc(1, sizeof *f);
+    if (!f || (set->count && !(f->jobs = calloc(set->count, sizeof *f->jobs)))) {
+        free(f);
+        return wr_fail(err, WR_E_NOMEM, "out of memory starting the SLI fetcher");
+    }
+    f->set = set;
+    f->at_ms = WR_TIME_NONE;
+    f->multi = curl_multi_init();
+    if (!f->multi) {
+        free(f->jobs);
+        free(f);
+        return wr_fail(err, WR_E_NETWORK, "libcurl multi failed to initialise");
+    }
+    if (hooks) {
+        f->hooks = *hooks;
+        f->has_hooks = true;
+        curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, fetch_socket_cb);
+        curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+        curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_cb);
+        curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+    }
+    int64_t now = wr_mono_ms();
+    for (size_t i = 0; i < set->count; i++) {
+        f->jobs[i].f = f;
+        f->jobs[i].sli = &set->slis[i];
+        f->jobs[i].next_due_mono = now;
+    }
+    *out = f;
+    return 0;
+}
+
+void sli_fetch_free(struct sli_fetch **fp)
+{
+    if (!fp || !*fp)
+        return;
+    struct sli_fetch *f = *fp;
+    for (size_t i = 0; i < f->set->count; i++) {
+        struct sli_job *j = &f->jobs[i];
+        if (j->easy) {
+            curl_multi_remove_handle(f->multi, j->easy);
+            curl_easy_cleanup(j->easy);
+        }
+        free(j->url);
+        wr_buf_free(&j->body);
+        replay_free(&j->replay);
+    }
+    curl_multi_cleanup(f->multi);
+    free(f->jobs);
+    free(f);
+    *fp = NULL;
+}
+
+void sli_fetch_set_time(struct sli_fetch *f, int64_t at_ms)
+{
+    f->at_ms = at_ms;
+}
+
+int64_t sli_fetch_start_due(struct sli_fetch *f, int64_t now_mono)
+{
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < f->set->count; i++) {
+        struct sli_job *j = &f->jobs[i];
+        if (!j->active && j->next_due_mono <= now_mono)
+            job_start(j);
+        if (!j->active && j->next_due_mono - now_mono < next)
+            next = j->next_due_mono - now_mono;
+    }
+    if (next == INT64_MAX)
+        next = 1000; /* everything in flight: look again later */
+    return next < 0 ? 0 : next;
+}
+
+void sli_fetch_start(struct sli_fetch *f, struct sli *s)
+{
+    for (size_t i = 0; i < f->set->count; i++)
+        if (f->jobs[i].sli == s)
+            job_start(&f->jobs[i]);
+}
+
+void sli_fetch_on_socket(struct sli_fetch *f, int fd, short revents)
+{
+    int mask = 0, running = 0;
+    if (revents & POLLIN)
+        mask |= CURL_CSELECT_IN;
+    if (revents & POLLOUT)
+        mask |= CURL_CSELECT_OUT;
+    if (revents & (POLLERR | POLLHUP | POLLNVAL))
+        mask |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(f->multi, fd, mask, &running);
+    fetch_collect(f);
+}
+
+void sli_fetch_on_timeout(struct sli_fetch *f)
+{
+    int running = 0;
+    curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    fetch_collect(f);
+}
+
+size_t sli_fetch_in_flight(const struct sli_fetch *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->set->count; i++)
+        n += f->jobs[i].active;
+    return n;
+}
+
+int sli_fetch_run_once(struct sli_fetch *f, const char *only_id, struct wr_error *err)
+{
+    if (f->has_hooks)
+        return wr_fail(err, WR_E_FAIL, "sli_fetch_run_once needs a fetcher made without hooks");
+    bool any = false;
+    for (size_t i = 0; i < f->set->count; i++)
+        if (!only_id || strcmp(f->jobs[i].sli->cfg->id, only_id) == 0) {
+            any = true;
+            job_start(&f->jobs[i]);
+        }
+    if (!any)
+        return wr_fail(err, WR_E_NOT_FOUND, "no SLI with id \"%s\" in %s; `warroom sli` lists them",
+                       only_id ? only_id : "", f->set->config->path);
+    while (sli_fetch_in_flight(f) > 0) {
+        int running = 0;
+        if (curl_multi_perform(f->multi, &running) != CURLM_OK)
+            return wr_fail(err, WR_E_NETWORK, "libcurl multi failed");
+        fetch_collect(f);
+        if (sli_fetch_in_flight(f) == 0)
+            break;
+        if (curl_multi_poll(f->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+            return wr_fail(err, WR_E_NETWORK, "libcurl multi poll failed");
+    }
+    return 0;
+}
