@@ -204,6 +204,9 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
       "SELECT r.entry_id, r.rev, r.changed_ms, r.author, r.kind, r.at_ms, r.text, r.pinned,"   \
       " r.deleted, e.recorded_ms, e.data FROM entries e JOIN entry_revisions r ON r.entry_id = e.id"                  \
       " WHERE e.incident_id = ?1 ORDER BY e.at_ms, e.id, r.rev")                               \
+    X(ST_ACTION_FROM_TODO,                                                                     \
+      "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
+      " updated_ms) VALUES(?1, ?2, '', ?3, ?4, ?4)")                                            \
     X(ST_SEVERITY_INSERT,                                                                      \
       "INSERT INTO severity_changes(incident_id, at_ms, severity, rationale, author)"          \
       " VALUES(?1, ?2, ?3, ?4, ?5)")                                                           \
@@ -996,6 +999,18 @@ int store_entry_append(struct store *s, struct entry *e, struct wr_error *err)
         return -1;
     if (store_touch_incident(s, e->incident_id, err) != 0 || entry_insert(s, e, err) != 0)
         goto out;
+    if (e->kind == KIND_TODO) {
+        /* A TODO: line is an action item from the moment it is saved (postmortem §6). */
+        sqlite3_stmt *st = stmt(s, ST_ACTION_FROM_TODO, err);
+        if (!st)
+            goto out;
+        sqlite3_bind_int64(st, 1, e->incident_id);
+        store_bind_text(st, 2, e->text);
+        sqlite3_bind_int64(st, 3, e->id);
+        sqlite3_bind_int64(st, 4, e->recorded_ms);
+        if (store_step_done(s, st, err, "recording the action item") != 0)
+            goto out;
+    }
     if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
