@@ -36,7 +36,7 @@ static const char *const migrations[] = {
     "  incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
     "  name TEXT NOT NULL,"
     "  at_ms INTEGER NOT NULL,"
-    "  PRIMARY KEY(incident_id, name));"
+    "  PRIMARY KEY(incident_id, name)) WITHOUT ROWID;"
     "CREATE TABLE entries("
     "  id INTEGER PRIMARY KEY,"
     "  incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
@@ -60,7 +60,7 @@ static const char *const migrations[] = {
     "  text TEXT NOT NULL,"
     "  pinned INTEGER NOT NULL,"
     "  deleted INTEGER NOT NULL,"
-    "  PRIMARY KEY(entry_id, rev));"
+    "  PRIMARY KEY(entry_id, rev)) WITHOUT ROWID;"
     "CREATE TABLE severity_changes("
     "  id INTEGER PRIMARY KEY,"
     "  incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
@@ -116,17 +116,21 @@ static const char *const migrations[] = {
     "  value TEXT NOT NULL,"
     "  updated_ms INTEGER NOT NULL,"
     "  author TEXT NOT NULL DEFAULT '',"
-    "  PRIMARY KEY(incident_id, field));"
+    "  PRIMARY KEY(incident_id, field)) WITHOUT ROWID;"
     /* Structured payload of entries warroom records itself (an SLI snapshot's values, as JSON). */
     "ALTER TABLE entries ADD COLUMN data TEXT NOT NULL DEFAULT '';"
+    /* Full-text search is indexed lazily (store_fts_sync) up to a high-water mark, so appends
+     * and bulk imports pay nothing for it; edits and deletes of already indexed rows keep the
+     * index exact through the triggers. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT INTO meta(key, value) VALUES('fts_indexed_upto', 0);"
     "CREATE VIRTUAL TABLE entries_fts USING fts5(text, content='entries', content_rowid='id');"
-    "INSERT INTO entries_fts(rowid, text) SELECT id, text FROM entries;"
-    "CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN"
-    "  INSERT INTO entries_fts(rowid, text) VALUES (new.id, new.text); END;"
-    "CREATE TRIGGER entries_fts_update AFTER UPDATE OF text ON entries BEGIN"
+    "CREATE TRIGGER entries_fts_update AFTER UPDATE OF text ON entries"
+    "  WHEN old.id <= (SELECT value FROM meta WHERE key = 'fts_indexed_upto') BEGIN"
     "  INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text);"
     "  INSERT INTO entries_fts(rowid, text) VALUES (new.id, new.text); END;"
-    "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN"
+    "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries"
+    "  WHEN old.id <= (SELECT value FROM meta WHERE key = 'fts_indexed_upto') BEGIN"
     "  INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
@@ -207,6 +211,12 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
     X(ST_ACTION_FROM_TODO,                                                                     \
       "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
       " updated_ms) VALUES(?1, ?2, '', ?3, ?4, ?4)")                                            \
+    X(ST_FTS_SYNC,                                                                             \
+      "INSERT INTO entries_fts(rowid, text) SELECT id, text FROM entries WHERE id >"            \
+      " (SELECT value FROM meta WHERE key = 'fts_indexed_upto') ORDER BY id")                  \
+    X(ST_FTS_MARK,                                                                             \
+      "UPDATE meta SET value = (SELECT ifnull(max(id), 0) FROM entries)"                       \
+      " WHERE key = 'fts_indexed_upto'")                                                       \
     X(ST_SEVERITY_INSERT,                                                                      \
       "INSERT INTO severity_changes(incident_id, at_ms, severity, rationale, author)"          \
       " VALUES(?1, ?2, ?3, ?4, ?5)")                                                           \
@@ -1825,6 +1835,26 @@ int store_entry_append_data(struct store *s, int64_t incident_id, enum entry_kin
         goto out;
     if (id)
         *id = e.id;
+    rc = 0;
+out:
+    if (rc != 0)
+        store_tx_rollback(s);
+    return rc;
+}
+
+int store_fts_sync(struct store *s, struct wr_error *err)
+{
+    int rc = -1;
+    if (store_tx_begin(s, err) != 0)
+        return -1;
+    sqlite3_stmt *st = stmt(s, ST_FTS_SYNC, err);
+    if (!st || store_step_done(s, st, err, "indexing the timelines for search") != 0)
+        goto out;
+    st = stmt(s, ST_FTS_MARK, err);
+    if (!st || store_step_done(s, st, err, "indexing the timelines for search") != 0)
+        goto out;
+    if (store_tx_commit(s, err) != 0)
+        goto out;
     rc = 0;
 out:
     if (rc != 0)

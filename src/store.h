@@ -142,6 +142,10 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
                        const char *data, const struct entry_revision *revs, size_t n,
                        struct wr_error *err);
 
+/* Bring the full-text index (table entries_fts) up to date with every entry; call before a
+ * search. Cheap when nothing is new: appends are indexed here, not when written. */
+int store_fts_sync(struct store *s, struct wr_error *err);
+
 /* Append an entry that warroom records itself (e.g. KIND_SLI snapshots) with a structured JSON
  * payload `data` (may be NULL) kept beside the text; *id (may be NULL) gets its id. */
 int store_entry_append_data(struct store *s, int64_t incident_id, enum entry_kind kind,

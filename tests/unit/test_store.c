@@ -479,6 +479,47 @@ static void test_data_version_sees_other_writers(void **state)
     assert_true(v3 != v2);
 }
 
+/* Count FTS matches through an independent connection. */
+static int fts_count(const char *path, const char *query)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM entries_fts WHERE entries_fts "
+                                            "MATCH ?1", -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(q, 1, query, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+static void test_fts_sync_is_lazy_and_exact(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    int64_t a = append(f, 2000000, KIND_NOTE, "aurora connection pool exhausted");
+    append(f, 2100000, KIND_NOTE, "scoring provider timeouts");
+    assert_int_equal(fts_count(f->path, "aurora"), 0); /* not indexed on append */
+    assert_int_equal(store_fts_sync(f->s, &err), 0);
+    assert_int_equal(fts_count(f->path, "aurora"), 1);
+    assert_int_equal(fts_count(f->path, "scoring"), 1);
+    /* An edit of an indexed entry replaces its terms. */
+    assert_int_equal(store_entry_edit(f->s, f->inc, a, "database failover", "bob", &err), 0);
+    assert_int_equal(fts_count(f->path, "aurora"), 0);
+    assert_int_equal(fts_count(f->path, "failover"), 1);
+    /* An entry edited before it was ever indexed is indexed with its final text. */
+    int64_t b = append(f, 2200000, KIND_NOTE, "first words");
+    assert_int_equal(store_entry_edit(f->s, f->inc, b, "rollback approved", "bob", &err), 0);
+    assert_int_equal(store_fts_sync(f->s, &err), 0);
+    assert_int_equal(fts_count(f->path, "rollback"), 1);
+    assert_int_equal(fts_count(f->path, "first"), 0);
+    assert_int_equal(store_fts_sync(f->s, &err), 0); /* idempotent */
+    assert_int_equal(fts_count(f->path, "rollback"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +537,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_bad_documents_import_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fts_sync_is_lazy_and_exact, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
