@@ -6,6 +6,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "severity.h"
+
 /* ---- writing ---- */
 
 static void add_time(cJSON *obj, const char *key, int64_t ms)
@@ -77,8 +79,28 @@ static cJSON *incident_json(const struct incident *inc, enum exchange_mode mode)
     return o;
 }
 
-static cJSON *history_json(struct store *s, int64_t id, struct wr_error *err, cJSON **roles_out)
+/* show --json: seconds spent unclassified and in each severity (incident_time_in_severity). */
+static void add_time_in_severity(cJSON *incj, const struct incident *inc,
+                                 const struct severity_change *sev, size_t nsev)
 {
+    struct severity_mark *marks = nsev ? calloc(nsev, sizeof *marks) : NULL;
+    int64_t spent[SEVERITY_SLOTS];
+    if (nsev && !marks)
+        return;
+    for (size_t i = 0; i < nsev; i++)
+        marks[i] = (struct severity_mark){sev[i].at_ms, sev[i].severity};
+    incident_time_in_severity(inc, marks, nsev, wr_now_ms(), spent);
+    free(marks);
+    cJSON *o = cJSON_AddObjectToObject(incj, "time_in_severity_seconds");
+    add_duration(o, "unclassified", spent[0]);
+    for (int i = 1; i < SEVERITY_SLOTS; i++)
+        add_duration(o, sev_name(i), spent[i]);
+}
+
+static cJSON *history_json(struct store *s, const struct incident *inc, cJSON *show_incj,
+                           struct wr_error *err, cJSON **roles_out)
+{
+    int64_t id = inc->id;
     struct severity_change *sev = NULL;
     struct role_assignment *roles = NULL;
     size_t nsev = 0, nroles = 0;
@@ -87,6 +109,8 @@ static cJSON *history_json(struct store *s, int64_t id, struct wr_error *err, cJ
     if (store_severity_history(s, id, &sev, &nsev, err) != 0 ||
         store_role_history(s, id, &roles, &nroles, err) != 0)
         goto out;
+    if (show_incj)
+        add_time_in_severity(show_incj, inc, sev, nsev);
     sevs = cJSON_CreateArray();
     for (size_t i = 0; i < nsev; i++) {
         cJSON *c = cJSON_CreateObject();
@@ -218,7 +242,7 @@ int exchange_write(struct store *s, int64_t id, enum exchange_mode mode, FILE *f
     if (store_incident_get(s, id, &inc, err) != 0)
         return -1;
     incj = incident_json(&inc, mode);
-    sevs = history_json(s, id, err, &roles);
+    sevs = history_json(s, &inc, incj && mode == EXCHANGE_SHOW ? incj : NULL, err, &roles);
     if (!incj || !sevs || !roles) {
         if (err && err->code == WR_OK)
             wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);

@@ -194,3 +194,31 @@ void incident_durations(const struct incident *inc, int64_t now_ms, struct incid
                                                    : now_ms;
     d->total = span(m[MS_STARTED], end);
 }
+
+void incident_time_in_severity(const struct incident *inc, const struct severity_mark *marks,
+                               size_t n, int64_t now_ms, int64_t out[SEVERITY_SLOTS])
+{
+    const int64_t *m = inc->milestones;
+    for (int i = 0; i < SEVERITY_SLOTS; i++)
+        out[i] = 0;
+    int64_t start = m[MS_STARTED] != WR_TIME_NONE ? m[MS_STARTED] : inc->created_ms;
+    int64_t end = m[MS_RESOLVED] != WR_TIME_NONE ? m[MS_RESOLVED]
+                  : m[MS_CLOSED] != WR_TIME_NONE ? m[MS_CLOSED]
+                                                 : now_ms;
+    if (end <= start)
+        return;
+    /* Walk the segments [from, to) each with the severity in force, clamped to the window. */
+    int64_t from = start;
+    int current = 0;
+    for (size_t i = 0; i <= n; i++) {
+        int64_t to = i < n ? marks[i].at_ms : end;
+        if (to > end)
+            to = end;
+        if (to > from) {
+            out[current] += to - from;
+            from = to;
+        }
+        if (i < n)
+            current = marks[i].severity >= 1 && marks[i].severity <= 4 ? marks[i].severity : 0;
+    }
+}

@@ -3,6 +3,7 @@
 #define WARROOM_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -152,6 +153,23 @@ struct incident_durations {
     int64_t total;          /* (closed, else resolved, else now) - started */
 };
 void incident_durations(const struct incident *inc, int64_t now_ms, struct incident_durations *d);
+
+/* One severity change as the time-in-severity computation needs it (at_ms, 1..4). */
+struct severity_mark {
+    int64_t at_ms;
+    int severity;
+};
+/* Slots of incident_time_in_severity's result: [0] before the first classification, [1..4]
+ * SEV1..SEV4. */
+#define SEVERITY_SLOTS 5
+/*
+ * Time spent in each severity, in ms, from `started` (else created) to the end of impact
+ * (resolved, else closed, else now_ms). marks[] is the severity history in time order; the
+ * time before the first mark counts as unclassified (out[0]). Marks outside the window are
+ * clamped to it; a mark with a severity outside 1..4 counts as unclassified. Pure.
+ */
+void incident_time_in_severity(const struct incident *inc, const struct severity_mark *marks,
+                               size_t n, int64_t now_ms, int64_t out[SEVERITY_SLOTS]);
 
 /* Author name: `as` when given, else $USER, else "unknown". Returns a static/borrowed string. */
 const char *model_author(const char *as);

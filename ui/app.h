@@ -10,6 +10,7 @@
 #include "lineedit.h"
 #include "loop.h"
 #include "model.h"
+#include "severity.h"
 #include "store.h"
 
 struct tui;
@@ -90,6 +91,9 @@ struct tui {
     struct ui_view overlays[TUI_MAX_OVERLAYS];
     int n_overlays;
     struct timeline *timeline; /* the timeline panel's state, for the key bindings */
+    struct sev_policy policy; /* severity matrix, triggers, cadence (loaded at start) */
+    bool policy_ok;           /* false: the policy failed to load (policy_error says why) */
+    char policy_error[512];
     struct tui_hooks hooks;
 
     char message[512]; /* status-line message (sanitised) */
@@ -155,5 +159,18 @@ int prompt_overlay_open(struct tui *t, const char *label, const char *initial,
                         void (*on_submit)(struct tui *t, const char *text));
 /* Kind filter menu for the timeline. */
 int kindmenu_overlay_open(struct tui *t);
+
+/* ---- incident state: severity, roles, phase, milestones (overlay_state.c) ---- */
+/* Load the severity policy: WARROOM_DATA_DIR/severity.json (or $WARROOM_DATA_DIR), then the
+ * user's $XDG_CONFIG_HOME/warroom/severity.json on top. Failure leaves policy_ok false. */
+void tui_policy_load(struct tui *t);
+/* Severity dialog: the matrix, triggers, live result and rationale; d sets a level directly. */
+int severity_overlay_open(struct tui *t);
+/* Roles dialog: who holds what; pick a role, type a name (and a handoff note), Enter assigns. */
+int roles_overlay_open(struct tui *t);
+/* Ask to advance to the next phase; y records it. */
+void tui_phase_advance(struct tui *t);
+/* Info overlay: milestones (settable to now), durations, time in each severity, roles. */
+int info_overlay_open(struct tui *t);
 
 #endif

@@ -49,6 +49,10 @@ static void act_escape(struct tui *t)
     t->message[0] = '\0';
 }
 static void act_picker(struct tui *t) { picker_overlay_open(t); }
+static void act_severity(struct tui *t) { severity_overlay_open(t); }
+static void act_roles(struct tui *t) { roles_overlay_open(t); }
+static void act_phase(struct tui *t) { tui_phase_advance(t); }
+static void act_info(struct tui *t) { info_overlay_open(t); }
 static void act_reopen(struct tui *t)
 {
     struct wr_error err;
@@ -77,6 +81,10 @@ const struct ui_binding tui_bindings[] = {
     {BOTH, FN(KEY_PPAGE), "PgUp", "scroll the timeline up a page (older)", act_page_up},
     {BOTH, FN(KEY_NPAGE), "PgDn", "scroll the timeline down a page (newer)", act_page_down},
     {BOTH, CH(UI_CTRL('l')), "Ctrl-L", "redraw the screen", act_redraw},
+    {BOTH, FN(KEY_F(2)), "F2", "severity: matrix and triggers, or d to set it directly", act_severity},
+    {BOTH, FN(KEY_F(3)), "F3", "roles: assign or hand off (IC, comms, ops, SMEs, scribe)", act_roles},
+    {BOTH, FN(KEY_F(4)), "F4", "advance to the next phase (asks y/n)", act_phase},
+    {BOTH, FN(KEY_F(8)), "F8", "incident info: milestones (1-6 set now), durations, roles", act_info},
 
     {MODE_INPUT, CH(UI_ESC), "Esc", "switch to commands (single keys)", act_command_mode},
     {MODE_INPUT, CH('\r'), "Enter", "save the line as a timeline entry", NULL},
@@ -110,6 +118,10 @@ const struct ui_binding tui_bindings[] = {
     {MODE_COMMAND, FN(KEY_DOWN), "Down/j", "scroll down a line", act_line_down},
     {MODE_COMMAND, CH('j'), "j", NULL, act_line_down},
     {MODE_COMMAND, CH('o'), "o", "open another incident (picker)", act_picker},
+    {MODE_COMMAND, CH('s'), "s", "severity dialog (as F2)", act_severity},
+    {MODE_COMMAND, CH('r'), "r", "roles dialog (as F3)", act_roles},
+    {MODE_COMMAND, CH('a'), "a", "advance the phase (as F4)", act_phase},
+    {MODE_COMMAND, CH('I'), "I", "incident info (as F8)", act_info},
     {MODE_COMMAND, CH('R'), "R", "reopen a closed incident", act_reopen},
     {MODE_COMMAND, CH(UI_ESC), "Esc", "clear the highlighted match and message", act_escape},
     {0, false, 0, 0, NULL, NULL, NULL},

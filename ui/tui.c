@@ -522,6 +522,7 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE); /* timeout(0): the loop decides when to wait */
     draw_theme_init();
+    tui_policy_load(&t);
 
     for (size_t i = 0; i < sizeof main_panels / sizeof main_panels[0]; i++) {
         struct ui_view *v = &t.panels[t.n_panels];
