@@ -427,6 +427,23 @@ static int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
     return 0;
 }
 
+static int cmd_pin(struct cli_ctx *ctx, int argc, char **argv)
+{
+    bool off = false;
+    struct cli_opt opts[] = {{"--off", NULL, &off}, {NULL, NULL, NULL}};
+    char *pos[CLI_MAX_POS];
+    int npos;
+    long long id, entry;
+    if (parse_opts(ctx, "pin", argc, argv, opts, pos, &npos) != 0 ||
+        want_positionals(ctx, "pin", npos, 2, 2, "ID ENTRY [--off]") != 0 ||
+        entry_arg(ctx, pos[1], &entry) != 0 || cli_incident_arg(ctx, pos[0], &id) != 0)
+        return -1;
+    if (store_entry_pin(ctx->store, id, entry, !off, model_author(ctx->author), &ctx->err) != 0)
+        return -1;
+    fprintf(ctx->out, "%lld\n", entry);
+    return 0;
+}
+
 static int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 {
     char *pos[CLI_MAX_POS];
@@ -855,6 +872,8 @@ const struct cli_command cli_core_commands[] = {
     {"edit", "ID ENTRY TEXT", "replace an entry's text (the old text is kept in its history)",
      NULL, cmd_edit},
     {"rm", "ID ENTRY", "delete an entry (soft: it stays in its history)", NULL, cmd_rm},
+    {"pin", "ID ENTRY [--off]", "mark an entry as a key event (--off unpins; kept in history)",
+     NULL, cmd_pin},
     {"history", "ENTRY [--json]", "show every revision of an entry", NULL, cmd_history},
     {"sev", "ID (SEV1..SEV4 | --impact ROW --scope COL [--trigger T]...) [--why TEXT] [--at TIME]",
      "record the severity, set directly or classified by the matrix",

@@ -43,6 +43,10 @@ expect_eq "--as" "Ana IC" "$("$WR" show 1 --json | jq -r ".entries[] | select(.i
 
 "$WR" edit 1 "$e3" 'corrected note' >/dev/null
 "$WR" rm 1 "$e1" >/dev/null
+"$WR" pin 1 "$e4" >/dev/null
+expect_eq "pin" true "$("$WR" show 1 --json | jq -r ".entries[] | select(.id == $e4) | .pinned")"
+"$WR" pin 1 "$e4" --off >/dev/null
+expect_eq "unpin keeps history" "false true false" "$("$WR" history "$e4" --json | jq -r '[.[].pinned | tostring] | join(" ")')"
 "$WR" history "$e3" --json >"$T/h.json"
 expect_eq "edit keeps old text" "plain note|corrected note" "$(jq -r '[.[].text] | join("|")' "$T/h.json")"
 expect_eq "rm hides the entry" "" "$("$WR" show 1 --json | jq -r ".entries[] | select(.id == $e1) | .id")"
@@ -88,7 +92,7 @@ WARROOM_DB=$T/other.db "$WR" export 1 >"$T/inc2.json"
 if cmp -s "$T/inc.json" "$T/inc2.json"; then ok; else bad "export/import/export differs"; fi
 
 # --- every command has --help ---
-for c in new list show log edit rm history sev role phase milestone reopen export import tui demo template; do
+for c in new list show log edit rm pin history sev role phase milestone reopen export import tui demo template; do
   if "$WR" "$c" --help | grep -q "usage: warroom $c"; then ok; else bad "$c --help"; fi
 done
 
