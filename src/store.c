@@ -283,6 +283,19 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct wr_error *err
     return s->stmts[id];
 }
 
+void *store_array_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(arr, ncap * elem);
+    if (p)
+        *cap = ncap;
+    return p;
+}
+
 sqlite3_stmt *store_stmt_ext(struct store *s, int slot, const char *sql, struct wr_error *err)
 {
     if (slot < 0 || slot >= STORE_EXT_STMTS) {
@@ -849,15 +862,12 @@ int store_incident_list(struct store *s, bool all, struct incident **out, size_t
     sqlite3_bind_int(st, 1, all ? 1 : 0);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct incident *p = realloc(arr, cap * sizeof *arr);
-            if (!p) {
-                wr_fail(err, WR_E_NOMEM, "out of memory listing incidents");
-                goto out;
-            }
-            arr = p;
+        void *grown = store_array_grow(arr, &cap, count + 1, sizeof *arr);
+        if (!grown) {
+            wr_fail(err, WR_E_NOMEM, "out of memory listing incidents");
+            goto out;
         }
+        arr = grown;
         read_incident_row(st, &arr[count++]);
     }
     if (step != SQLITE_DONE) {
@@ -1324,15 +1334,12 @@ int store_entry_history(struct store *s, int64_t entry_id, struct entry_revision
     sqlite3_bind_int64(st, 1, entry_id);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 4;
-            struct entry_revision *p = realloc(arr, cap * sizeof *arr);
-            if (!p) {
-                wr_fail(err, WR_E_NOMEM, "out of memory reading history");
-                goto out;
-            }
-            arr = p;
+        void *grown = store_array_grow(arr, &cap, count + 1, sizeof *arr);
+        if (!grown) {
+            wr_fail(err, WR_E_NOMEM, "out of memory reading history");
+            goto out;
         }
+        arr = grown;
         read_revision_row(st, 0, &arr[count++]);
     }
     if (step != SQLITE_DONE) {
@@ -1658,15 +1665,12 @@ int store_severity_history(struct store *s, int64_t incident_id, struct severity
     sqlite3_bind_int64(st, 1, incident_id);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct severity_change *p = realloc(arr, cap * sizeof *arr);
-            if (!p) {
-                wr_fail(err, WR_E_NOMEM, "out of memory");
-                goto out;
-            }
-            arr = p;
+        void *grown = store_array_grow(arr, &cap, count + 1, sizeof *arr);
+        if (!grown) {
+            wr_fail(err, WR_E_NOMEM, "out of memory");
+            goto out;
         }
+        arr = grown;
         struct severity_change *c = &arr[count++];
         c->at_ms = sqlite3_column_int64(st, 0);
         c->severity = sqlite3_column_int(st, 1);
@@ -1713,15 +1717,12 @@ int store_role_history(struct store *s, int64_t incident_id, struct role_assignm
     sqlite3_bind_int64(st, 1, incident_id);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct role_assignment *p = realloc(arr, cap * sizeof *arr);
-            if (!p) {
-                wr_fail(err, WR_E_NOMEM, "out of memory");
-                goto out;
-            }
-            arr = p;
+        void *grown = store_array_grow(arr, &cap, count + 1, sizeof *arr);
+        if (!grown) {
+            wr_fail(err, WR_E_NOMEM, "out of memory");
+            goto out;
         }
+        arr = grown;
         struct role_assignment *a = &arr[count++];
         a->at_ms = sqlite3_column_int64(st, 0);
         int r = role_from_name((const char *)sqlite3_column_text(st, 1));

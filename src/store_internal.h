@@ -24,6 +24,10 @@ struct store {
 /* The statement for `slot`, prepared on first use with `sql` (always the same text for a slot),
  * reset and unbound. NULL with err set on failure. */
 sqlite3_stmt *store_stmt_ext(struct store *s, int slot, const char *sql, struct wr_error *err);
+/* Make room for `need` elements of size elem in the realloc'd array `arr` of capacity *cap
+ * (doubling). Returns the array to use from now on, or NULL when out of memory (then `arr` is
+ * still valid and unchanged). */
+void *store_array_grow(void *arr, size_t *cap, size_t need, size_t elem);
 /* Fill err from the connection's last error, naming what was being done ("saving the entry"). */
 int store_db_fail(struct store *s, struct wr_error *err, const char *what);
 /* Step a statement that returns no rows, then reset it. */
