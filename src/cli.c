@@ -395,7 +395,7 @@ static int cmd_edit(struct cli_ctx *ctx, int argc, char **argv)
 {
     char *pos[CLI_MAX_POS];
     int npos;
-    long long id, entry;
+    long long id = 0, entry = 0;
     if (parse_opts(ctx, "edit", argc, argv, NULL, pos, &npos) != 0 ||
         want_positionals(ctx, "edit", npos, 3, 3, "ID ENTRY TEXT") != 0 ||
         entry_arg(ctx, pos[1], &entry) != 0 || text_arg(ctx, pos[2], "the new text") != 0 ||
@@ -416,7 +416,7 @@ static int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)
 {
     char *pos[CLI_MAX_POS];
     int npos;
-    long long id, entry;
+    long long id = 0, entry = 0;
     if (parse_opts(ctx, "rm", argc, argv, NULL, pos, &npos) != 0 ||
         want_positionals(ctx, "rm", npos, 2, 2, "ID ENTRY") != 0 ||
         entry_arg(ctx, pos[1], &entry) != 0 || cli_incident_arg(ctx, pos[0], &id) != 0)
@@ -433,7 +433,7 @@ static int cmd_pin(struct cli_ctx *ctx, int argc, char **argv)
     struct cli_opt opts[] = {{"--off", NULL, &off}, {NULL, NULL, NULL}};
     char *pos[CLI_MAX_POS];
     int npos;
-    long long id, entry;
+    long long id = 0, entry = 0;
     if (parse_opts(ctx, "pin", argc, argv, opts, pos, &npos) != 0 ||
         want_positionals(ctx, "pin", npos, 2, 2, "ID ENTRY [--off]") != 0 ||
         entry_arg(ctx, pos[1], &entry) != 0 || cli_incident_arg(ctx, pos[0], &id) != 0)
@@ -448,7 +448,7 @@ static int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 {
     char *pos[CLI_MAX_POS];
     int npos;
-    long long entry;
+    long long entry = 0;
     if (parse_opts(ctx, "history", argc, argv, NULL, pos, &npos) != 0 ||
         want_positionals(ctx, "history", npos, 1, 1, "ENTRY [--json]") != 0 ||
         entry_arg(ctx, pos[0], &entry) != 0 || !cli_store(ctx))
@@ -506,13 +506,12 @@ static int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
     if (parse_opts(ctx, "export", argc, argv, opts, pos, &npos) != 0 ||
         want_positionals(ctx, "export", npos, 1, 1, "ID [--format json] [-o FILE]") != 0)
         return -1;
-    if (strcmp(format, "json") != 0)
-        return wr_fail(&ctx->err, WR_E_USAGE,
-                       "--format %s: this build exports json only (the Markdown postmortem is "
-                       "not built yet)",
-                       format);
+    if (strcmp(format, "json") != 0 && strcmp(format, "md") != 0)
+        return wr_fail(&ctx->err, WR_E_USAGE, "--format %s: expected json or md", format);
     if (cli_incident_arg(ctx, pos[0], &id) != 0)
         return -1;
+    if (strcmp(format, "md") == 0)
+        return cli_postmortem_export(ctx, id, output);
     if (!output)
         return exchange_write(ctx->store, id, EXCHANGE_FULL, ctx->out, &ctx->err);
     /* Write beside the target and rename, so a failed export never leaves half a file. */
@@ -712,8 +711,13 @@ static int cmd_milestone(struct cli_ctx *ctx, int argc, char **argv)
     int64_t when = wr_now_ms();
     if ((npos == 3 && time_arg(ctx, pos[2], &when) != 0) || cli_incident_arg(ctx, pos[0], &id))
         return -1;
-    return store_milestone_set(ctx->store, id, (enum milestone)m, when, model_author(ctx->author),
-                               &ctx->err);
+    if (store_milestone_set(ctx->store, id, (enum milestone)m, when, model_author(ctx->author),
+                            &ctx->err) != 0)
+        return -1;
+    char reason[64];
+    snprintf(reason, sizeof reason, "milestone %s", milestone_name((enum milestone)m));
+    cli_sli_snapshot(ctx, id, when, reason); /* evidence; never fails the milestone */
+    return 0;
 }
 
 static int cmd_reopen(struct cli_ctx *ctx, int argc, char **argv)
@@ -845,10 +849,20 @@ static int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
         rc = cmd_show(ctx, 1, show_argv);
         goto out;
     }
+    /* The demo's SLI panels replay the recorded incident unless the user gave --config. */
+    char demo_config[PATH_MAX];
+    if (!ctx->config_path) {
+        const char *data = getenv("WARROOM_DATA_DIR");
+        snprintf(demo_config, sizeof demo_config, "%s/demo/config.json",
+                 data && *data ? data : WARROOM_DATA_DIR);
+        ctx->config_path = demo_config;
+    }
     wr_clock_set_virtual(start, factor);
     struct tui_request req = {.db_path = path, .incident_id = id, .demo = true,
                               .max_frames = frames ? atoi(frames) : 0};
     rc = run_tui(ctx, &req);
+    if (ctx->config_path == demo_config)
+        ctx->config_path = NULL; /* the buffer ends with this function */
 out:
     store_close(&ctx->store);
     if (keep)
@@ -909,6 +923,8 @@ static const struct cli_command *const command_tables[] = {
     cli_core_commands,
     cli_template_commands,
     cli_sli_commands,
+    cli_comms_commands,
+    cli_postmortem_commands,
 };
 
 static const struct cli_command *find_command(const char *name)

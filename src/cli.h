@@ -52,6 +52,15 @@ struct cli_command {
 extern const struct cli_command cli_core_commands[];
 extern const struct cli_command cli_template_commands[]; /* cli_template.c */
 extern const struct cli_command cli_sli_commands[];      /* cli_sli.c */
+extern const struct cli_command cli_comms_commands[];    /* cli_comms.c */
+extern const struct cli_command cli_postmortem_commands[]; /* cli_postmortem.c */
+/* `export --format md`: write DIR/postmortem.md and its graphs (cli_postmortem.c). */
+int cli_postmortem_export(struct cli_ctx *ctx, long long id, const char *dir);
+
+/* After a milestone (cli_sli.c): evaluate the configured SLIs once at `at` and store a
+ * snapshot entry (KIND_SLI, JSON payload) noting `reason`. Best effort: without a config it
+ * does nothing; a failure prints a note to ctx->errf and returns -1 (never fails the caller). */
+int cli_sli_snapshot(struct cli_ctx *ctx, long long incident_id, int64_t at, const char *reason);
 
 /* Parse an incident id ("12" or "INC-12") and check it exists. 0 or -1 with ctx->err. */
 int cli_incident_arg(struct cli_ctx *ctx, const char *arg, long long *id);

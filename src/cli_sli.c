@@ -2,9 +2,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
+#include "model.h"
 #include "sli.h"
 #include "sli_fetch.h"
 
@@ -136,6 +138,62 @@ out:
     sli_set_free(&set);
     config_free(&config);
     return rc == 0 ? 0 : (int)ctx->err.code;
+}
+
+int cli_sli_snapshot(struct cli_ctx *ctx, long long incident_id, int64_t at, const char *reason)
+{
+    struct wr_error err;
+    struct config *config = NULL;
+    struct sli_set *set = NULL;
+    struct sli_fetch *fetch = NULL;
+    char pathbuf[4096], *json = NULL, *summary = NULL;
+    struct wr_buf text = {0};
+    int rc = -1;
+    wr_error_clear(&err);
+    const char *path = ctx->config_path;
+    if (!path && (!(path = config_default_path(pathbuf, sizeof pathbuf)) || access(path, F_OK) != 0))
+        return 0; /* no config, no SLIs: nothing to record */
+    if (config_load(path, &config, &err) != 0)
+        goto out;
+    if (config->nslis == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (sli_set_new(config, &set, &err) != 0 || sli_fetch_new(set, NULL, &fetch, &err) != 0)
+        goto out;
+    sli_fetch_set_time(fetch, at);
+    if (sli_fetch_run_once(fetch, NULL, &err) != 0)
+        goto out;
+    int64_t now = wr_mono_ms();
+    json = sli_set_json(set, NULL, at, now);
+    summary = sli_set_summary(set, now);
+    if (!json || !summary) {
+        wr_fail(&err, WR_E_NOMEM, "out of memory");
+        goto out;
+    }
+    wr_buf_printf(&text, "%s [%s]", summary, reason);
+    int64_t entry = 0;
+    if (!cli_store(ctx)) {
+        snprintf(err.msg, sizeof err.msg, "%s", ctx->err.msg);
+        goto out;
+    }
+    if (store_entry_append_data(ctx->store, incident_id, KIND_SLI, at, model_author(ctx->author),
+                                text.data ? text.data : summary, json, &entry, &err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0) {
+        char *safe = wr_text_sanitize(err.msg, true);
+        fprintf(ctx->errf, "warroom: note: no SLI snapshot stored: %s\n", safe ? safe : "");
+        free(safe);
+    }
+    wr_buf_free(&text);
+    free(json);
+    free(summary);
+    sli_fetch_free(&fetch);
+    sli_set_free(&set);
+    config_free(&config);
+    return rc;
 }
 
 const struct cli_command cli_sli_commands[] = {

@@ -149,7 +149,7 @@ static int cfg_number(struct cfg_parser *p, const cJSON *obj, const char *key, c
         return 0;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
         char field[256];
-        snprintf(field, sizeof field, "%s.%s", path, key);
+        snprintf(field, sizeof field, "%.190s.%.60s", path, key);
         return cfg_fail(p, field, "a number", v);
     }
     *out = v->valuedouble;
@@ -165,7 +165,7 @@ static int cfg_duration(struct cfg_parser *p, const cJSON *obj, const char *key,
     int64_t ms = cJSON_IsString(v) ? config_duration_ms(v->valuestring) : -1;
     if (ms <= 0) {
         char field[256];
-        snprintf(field, sizeof field, "%s.%s", path, key);
+        snprintf(field, sizeof field, "%.190s.%.60s", path, key);
         return cfg_fail(p, field, "a duration like \"30s\", \"5m\", \"1h\" or \"28d\"", v);
     }
     *out = ms;
@@ -197,6 +197,7 @@ static void cfg_source_clear(struct cfg_source *s)
     free(s->url);
     free(s->path);
     free(s->file);
+    free(s->region);
     memset(s, 0, sizeof *s);
 }
 
@@ -221,7 +222,8 @@ static char *cfg_resolve(const char *config_name, const char *file)
 static int cfg_parse_source(struct cfg_parser *p, const cJSON *obj, const char *path,
                             const char *name, struct cfg_source *out)
 {
-    static const char *const keys[] = {"type", "url", "path", "file", "speed", "timeout", NULL};
+    static const char *const keys[] = {"type",  "url",     "path",   "file",
+                                       "speed", "timeout", "region", NULL};
     int rc = -1;
     char *type = NULL, *file = NULL;
     memset(out, 0, sizeof *out);
@@ -241,13 +243,17 @@ static int cfg_parse_source(struct cfg_parser *p, const cJSON *obj, const char *
         out->type = CFG_SOURCE_JSON;
     else if (strcmp(type, "replay") == 0)
         out->type = CFG_SOURCE_REPLAY;
+    else if (strcmp(type, "cloudwatch") == 0)
+        out->type = CFG_SOURCE_CLOUDWATCH;
     else {
-        cfg_fail(p, field, "\"prometheus\", \"json\" or \"replay\"",
+        cfg_fail(p, field, "\"prometheus\", \"json\", \"replay\" or \"cloudwatch\"",
                  cJSON_GetObjectItemCaseSensitive(obj, "type"));
         goto out;
     }
     out->name = wr_strdup(name);
-    if (cfg_string(p, obj, "url", path, out->type != CFG_SOURCE_REPLAY, &out->url) ||
+    bool needs_url = out->type == CFG_SOURCE_PROMETHEUS || out->type == CFG_SOURCE_JSON;
+    if (cfg_string(p, obj, "url", path, needs_url, &out->url) ||
+        cfg_string(p, obj, "region", path, out->type == CFG_SOURCE_CLOUDWATCH, &out->region) ||
         cfg_string(p, obj, "path", path, false, &out->path) ||
         cfg_string(p, obj, "file", path, out->type == CFG_SOURCE_REPLAY, &file) ||
         cfg_number(p, obj, "speed", path, &out->speed) ||
@@ -258,6 +264,25 @@ static int cfg_parse_source(struct cfg_parser *p, const cJSON *obj, const char *
         cfg_fail(p, field, "an http:// or https:// URL",
                  cJSON_GetObjectItemCaseSensitive(obj, "url"));
         goto out;
+    }
+    if (out->region) {
+        for (const char *c = out->region; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '-') {
+                snprintf(field, sizeof field, "%s.region", path);
+                cfg_fail(p, field, "an AWS region such as \"eu-west-1\"",
+                         cJSON_GetObjectItemCaseSensitive(obj, "region"));
+                goto out;
+            }
+    }
+    if (out->type == CFG_SOURCE_CLOUDWATCH && !out->url) {
+        struct wr_buf u = {0};
+        wr_buf_printf(&u, "https://monitoring.%s.amazonaws.com/", out->region);
+        if (u.oom) {
+            wr_buf_free(&u);
+            wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
+            goto out;
+        }
+        out->url = wr_buf_steal(&u);
     }
     if (file && !(out->file = cfg_resolve(p->name, file))) {
         wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
@@ -287,6 +312,7 @@ static void cfg_sli_clear(struct cfg_sli *s)
     free(s->total);
     free(s->series);
     free(s->json_path);
+    free(s->metric_queries);
     cfg_source_clear(&s->source);
 }
 
@@ -335,7 +361,7 @@ static int cfg_parse_sli(struct cfg_parser *p, const cJSON *obj, const char *pat
     static const char *const keys[] = {
         "id", "name", "type", "source", "good", "total", "query", "threshold_ms", "min", "max",
         "scale", "target", "window", "burn_windows", "value_window", "refresh", "stale_after",
-        "spark_range", "spark_step", "series", "json_path", NULL};
+        "spark_range", "spark_step", "series", "json_path", "metric_queries", NULL};
     char *type = NULL;
     char field[256];
     int rc = -1;
@@ -377,6 +403,18 @@ static int cfg_parse_sli(struct cfg_parser *p, const cJSON *obj, const char *pat
         cfg_duration(p, obj, "spark_range", path, &s->spark_range_ms) ||
         cfg_duration(p, obj, "spark_step", path, &s->spark_step_ms))
         goto out;
+    const cJSON *mq = cJSON_GetObjectItemCaseSensitive(obj, "metric_queries");
+    if (mq) {
+        if (!cJSON_IsArray(mq) || cJSON_GetArraySize(mq) == 0) {
+            snprintf(field, sizeof field, "%s.metric_queries", path);
+            cfg_fail(p, field, "a non-empty array of GetMetricData MetricDataQueries", mq);
+            goto out;
+        }
+        if (!(s->metric_queries = cJSON_PrintUnformatted(mq))) {
+            wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
+            goto out;
+        }
+    }
     s->service = wr_strdup(service);
     if (!s->name)
         s->name = wr_strdup(s->id);
@@ -445,6 +483,11 @@ static int cfg_parse_sli(struct cfg_parser *p, const cJSON *obj, const char *pat
     } else if (s->source.type == CFG_SOURCE_JSON) {
         if (!s->json_path && !s->source.path)
             need = "\"json_path\" (or the source's \"path\"): where the number is";
+    } else if (s->source.type == CFG_SOURCE_CLOUDWATCH) {
+        if (!s->metric_queries)
+            need = "\"metric_queries\": the GetMetricData MetricDataQueries";
+        else if (s->type == CFG_SLI_AVAILABILITY && (!s->good || !s->total))
+            need = "\"good\" and \"total\": the Ids of the good and total results";
     } else if (s->type == CFG_SLI_AVAILABILITY) {
         if (!s->good || !s->total)
             need = "\"good\" and \"total\" queries";
@@ -461,9 +504,10 @@ static int cfg_parse_sli(struct cfg_parser *p, const cJSON *obj, const char *pat
     if (need) {
         wr_fail(p->err, WR_E_CONFIG, "%s: %s: a %s SLI on a %s source needs %s", p->name, path,
                 type,
-                s->source.type == CFG_SOURCE_REPLAY ? "replay"
-                : s->source.type == CFG_SOURCE_JSON ? "json"
-                                                    : "prometheus",
+                s->source.type == CFG_SOURCE_REPLAY       ? "replay"
+                : s->source.type == CFG_SOURCE_JSON       ? "json"
+                : s->source.type == CFG_SOURCE_CLOUDWATCH ? "cloudwatch"
+                                                          : "prometheus",
                 need);
         goto out;
     }
@@ -489,7 +533,8 @@ int config_parse(const char *text, const char *name, struct config **out, struct
                 line);
         goto out;
     }
-    static const char *const keys[] = {"services", "sources", NULL};
+    static const char *const keys[] = {"services", "sources", "destinations", "secrets_file",
+                                       NULL}; /* destinations: comms.c */
     if (!cJSON_IsObject(root)) {
         cfg_fail(&p, "(top level)", "an object with \"services\"", root);
         goto out;

@@ -14,7 +14,9 @@
  *     "sources": { "prom": { "type": "prometheus", "url": "http://127.0.0.1:9090",
  *                            "timeout": "5s" },
  *                  "demo": { "type": "replay", "file": "demo/replay.json", "speed": 60 },
- *                  "api":  { "type": "json", "url": "http://host/metrics", "path": "a.b[0]" } },
+ *                  "api":  { "type": "json", "url": "http://host/metrics", "path": "a.b[0]" },
+ *                  "cw":   { "type": "cloudwatch", "region": "eu-west-1",
+ *                            "url": "optional endpoint override" } },
  *     "services": [ { "name": "loan-api", "slis": [ {
  *         "id": "availability",                 unique across the file; [A-Za-z0-9_.-]
  *         "name": "/loan/apply success rate",   optional, shown on the panel
@@ -33,14 +35,23 @@
  *         "refresh": "15s", "stale_after": "1m",
  *         "spark_range": "1h", "spark_step": "1m",
  *         "series": "replay series name (replay source)",
- *         "json_path": "path to the number (json source; overrides the source's path)" } ] } ]
+ *         "json_path": "path to the number (json source; overrides the source's path)",
+ *         "metric_queries": [ GetMetricData MetricDataQueries, verbatim (cloudwatch) ] } ] } ]
  *   }
  * Queries are the user's PromQL. "$window" in a query is replaced by a Prometheus duration
  * ("5m", "1h", "3d"): the value window for the value, each burn-rate window for burn rates and
  * the SLO window for the budget. Keys starting with "_" (e.g. "_comment") are ignored.
+ * CloudWatch SLIs send one GetMetricData request per refresh over the spark range (signed
+ * with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN); they show the value and
+ * sparkline only (no budget or burn rates).
  */
 
-enum cfg_source_type { CFG_SOURCE_PROMETHEUS, CFG_SOURCE_JSON, CFG_SOURCE_REPLAY };
+enum cfg_source_type {
+    CFG_SOURCE_PROMETHEUS,
+    CFG_SOURCE_JSON,
+    CFG_SOURCE_REPLAY,
+    CFG_SOURCE_CLOUDWATCH,
+};
 enum cfg_sli_type { CFG_SLI_AVAILABILITY, CFG_SLI_LATENCY, CFG_SLI_THROUGHPUT, CFG_SLI_CUSTOM };
 
 #define CFG_MAX_BURN_RULES 8
@@ -48,7 +59,9 @@ enum cfg_sli_type { CFG_SLI_AVAILABILITY, CFG_SLI_LATENCY, CFG_SLI_THROUGHPUT, C
 struct cfg_source {
     char *name;                /* key in "sources", or "inline" */
     enum cfg_source_type type;
-    char *url;                 /* prometheus, json */
+    char *url;                 /* prometheus, json; cloudwatch: the endpoint (default
+                                  https://monitoring.REGION.amazonaws.com/) */
+    char *region;              /* cloudwatch: e.g. "eu-west-1" */
     char *path;                /* json: path to the number, e.g. "data.items[0].value" */
     char *file;                /* replay: absolute path (relative ones resolved against the config) */
     double speed;              /* replay: playback speed hint (default 1) */
@@ -66,6 +79,9 @@ struct cfg_sli {
     enum cfg_sli_type type;
     struct cfg_source source; /* a copy of the named or inline source */
     char *query, *good, *total, *series, *json_path; /* NULL when absent */
+    char *metric_queries; /* cloudwatch: the MetricDataQueries array as JSON text; "query"
+                             names the result Id shown (default the first), "good"/"total"
+                             the result Ids of an availability ratio */
     double threshold_ms;                             /* latency; NAN when absent */
     double min, max;                                 /* NAN when absent */
     double scale;                                    /* default 1 */

@@ -1,5 +1,6 @@
 /* exchange.c: versioned JSON export/import of an incident, and the `show --json` record. */
 #include "exchange.h"
+#include "postmortem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,17 @@ int exchange_write(struct store *s, int64_t id, enum exchange_mode mode, FILE *f
         print_member(f, "roles", roles, false) != 0) {
         wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
         goto out;
+    }
+    if (mode == EXCHANGE_FULL) { /* the postmortem worksheet and action items, when any */
+        cJSON *pmj = NULL, *acts = NULL;
+        int prc = pm_exchange_json(s, id, &pmj, &acts, err);
+        if (prc == 0 && ((pmj && print_member(f, "postmortem", pmj, false) != 0) ||
+                         (acts && print_member(f, "action_items", acts, false) != 0)))
+            prc = wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
+        cJSON_Delete(pmj);
+        cJSON_Delete(acts);
+        if (prc != 0)
+            goto out;
     }
     fputs(",\n  \"entries\": [", f);
     struct full_writer fw = {.w = {.f = f}};
@@ -589,6 +601,8 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, bool 
         if (import_entry(s, r, *id, it) != 0)
             goto out;
     }
+    if (pm_exchange_import(s, *id, get(doc, "postmortem"), get(doc, "action_items"), r->err) != 0)
+        goto out;
     rc = 0;
 out:
     inc.title = inc.summary = inc.impact = NULL; /* borrowed from the document */

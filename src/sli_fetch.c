@@ -17,7 +17,7 @@
 #define FETCH_MAX_WINDOWS (2 * CFG_MAX_BURN_RULES + 1)
 #define FETCH_MAX_BACKOFF_MS (10 * 60 * 1000)
 
-enum step_kind { STEP_VALUE, STEP_SPARK, STEP_RATIO, STEP_JSON };
+enum step_kind { STEP_VALUE, STEP_SPARK, STEP_RATIO, STEP_JSON, STEP_CLOUDWATCH };
 
 struct fetch_step {
     enum step_kind kind;
@@ -30,6 +30,8 @@ struct sli_job {
     struct sli *sli;
     CURL *easy;     /* the request in flight, or NULL */
     char *url;      /* of the request in flight */
+    char *post;     /* request body (CloudWatch), or NULL */
+    struct curl_slist *headers; /* request headers (CloudWatch), or NULL */
     struct wr_buf body;
     bool too_large;
     char curl_err[CURL_ERROR_SIZE];
@@ -312,7 +314,7 @@ static char *job_url(struct sli_job *j, const struct fetch_step *st)
 {
     const struct cfg_sli *c = j->sli->cfg;
     struct wr_buf b = {0};
-    if (st->kind == STEP_JSON)
+    if (st->kind == STEP_JSON || st->kind == STEP_CLOUDWATCH)
         return wr_strdup(c->source.url);
     char *expr = job_expr(j, st);
     CURL *e = curl_easy_init();
@@ -367,6 +369,241 @@ static void job_fail(struct sli_job *j, const char *fmt, ...)
     job_finish(j);
 }
 
+static void job_clear_request(struct sli_job *j)
+{
+    free(j->post);
+    j->post = NULL;
+    curl_slist_free_all(j->headers);
+    j->headers = NULL;
+}
+
+/* ---- CloudWatch GetMetricData (AWS JSON 1.0, SigV4 by libcurl) ---- */
+
+/* The request body: the user's MetricDataQueries over [at - spark_range, at]. */
+static char *cw_body(const struct sli_job *j)
+{
+    const struct cfg_sli *c = j->sli->cfg;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *queries = cJSON_Parse(c->metric_queries);
+    char *text = NULL;
+    if (!root || !queries) {
+        cJSON_Delete(queries);
+        goto out;
+    }
+    cJSON_AddItemToObject(root, "MetricDataQueries", queries);
+    double end = floor((double)j->at_ms / 1000.0);
+    double start = end - (double)(c->spark_range_ms / 1000);
+    if (!cJSON_AddNumberToObject(root, "StartTime", start) ||
+        !cJSON_AddNumberToObject(root, "EndTime", end) ||
+        !cJSON_AddStringToObject(root, "ScanBy", "TimestampAscending"))
+        goto out;
+    text = cJSON_PrintUnformatted(root);
+out:
+    cJSON_Delete(root);
+    return text;
+}
+
+/* Body, headers and SigV4 signing for one GetMetricData call; fails the job when the
+ * credentials are missing. The secret goes to libcurl only: never into messages. */
+static int cw_prepare(struct sli_job *j, CURL *e)
+{
+    const struct cfg_sli *c = j->sli->cfg;
+    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *token = getenv("AWS_SESSION_TOKEN");
+    if (!key || !*key || !secret || !*secret) {
+        job_fail(j, "CloudWatch needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
+                    "environment");
+        return -1;
+    }
+    job_clear_request(j);
+    j->post = cw_body(j);
+    struct wr_buf sig = {0}, tok = {0};
+    wr_buf_printf(&sig, "aws:amz:%s:monitoring", c->source.region);
+    struct curl_slist *h = NULL, *t;
+    if ((t = curl_slist_append(h, "Content-Type: application/x-amz-json-1.0")))
+        h = t;
+    if (t && (t = curl_slist_append(h, "X-Amz-Target: GraniteServiceVersion20100801.GetMetricData")))
+        h = t;
+    if (t && token && *token) {
+        wr_buf_printf(&tok, "X-Amz-Security-Token: %s", token);
+        if (tok.oom || !(t = curl_slist_append(h, tok.data)))
+            t = NULL;
+        else
+            h = t;
+    }
+    wr_buf_free(&tok);
+    j->headers = h;
+    if (!j->post || !t || sig.oom) {
+        wr_buf_free(&sig);
+        job_fail(j, "out of memory building the CloudWatch request");
+        return -1;
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->post);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->post));
+    curl_easy_setopt(e, CURLOPT_AWS_SIGV4, sig.data); /* libcurl copies option strings */
+    curl_easy_setopt(e, CURLOPT_USERNAME, key);
+    curl_easy_setopt(e, CURLOPT_PASSWORD, secret);
+    wr_buf_free(&sig);
+    return 0;
+}
+
+/* Copy one result's (timestamp, value) pairs, sorted by time. Returns the count or -1. */
+static int cw_series(const cJSON *result, struct prom_point **out)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(result, "Timestamps");
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(result, "Values");
+    *out = NULL;
+    if (!cJSON_IsArray(ts) || !cJSON_IsArray(vs) || cJSON_GetArraySize(ts) != cJSON_GetArraySize(vs))
+        return -1;
+    int n = cJSON_GetArraySize(ts);
+    if (n == 0)
+        return 0;
+    struct prom_point *pts = calloc((size_t)n, sizeof *pts);
+    if (!pts)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetArrayItem(ts, i), *v = cJSON_GetArrayItem(vs, i);
+        if (!cJSON_IsNumber(v)) {
+            free(pts);
+            return -1;
+        }
+        double when;
+        if (cJSON_IsNumber(t)) {
+            when = t->valuedouble;
+        } else if (cJSON_IsString(t)) {
+            int64_t ms;
+            if (wr_time_parse(t->valuestring, 0, &ms, NULL) != 0) {
+                free(pts);
+                return -1;
+            }
+            when = (double)ms / 1000.0;
+        } else {
+            free(pts);
+            return -1;
+        }
+        pts[i] = (struct prom_point){when, v->valuedouble};
+    }
+    for (int i = 1; i < n; i++) /* insertion sort: results are short and usually sorted */
+        for (int k = i; k > 0 && pts[k].t < pts[k - 1].t; k--) {
+            struct prom_point tmp = pts[k];
+            pts[k] = pts[k - 1];
+            pts[k - 1] = tmp;
+        }
+    *out = pts;
+    return n;
+}
+
+static const cJSON *cw_result(const cJSON *results, const char *id)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, results)
+    {
+        const cJSON *rid = cJSON_GetObjectItemCaseSensitive(r, "Id");
+        if (!id || (cJSON_IsString(rid) && strcmp(rid->valuestring, id) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+int cw_parse(const char *body, size_t len, long http_status, const char *value_id,
+             const char *good_id, const char *total_id, struct prom_parsed *out, char *err,
+             size_t errn)
+{
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    out->value = NAN;
+    struct prom_point *good = NULL, *total = NULL;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root || !cJSON_IsObject(root)) {
+        snprintf(err, errn, "not a CloudWatch response (HTTP %ld): the body is not a JSON object",
+                 http_status);
+        goto out;
+    }
+    if (http_status >= 400) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "__type");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+        if (!cJSON_IsString(msg))
+            msg = cJSON_GetObjectItemCaseSensitive(root, "Message");
+        const char *tn = cJSON_IsString(type) ? type->valuestring : "error";
+        const char *hash = strrchr(tn, '#'); /* "com.amazon.coral.service#AccessDenied" */
+        snprintf(err, errn, "CloudWatch HTTP %ld: %s: %s", http_status, hash ? hash + 1 : tn,
+                 cJSON_IsString(msg) ? msg->valuestring : "(no message)");
+        goto out;
+    }
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "MetricDataResults");
+    if (!cJSON_IsArray(results)) {
+        snprintf(err, errn, "not a GetMetricData response: no \"MetricDataResults\" array");
+        goto out;
+    }
+    const char *ids[2] = {good_id ? good_id : value_id, good_id ? total_id : NULL};
+    const cJSON *res[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && !ids[1])
+            break;
+        res[k] = cw_result(results, ids[k]);
+        if (!res[k]) {
+            snprintf(err, errn, "no result with Id \"%s\" in the GetMetricData response",
+                     ids[k] ? ids[k] : "(any)");
+            goto out;
+        }
+        const cJSON *status = cJSON_GetObjectItemCaseSensitive(res[k], "StatusCode");
+        const char *st = cJSON_IsString(status) ? status->valuestring : "Complete";
+        struct wr_buf m = {0};
+        const cJSON *msg;
+        cJSON_ArrayForEach(msg, cJSON_GetObjectItemCaseSensitive(res[k], "Messages"))
+        {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, "Value");
+            if (cJSON_IsString(v))
+                wr_buf_printf(&m, "%s%s", m.len ? "; " : "", v->valuestring);
+        }
+        if (strcmp(st, "InternalError") == 0 || strcmp(st, "Forbidden") == 0) {
+            snprintf(err, errn, "CloudWatch result %s: %s%s%s", ids[k] ? ids[k] : "", st,
+                     m.len ? ": " : "", m.len ? m.data : "");
+            wr_buf_free(&m);
+            goto out;
+        }
+        if ((strcmp(st, "PartialData") == 0 || m.len) && !out->warnings[0])
+            snprintf(out->warnings, sizeof out->warnings, "%s%s%s",
+                     strcmp(st, "PartialData") == 0 ? "partial data" : "",
+                     m.len && strcmp(st, "PartialData") == 0 ? ": " : "", m.len ? m.data : "");
+        wr_buf_free(&m);
+    }
+    int ng = cw_series(res[0], &good);
+    int nt = res[1] ? cw_series(res[1], &total) : 0;
+    if (ng < 0 || nt < 0) {
+        snprintf(err, errn, "malformed GetMetricData result: Timestamps and Values must be "
+                            "arrays of the same length");
+        goto out;
+    }
+    if (!res[1]) {
+        out->points = good;
+        out->npoints = (size_t)ng;
+        good = NULL;
+    } else {
+        /* A ratio per timestamp present in both series. */
+        out->points = calloc((size_t)(ng > 0 ? ng : 1), sizeof *out->points);
+        if (!out->points) {
+            snprintf(err, errn, "out of memory");
+            goto out;
+        }
+        for (int a = 0; a < ng; a++)
+            for (int b = 0; b < nt; b++)
+                if (total[b].t == good[a].t && total[b].value > 0)
+                    out->points[out->npoints++] = (struct prom_point){good[a].t,
+                                                                      good[a].value / total[b].value};
+    }
+    out->no_data = out->npoints == 0;
+    if (!out->no_data)
+        out->value = out->points[out->npoints - 1].value;
+    rc = 0;
+out:
+    free(good);
+    free(total);
+    cJSON_Delete(root);
+    return rc;
+}
+
 /* Start the request for j->steps[j->cur]. */
 static void job_send(struct sli_job *j)
 {
@@ -394,6 +631,10 @@ static void job_send(struct sli_job *j)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "warroom");
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (j->steps[j->cur].kind == STEP_CLOUDWATCH && cw_prepare(j, e) != 0) {
+        curl_easy_cleanup(e);
+        return; /* cw_prepare failed the job */
+    }
     j->easy = e;
     if (curl_multi_add_handle(j->f->multi, e) != CURLM_OK) {
         j->easy = NULL;
@@ -452,6 +693,7 @@ static void job_done(struct sli_job *j, CURLcode code)
     curl_multi_remove_handle(j->f->multi, j->easy);
     curl_easy_cleanup(j->easy);
     j->easy = NULL;
+    job_clear_request(j);
     char msg[SLI_ERROR_MAX];
     char dur[32];
     if (j->too_large || code == CURLE_FILESIZE_EXCEEDED) {
@@ -471,7 +713,35 @@ static void job_done(struct sli_job *j, CURLcode code)
     const struct fetch_step *st = &j->steps[j->cur];
     struct sli_result *r = &j->result;
     const char *body = j->body.data ? j->body.data : "";
-    if (st->kind == STEP_JSON) {
+    if (st->kind == STEP_CLOUDWATCH) {
+        struct prom_parsed p;
+        if (cw_parse(body, j->body.len, http, c->query, c->type == CFG_SLI_AVAILABILITY ? c->good : NULL,
+                     c->total, &p, msg, sizeof msg) != 0) {
+            job_fail(j, "%s", msg);
+            return;
+        }
+        snprintf(r->warnings, sizeof r->warnings, "%s", p.warnings);
+        if (!p.no_data) {
+            r->has_value = true;
+            r->value = p.value * c->scale;
+            r->value_t_ms = (int64_t)(p.points[p.npoints - 1].t * 1000.0);
+        } else {
+            snprintf(r->error, sizeof r->error, "CloudWatch returned no data points");
+        }
+        size_t nslots = (size_t)(c->spark_range_ms / c->spark_step_ms);
+        nslots = nslots > SLI_SPARK_MAX ? SLI_SPARK_MAX : nslots < 1 ? 1 : nslots;
+        for (size_t i = 0; i < nslots; i++)
+            r->spark[i] = NAN;
+        double end = (double)j->at_ms / 1000.0, step = (double)c->spark_step_ms / 1000.0;
+        for (size_t i = 0; i < p.npoints; i++) {
+            double back = floor((end - p.points[i].t) / step);
+            if (back >= 0 && back < (double)nslots)
+                r->spark[nslots - 1 - (size_t)back] = p.points[i].value * c->scale;
+        }
+        r->nspark = nslots;
+        r->has_spark = true;
+        free(p.points);
+    } else if (st->kind == STEP_JSON) {
         cJSON *root = cJSON_ParseWithLength(body, j->body.len);
         double v;
         int ok = -1;
@@ -551,7 +821,9 @@ static void job_start(struct sli_job *j)
         job_finish(j);
         return;
     }
-    if (c->source.type == CFG_SOURCE_JSON) {
+    if (c->source.type == CFG_SOURCE_CLOUDWATCH) {
+        j->steps[j->nsteps++] = (struct fetch_step){STEP_CLOUDWATCH, 0};
+    } else if (c->source.type == CFG_SOURCE_JSON) {
         j->steps[j->nsteps++] = (struct fetch_step){STEP_JSON, 0};
     } else {
         j->steps[j->nsteps++] = (struct fetch_step){STEP_VALUE, 0};
@@ -654,6 +926,7 @@ void sli_fetch_free(struct sli_fetch **fp)
             curl_easy_cleanup(j->easy);
         }
         free(j->url);
+        job_clear_request(j);
         wr_buf_free(&j->body);
         replay_free(&j->replay);
     }

@@ -88,6 +88,16 @@ struct prom_parsed {
  */
 int prom_parse(const char *body, size_t len, long http_status, bool range, struct prom_parsed *out,
                char *err, size_t errn);
+/*
+ * Parse a CloudWatch GetMetricData body (AWS JSON 1.0). The series is the result with Id
+ * value_id (NULL: the first result), or good_id/total_id as a ratio per common timestamp;
+ * points come sorted by time and value is the newest. HTTP errors give "CloudWatch HTTP 400:
+ * ValidationError: ..."; StatusCode InternalError/Forbidden fail with the result's Messages;
+ * PartialData and Messages become warnings. Returns 0 or -1 with the reason in err.
+ */
+int cw_parse(const char *body, size_t len, long http_status, const char *value_id,
+             const char *good_id, const char *total_id, struct prom_parsed *out, char *err,
+             size_t errn);
 /* Replace every "$window" in expr with `window` (a Prometheus duration). Caller frees. */
 char *prom_substitute(const char *expr, const char *window);
 /* Parse a Prometheus sample value string ("1.5", "NaN", "+Inf", "-Inf"). -1 when invalid. */

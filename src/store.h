@@ -197,6 +197,98 @@ int store_severity_import(struct store *s, int64_t incident_id, const struct sev
 int store_role_import(struct store *s, int64_t incident_id, const struct role_assignment *a,
                       struct wr_error *err);
 
+/* ---- postmortem worksheet, action items, search (store_postmortem.c) ---- */
+
+/* Set worksheet field `field` (e.g. "summary") of the incident; "" clears it. */
+int store_pm_field_set(struct store *s, int64_t incident_id, const char *field, const char *value,
+                       const char *author, struct wr_error *err);
+/* The value of one worksheet field as a malloc'd string in *out ("" when unset). */
+int store_pm_field_get(struct store *s, int64_t incident_id, const char *field, char **out,
+                       struct wr_error *err);
+
+struct action_item {
+    int64_t id;
+    int64_t incident_id;
+    char type[16];     /* prevent, detect, mitigate, process */
+    char *description;
+    char *owner;       /* "" when unassigned */
+    char priority[4];  /* P0..P2 */
+    int64_t deadline_ms; /* WR_TIME_NONE when none */
+    char status[16];   /* open, done */
+    char *ticket;      /* "" when none */
+    int64_t source_entry_id; /* the TODO entry it came from, 0 when none */
+    int64_t created_ms, updated_ms;
+};
+/* Free the strings of one item. */
+void action_item_clear(struct action_item *a);
+/* Add an action item (id, created_ms, updated_ms written back; the timestamps when 0). */
+int store_action_add(struct store *s, struct action_item *a, struct wr_error *err);
+/* Replace every field of item a->id (must belong to a->incident_id); updated_ms set to now. */
+int store_action_update(struct store *s, struct action_item *a, struct wr_error *err);
+/* Action items of an incident in id order, or of every incident when incident_id is 0. */
+int store_action_list(struct store *s, int64_t incident_id, struct action_item **out, size_t *n,
+                      struct wr_error *err);
+void store_actions_free(struct action_item **arr, size_t n);
+
+struct store_search_hit {
+    int64_t incident_id;
+    int64_t entry_id; /* 0 for a worksheet field hit */
+    int64_t at_ms;    /* entry time, or the field's update time */
+    char *where;      /* entry kind, or "postmortem:FIELD" */
+    char *snippet;    /* matched text with [ ] around the hits */
+    double rank;      /* lower is better (bm25) */
+};
+/* Full-text search (FTS5) over every timeline, plus worksheet fields containing every word;
+ * best first, at most `limit` hits. The query is taken as words, not FTS syntax. */
+int store_search(struct store *s, const char *query, size_t limit, struct store_search_hit **out,
+                 size_t *n, struct wr_error *err);
+void store_search_free(struct store_search_hit **arr, size_t n);
+
+/* ---- outbox of stakeholder messages (store_outbox.c) ---- */
+
+/* A claim in status "sending" older than this belongs to a process that died: reclaimable. */
+#define OUTBOX_STALE_CLAIM_MS (2 * 60 * 1000)
+
+/* One outbox row. Strings owned; free with outbox_msg_clear. status: queued, sending, sent,
+ * failed. Secrets are never part of a row: only the destination's name is stored. */
+struct outbox_msg {
+    int64_t id, incident_id;
+    char *destination, *template_name, *subject, *body, *idempotency_key, *last_error, *author;
+    char status[12];
+    int attempts;
+    int64_t created_ms, next_attempt_ms, claimed_ms, sent_ms; /* 0 when unset */
+};
+void outbox_msg_clear(struct outbox_msg *m);
+void store_outbox_free(struct outbox_msg **arr, size_t n);
+/* Queue m (incident_id, destination, template_name, subject, body, idempotency_key, author,
+ * created_ms). A key already queued is not queued again: *duplicate set, *id 0. */
+int store_outbox_enqueue(struct store *s, const struct outbox_msg *m, int64_t *id, bool *duplicate,
+                         struct wr_error *err);
+/* Atomically take the oldest due message (queued/failed with next_attempt_ms <= now, or a stale
+ * "sending" claim) into *out, now "sending". *found false when nothing is due. */
+int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, bool *found,
+                       struct wr_error *err);
+/* Mark m sent and append its KIND_COMMS timeline entry (text, JSON data) in one transaction. */
+int store_outbox_mark_sent(struct store *s, const struct outbox_msg *m, int64_t now_ms,
+                           const char *entry_text, const char *entry_data, struct wr_error *err);
+/* Mark a message failed with the error shown to the user; retried from next_attempt_ms. */
+int store_outbox_mark_failed(struct store *s, int64_t id, const char *error,
+                             int64_t next_attempt_ms, struct wr_error *err);
+/* Messages of an incident (0: all) in id order; free with store_outbox_free. */
+int store_outbox_list(struct store *s, int64_t incident_id, struct outbox_msg **out, size_t *n,
+                      struct wr_error *err);
+/* Make every queued or failed message due now; *count (may be NULL) gets how many. */
+int store_outbox_retry_now(struct store *s, int64_t *count, struct wr_error *err);
+/* Messages not yet sent (queued, sending, failed) and, of those, failed ones. */
+int store_outbox_counts(struct store *s, int64_t *pending, int64_t *failed, struct wr_error *err);
+/* When the incident's last message was sent; WR_TIME_NONE when none was. */
+int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_ms,
+                           struct wr_error *err);
+/* Value of `key` in the data of the newest comms entry sent to `destination` (e.g. the
+ * Statuspage incident id), malloc'd in *value; NULL when none. */
+int store_outbox_comms_value(struct store *s, int64_t incident_id, const char *destination,
+                             const char *key, char **value, struct wr_error *err);
+
 /* Current holder(s) of a role joined with ", " into buf ("" when nobody). */
 int store_role_holder(struct store *s, int64_t incident_id, enum role role, char *buf, size_t n,
                       struct wr_error *err);

@@ -95,6 +95,8 @@ struct tui {
     bool policy_ok;           /* false: the policy failed to load (policy_error says why) */
     char policy_error[512];
     struct tui_hooks hooks;
+    struct tui_sli *sli;      /* SLI config, set and fetcher (sli_panels.c); NULL when none */
+    struct tui_comms *comms;  /* destinations, delivery, countdown (overlay_comms.c) */
 
     char message[512]; /* status-line message (sanitised) */
     bool message_error;
@@ -172,5 +174,29 @@ int roles_overlay_open(struct tui *t);
 void tui_phase_advance(struct tui *t);
 /* Info overlay: milestones (settable to now), durations, time in each severity, roles. */
 int info_overlay_open(struct tui *t);
+
+/* ---- SLI panels (sli_panels.c) ---- */
+/* Load the config (req->config_path or the default path), build one panel per SLI and wire
+ * the fetcher into the loop. No config: the area says how to add one; a broken config: the
+ * area shows the one-line error. Never fails the TUI. */
+void tui_sli_start(struct tui *t);
+/* Free the fetcher (while the loop still exists), the panels and the config. */
+void tui_sli_stop(struct tui *t);
+/* Store a snapshot of every panel as a KIND_SLI timeline entry (summary as text, JSON as
+ * data). reason NULL: the user asked (F5); else an automatic snapshot, noted in brackets and
+ * silently skipped when no SLIs are configured. Call it after setting a milestone.
+ * Returns 0, or -1 after showing why in the status line. */
+int tui_sli_snapshot(struct tui *t, const char *reason);
+/* Refresh every SLI now (their in-flight requests continue). */
+void tui_sli_refresh(struct tui *t);
+
+/* ---- stakeholder updates (overlay_comms.c) ---- */
+/* Load the destinations, deliver the outbox from the loop, record overdue updates and fill
+ * hooks.next_update (countdown and outbox count). Never fails the TUI. */
+void tui_comms_start(struct tui *t);
+/* Free the delivery engine (while the loop still exists) and the config. */
+void tui_comms_stop(struct tui *t);
+/* Compose dialog: the due template preselected, preview, edit, destinations, Enter sends. */
+int comms_overlay_open(struct tui *t);
 
 #endif

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "app.h"
+#include "sli.h"
 #include "timeline.h"
 
 static void act_help(struct tui *t) { help_overlay_open(t); }
@@ -49,10 +50,14 @@ static void act_escape(struct tui *t)
     t->message[0] = '\0';
 }
 static void act_picker(struct tui *t) { picker_overlay_open(t); }
+static void act_sli_snapshot(struct tui *t) { tui_sli_snapshot(t, NULL); }
+static void act_sli_page(struct tui *t) { sli_area_next_page(t); }
+static void act_sli_refresh(struct tui *t) { tui_sli_refresh(t); }
 static void act_severity(struct tui *t) { severity_overlay_open(t); }
 static void act_roles(struct tui *t) { roles_overlay_open(t); }
 static void act_phase(struct tui *t) { tui_phase_advance(t); }
 static void act_info(struct tui *t) { info_overlay_open(t); }
+static void act_comms(struct tui *t) { comms_overlay_open(t); }
 static void act_reopen(struct tui *t)
 {
     struct wr_error err;
@@ -84,6 +89,8 @@ const struct ui_binding tui_bindings[] = {
     {BOTH, FN(KEY_F(2)), "F2", "severity: matrix and triggers, or d to set it directly", act_severity},
     {BOTH, FN(KEY_F(3)), "F3", "roles: assign or hand off (IC, comms, ops, SMEs, scribe)", act_roles},
     {BOTH, FN(KEY_F(4)), "F4", "advance to the next phase (asks y/n)", act_phase},
+    {BOTH, FN(KEY_F(5)), "F5", "store a snapshot of the SLI panels in the timeline", act_sli_snapshot},
+    {BOTH, FN(KEY_F(6)), "F6", "stakeholder update: the due one preselected, Enter Enter sends", act_comms},
     {BOTH, FN(KEY_F(8)), "F8", "incident info: milestones (1-6 set now), durations, roles", act_info},
 
     {MODE_INPUT, CH(UI_ESC), "Esc", "switch to commands (single keys)", act_command_mode},
@@ -122,6 +129,10 @@ const struct ui_binding tui_bindings[] = {
     {MODE_COMMAND, CH('r'), "r", "roles dialog (as F3)", act_roles},
     {MODE_COMMAND, CH('a'), "a", "advance the phase (as F4)", act_phase},
     {MODE_COMMAND, CH('I'), "I", "incident info (as F8)", act_info},
+    {MODE_COMMAND, CH('S'), "S", "SLI snapshot to the timeline (as F5)", act_sli_snapshot},
+    {MODE_COMMAND, CH('c'), "c", "stakeholder update (as F6)", act_comms},
+    {MODE_COMMAND, CH(']'), "]", "next page of SLI panels", act_sli_page},
+    {MODE_COMMAND, CH('u'), "u", "update (refetch) the SLI panels now", act_sli_refresh},
     {MODE_COMMAND, CH('R'), "R", "reopen a closed incident", act_reopen},
     {MODE_COMMAND, CH(UI_ESC), "Esc", "clear the highlighted match and message", act_escape},
     {0, false, 0, 0, NULL, NULL, NULL},

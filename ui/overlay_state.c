@@ -693,6 +693,9 @@ static bool info_key(struct tui *t, void *state, const struct ui_key *k)
             snprintf(s->message, sizeof s->message, "%s set to now", milestone_name(m));
             s->message_error = false;
             tui_reload(t); /* re-reads the incident, then this overlay's durations */
+            char reason[64];
+            snprintf(reason, sizeof reason, "milestone %s", milestone_name(m));
+            tui_sli_snapshot(t, reason); /* evidence for the postmortem; silent without SLIs */
         }
     } else if (key_is(k, UI_ESC) || key_is(k, 'q') || key_enter(k) || key_fn(k, KEY_F(8)) ||
                key_is(k, 'I')) {

@@ -2,6 +2,8 @@
 #ifndef WARROOM_UI_SLI_H
 #define WARROOM_UI_SLI_H
 
+#include <stdbool.h>
+
 #include "draw.h"
 
 struct tui;
@@ -23,5 +25,14 @@ struct sli_panel_ops {
 int sli_area_add(struct tui *t, const struct sli_panel_ops *ops, void *state);
 /* Remove and destroy every panel (config reload). */
 void sli_area_clear(struct tui *t);
+/* Show a one-line message in the area instead of panels (a broken config; error=true draws
+ * it as an error). An empty format clears it. */
+void sli_area_set_message(struct tui *t, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Show the next page of panels when they do not all fit (wraps to the first). */
+void sli_area_next_page(struct tui *t);
+
+/* Rows of one panel: marker and name, value and sparkline, budget and burn, state text. */
+#define SLI_PANEL_ROWS 4
 
 #endif

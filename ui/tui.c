@@ -457,6 +457,8 @@ static void teardown(struct tui *t)
 {
     while (t->n_overlays > 0)
         tui_pop_overlay(t);
+    tui_sli_stop(t); /* before the panels and the loop: it unregisters its sockets */
+    tui_comms_stop(t);
     for (int i = 0; i < t->n_panels; i++)
         if (t->panels[i].ops->destroy)
             t->panels[i].ops->destroy(t->panels[i].state);
@@ -548,6 +550,8 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
         goto out;
     }
     watch_database_dir(&t);
+    tui_sli_start(&t);
+    tui_comms_start(&t);
     loop_set_prepare(t.loop, on_prepare, &t);
     t.relayout = true;
     t.dirty = true;

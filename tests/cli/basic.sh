@@ -126,11 +126,13 @@ before=$("$WR" show 1 --json | jq '.entries | length')
 expect_eq "failures lost nothing and added nothing" "$before" "$("$WR" show 1 --json | jq '.entries | length')"
 
 # --- acknowledged entries survive kill -9 of the writers ---
-# The writer loop runs in its own process group so one SIGKILL stops the loop and the
-# warroom it is running at once; we read the results only after the whole group is gone.
-setsid bash -c 'for i in $(seq 1 400); do "$0" log 1 "durable $i" || exit 1; done' "$WR" \
-  >"$T/acked" 2>/dev/null &
+# The writer loop runs in its own process group (job control on: pgid = its pid) so one SIGKILL
+# stops the loop and the warroom it is running at once; we read the results only after the
+# whole group is gone.
+set -m
+( for i in $(seq 1 400); do "$WR" log 1 "durable $i" || exit 1; done ) >"$T/acked" 2>"$T/writer.err" &
 writer=$!
+set +m
 while [ "$(wc -l <"$T/acked")" -lt 30 ] && kill -0 $writer 2>/dev/null; do
   sleep 0.05  # polling a condition, bounded by the writer finishing
 done
@@ -140,7 +142,7 @@ wait $writer 2>/dev/null
 "$WR" show 1 --json | jq -r ".entries[].id" | sort >"$T/present"
 missing=$(sort "$T/acked" | comm -23 - "$T/present" | wc -l)
 acked=$(wc -l <"$T/acked")
-if [ "$acked" -ge 30 ] && [ "$missing" -eq 0 ]; then ok; else bad "kill -9: $missing of $acked acknowledged entries missing"; fi
+if [ "$acked" -ge 30 ] && [ "$missing" -eq 0 ]; then ok; else bad "kill -9: $missing of $acked acknowledged entries missing ($(head -c 300 "$T/writer.err"))"; fi
 
 # --- demo data prints without a terminal ---
 if "$WR" demo --print | grep -q "scoring"; then ok; else bad "demo --print"; fi

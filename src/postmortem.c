@@ -1,0 +1,764 @@
+/* postmortem.c: builds the postmortem draft from the store and renders it with its graphs. */
+#include "postmortem.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "replay.h"
+#include "slo.h"
+#include "svg.h"
+#include "template.h"
+
+#ifndef WARROOM_TEMPLATE_DIR
+#define WARROOM_TEMPLATE_DIR "templates"
+#endif
+
+/* Control characters never survive Markdown escaping, so user text cannot forge this. */
+#define PM_TIMELINE_MARK "\x01timeline\x01"
+
+static const char *const field_keys[] = {
+#define PM_X(key, title, prompt) #key,
+    PM_FIELD_LIST(PM_X)
+#undef PM_X
+};
+static const char *const field_titles[] = {
+#define PM_X(key, title, prompt) title,
+    PM_FIELD_LIST(PM_X)
+#undef PM_X
+};
+static const char *const field_prompts[] = {
+#define PM_X(key, title, prompt) prompt,
+    PM_FIELD_LIST(PM_X)
+#undef PM_X
+};
+
+const char *pm_field_key(int f) { return f >= 0 && f < PM_FIELD_COUNT ? field_keys[f] : NULL; }
+const char *pm_field_title(int f) { return f >= 0 && f < PM_FIELD_COUNT ? field_titles[f] : NULL; }
+const char *pm_field_prompt(int f)
+{
+    return f >= 0 && f < PM_FIELD_COUNT ? field_prompts[f] : NULL;
+}
+
+int pm_field_from_key(const char *key)
+{
+    for (int i = 0; key && i < PM_FIELD_COUNT; i++)
+        if (wr_streq_ci(key, field_keys[i]))
+            return i;
+    return -1;
+}
+
+char *pm_template_path(char *buf, size_t n)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg == '/')
+        snprintf(buf, n, "%s/warroom/templates/postmortem.md", xdg);
+    else if (home && *home)
+        snprintf(buf, n, "%s/.config/warroom/templates/postmortem.md", home);
+    else
+        buf[0] = '\0';
+    if (buf[0] && access(buf, R_OK) == 0)
+        return buf;
+    const char *dir = getenv("WARROOM_TEMPLATE_DIR");
+    snprintf(buf, n, "%s/postmortem.md", dir && *dir ? dir : WARROOM_TEMPLATE_DIR);
+    return buf;
+}
+
+void pm_graphs_free(struct pm_graph **g, size_t n)
+{
+    if (!g || !*g)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free((*g)[i].svg);
+    free(*g);
+    *g = NULL;
+}
+
+static char *fmt_utc(int64_t ms, char *buf, size_t n)
+{
+    return wr_time_fmt(ms, true, "%Y-%m-%d %H:%M:%S UTC", buf, n);
+}
+
+/* A figure row: name, value (or why it is missing) and its definition. */
+static void add_figure(cJSON *arr, const char *name, const char *value, const char *definition)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON_AddStringToObject(o, "value", value);
+    cJSON_AddStringToObject(o, "definition", definition);
+    cJSON_AddItemToArray(arr, o);
+}
+
+static void add_duration(cJSON *arr, const char *name, int64_t v, const char *missing,
+                         const char *definition)
+{
+    char buf[64], why[160];
+    if (v == WR_TIME_NONE) {
+        snprintf(why, sizeof why, "not computed: %s", missing);
+        add_figure(arr, name, why, definition);
+    } else {
+        add_figure(arr, name, wr_duration_fmt(v, buf, sizeof buf), definition);
+    }
+}
+
+/* A worksheet field as {title, has, paras: [{text}], prompt}. */
+static void add_field(cJSON *fields, int f, const char *value)
+{
+    cJSON *o = cJSON_AddObjectToObject(fields, field_keys[f]);
+    cJSON_AddStringToObject(o, "title", field_titles[f]);
+    cJSON_AddStringToObject(o, "prompt", field_prompts[f]);
+    cJSON *paras = cJSON_AddArrayToObject(o, "paras");
+    bool has = false;
+    const char *p = value ? value : "";
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char *line = strndup(p, l);
+        if (line && *wr_trim(line)) {
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "text", line);
+            cJSON_AddItemToArray(paras, t);
+            has = true;
+        }
+        free(line);
+        p += l;
+        if (*p == '\n')
+            p++;
+    }
+    cJSON_AddBoolToObject(o, "has", has);
+}
+
+/* Severity in force at time t (0 before the first classification). */
+static int severity_at(const struct severity_change *h, size_t n, int64_t t)
+{
+    int sev = 0;
+    for (size_t i = 0; i < n && h[i].at_ms <= t; i++)
+        sev = h[i].severity;
+    return sev;
+}
+
+static void add_updates(cJSON *figs, struct store *s, int64_t id, const struct incident *inc,
+                        const struct severity_change *hist, size_t nhist,
+                        const struct pm_options *opt, int64_t end)
+{
+    struct entry_filter f = {.kinds = 1u << KIND_COMMS};
+    struct entry *ents = NULL;
+    size_t n = 0;
+    struct wr_error e2;
+    char buf[256];
+    if (store_entry_page(s, id, &f, INT64_MIN, 0, true, 100000, &ents, &n, &e2) != 0) {
+        snprintf(buf, sizeof buf, "not computed: %.200s", e2.msg);
+        add_figure(figs, "Updates sent", buf, "comms timeline entries");
+        return;
+    }
+    snprintf(buf, sizeof buf, "%zu", n);
+    add_figure(figs, "Updates sent", buf,
+               "number of comms entries in the timeline (status updates sent to stakeholders)");
+    const char *def = "gaps between consecutive updates, from declaration to resolution, longer "
+                      "than the update cadence of the severity in force at the gap's start";
+    int64_t from = inc->milestones[MS_DECLARED];
+    if (!opt->policy) {
+        add_figure(figs, "Missed update cadence", "not computed: no severity policy loaded", def);
+    } else if (from == WR_TIME_NONE) {
+        add_figure(figs, "Missed update cadence",
+                   "not computed: the declared milestone was not recorded", def);
+    } else {
+        int missed = 0;
+        int64_t longest = 0, last = from;
+        for (size_t i = 0; i <= n; i++) {
+            int64_t t = i < n ? ents[i].at_ms : end;
+            if (t < last)
+                continue;
+            int cad = sev_cadence_minutes(opt->policy, severity_at(hist, nhist, last));
+            if (cad > 0 && t - last > (int64_t)cad * 60000) {
+                missed++;
+                if (t - last > longest)
+                    longest = t - last;
+            }
+            last = t;
+        }
+        char d[64];
+        if (missed)
+            snprintf(buf, sizeof buf, "%d (longest gap %s)", missed,
+                     wr_duration_fmt(longest, d, sizeof d));
+        else
+            snprintf(buf, sizeof buf, "0 (every update within cadence)");
+        add_figure(figs, "Missed update cadence", buf, def);
+    }
+    store_entries_free(&ents, n);
+}
+
+static int push_graph(struct pm_graph **g, size_t *n, const char *file, struct wr_buf *svg)
+{
+    struct pm_graph *ng = realloc(*g, (*n + 1) * sizeof *ng);
+    if (!ng)
+        return -1;
+    *g = ng;
+    snprintf(ng[*n].file, sizeof ng[*n].file, "%s", file);
+    ng[*n].len = svg->len;
+    ng[*n].svg = wr_buf_steal(svg);
+    (*n)++;
+    return 0;
+}
+
+/* Worst value, budget consumed and a graph for each configured SLI with a replay source. */
+static void add_slis(cJSON *root, const struct pm_options *opt, const struct incident *inc,
+                     int64_t from, int64_t to, struct pm_graph **graphs, size_t *ngraphs)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "slis");
+    const struct config *c = opt->config;
+    if (!c || c->nslis == 0) {
+        cJSON_AddStringToObject(root, "slis_missing",
+                                "No SLIs were configured for this export (pass --config FILE or "
+                                "set up ~/.config/warroom/config.json), so worst values and "
+                                "error budget consumed cannot be computed.");
+        return;
+    }
+    struct svg_marker marks[MS_COUNT];
+    size_t nm = 0;
+    for (int m = 0; m < MS_COUNT; m++)
+        if (inc->milestones[m] != WR_TIME_NONE)
+            marks[nm++] = (struct svg_marker){inc->milestones[m], milestone_name((enum milestone)m)};
+    for (size_t i = 0; i < c->nslis; i++) {
+        const struct cfg_sli *sl = &c->slis[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "name", sl->name ? sl->name : sl->id);
+        char worst[320] = "", budget[320] = "", obj[64] = "none";
+        bool is_avail = sl->type == CFG_SLI_AVAILABILITY;
+        bool lower_bad = is_avail || sl->type == CFG_SLI_THROUGHPUT;
+        double scale = is_avail ? 100.0 : (isfinite(sl->scale) ? sl->scale : 1.0);
+        const char *unit = is_avail ? "%" : sl->type == CFG_SLI_LATENCY ? " ms" : "";
+        double objective = NAN;
+        if (is_avail && isfinite(sl->target))
+            objective = sl->target * 100.0;
+        else if (sl->type == CFG_SLI_LATENCY && isfinite(sl->threshold_ms))
+            objective = sl->threshold_ms;
+        else if (lower_bad && isfinite(sl->min))
+            objective = sl->min;
+        else if (isfinite(sl->max))
+            objective = sl->max;
+        if (isfinite(objective))
+            snprintf(obj, sizeof obj, "%.4g%s", objective, unit);
+        cJSON_AddStringToObject(o, "objective", obj);
+        struct replay_file *rf = NULL;
+        struct wr_error e2;
+        const struct replay_series *ser = NULL;
+        if (sl->source.type != CFG_SOURCE_REPLAY || !sl->source.file || !sl->series) {
+            snprintf(worst, sizeof worst,
+                     "not computed: its source keeps no history warroom can read back "
+                     "(only replay sources do)");
+        } else if (replay_load(sl->source.file, &rf, &e2) != 0) {
+            snprintf(worst, sizeof worst, "not computed: %.200s", e2.msg);
+        } else if (!(ser = replay_find(rf, sl->series))) {
+            snprintf(worst, sizeof worst, "not computed: series %s is not in %s", sl->series,
+                     sl->source.file);
+        }
+        snprintf(budget, sizeof budget, "%s", worst);
+        if (ser) {
+            struct svg_point *pts = calloc(ser->count + 1, sizeof *pts);
+            struct slo_sample *smp = calloc(ser->count + 1, sizeof *smp);
+            size_t np = 0, ns = 0;
+            double w = NAN;
+            int64_t wt = 0;
+            for (size_t k = 0; pts && smp && k < ser->count; k++) {
+                const struct replay_sample *rs = &ser->samples[k];
+                if (rs->t_ms < from || rs->t_ms > to)
+                    continue;
+                double v = rs->value * scale;
+                pts[np++] = (struct svg_point){rs->t_ms, v};
+                if (ser->kind == REPLAY_GOOD_TOTAL)
+                    smp[ns++] = (struct slo_sample){rs->t_ms, rs->good, rs->total};
+                if (isfinite(v) && (isnan(w) || (lower_bad ? v < w : v > w))) {
+                    w = v;
+                    wt = rs->t_ms;
+                }
+            }
+            char tb[40];
+            if (isnan(w))
+                snprintf(worst, sizeof worst, "not computed: no samples in the incident window");
+            else
+                snprintf(worst, sizeof worst, "%.4g%s at %s", w, unit, fmt_utc(wt, tb, sizeof tb));
+            double consumed;
+            enum slo_status st = SLO_INVALID;
+            if (!isfinite(sl->target) || !(sl->target > 0 && sl->target < 1))
+                snprintf(budget, sizeof budget, "not computed: this SLI has no SLO target");
+            else if (ser->kind != REPLAY_GOOD_TOTAL)
+                snprintf(budget, sizeof budget,
+                         "not computed: the series holds %s values, not good/total event counts",
+                         sl->type == CFG_SLI_LATENCY ? "percentile" : "gauge");
+            else if ((st = slo_budget_consumed(sl->target, sl->window_ms, 0, smp, ns, from, to,
+                                               &consumed)) != SLO_OK)
+                snprintf(budget, sizeof budget, "not computed: %s in the incident window",
+                         slo_status_text(st));
+            else
+                snprintf(budget, sizeof budget, "%.1f%%", consumed * 100.0);
+            char file[128], title[256];
+            snprintf(file, sizeof file, "sli-%s.svg", sl->id);
+            snprintf(title, sizeof title, "%s (objective %s)", sl->name ? sl->name : sl->id, obj);
+            struct svg_chart ch = {title, is_avail ? "%" : (ser->unit ? ser->unit : ""), from, to,
+                                   pts, np, isfinite(objective), objective, marks, nm};
+            struct wr_buf b = {0};
+            if (np && svg_chart_write(&ch, &b, &e2) == 0 && push_graph(graphs, ngraphs, file, &b) == 0)
+                cJSON_AddStringToObject(o, "graph", file);
+            wr_buf_free(&b);
+            free(pts);
+            free(smp);
+        }
+        cJSON_AddStringToObject(o, "worst", worst);
+        cJSON_AddStringToObject(o, "budget", budget);
+        replay_free(&rf);
+    }
+}
+
+int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **data,
+             struct pm_graph **graphs, size_t *ngraphs, struct wr_error *err)
+{
+    int rc = -1;
+    struct incident inc;
+    incident_init(&inc);
+    struct severity_change *hist = NULL;
+    size_t nhist = 0;
+    struct role_assignment *roles = NULL;
+    size_t nroles = 0;
+    struct action_item *acts = NULL;
+    size_t nacts = 0;
+    cJSON *root = NULL;
+    *data = NULL;
+    *graphs = NULL;
+    *ngraphs = 0;
+    char tb[64], tb2[64];
+    if (store_incident_get(s, id, &inc, err) != 0 ||
+        store_severity_history(s, id, &hist, &nhist, err) != 0 ||
+        store_role_history(s, id, &roles, &nroles, err) != 0 ||
+        store_action_list(s, id, &acts, &nacts, err) != 0)
+        goto out;
+    root = cJSON_CreateObject();
+    if (!root)
+        goto nomem;
+    cJSON_AddStringToObject(root, "title", inc.title ? inc.title : "");
+    snprintf(tb, sizeof tb, "INC-%lld", (long long)id);
+    cJSON_AddStringToObject(root, "id", tb);
+    int64_t start = inc.milestones[MS_STARTED] != WR_TIME_NONE ? inc.milestones[MS_STARTED]
+                                                                : inc.created_ms;
+    int64_t end = inc.milestones[MS_RESOLVED] != WR_TIME_NONE ? inc.milestones[MS_RESOLVED]
+                  : inc.milestones[MS_CLOSED] != WR_TIME_NONE ? inc.milestones[MS_CLOSED]
+                                                              : opt->now_ms;
+    cJSON_AddStringToObject(root, "date", wr_time_fmt(start, true, "%Y-%m-%d", tb, sizeof tb));
+    cJSON_AddStringToObject(root, "status", "Draft");
+    cJSON_AddStringToObject(root, "services", inc.services ? inc.services : "");
+    cJSON_AddStringToObject(root, "tags", inc.tags ? inc.tags : "");
+    cJSON_AddStringToObject(root, "window", "");
+    snprintf(tb2, sizeof tb2, "%s", fmt_utc(start, tb, sizeof tb));
+    char win[160];
+    snprintf(win, sizeof win, "%s to %s%s", tb2, fmt_utc(end, tb, sizeof tb),
+             inc.milestones[MS_RESOLVED] == WR_TIME_NONE && inc.milestones[MS_CLOSED] == WR_TIME_NONE
+                 ? " (not resolved yet: export time)"
+                 : "");
+    cJSON_ReplaceItemInObject(root, "window", cJSON_CreateString(win));
+    int worst = 0;
+    for (size_t i = 0; i < nhist; i++)
+        if (hist[i].severity >= 1 && (worst == 0 || hist[i].severity < worst))
+            worst = hist[i].severity;
+    if (worst == 0 && inc.severity >= 1)
+        worst = inc.severity;
+    cJSON_AddStringToObject(root, "highest_severity", worst ? sev_name(worst) : "not classified");
+    struct incident_durations d;
+    incident_durations(&inc, opt->now_ms, &d);
+    cJSON_AddStringToObject(root, "duration", d.total == WR_TIME_NONE ? "unknown"
+                                              : wr_duration_fmt(d.total, tb, sizeof tb));
+    /* responders: current holders first, by role order */
+    cJSON *ra = cJSON_AddArrayToObject(root, "roles");
+    cJSON *authors = cJSON_CreateArray();
+    for (size_t i = 0; i < nroles; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "time", fmt_utc(roles[i].at_ms, tb, sizeof tb));
+        cJSON_AddStringToObject(o, "role", role_title(roles[i].role));
+        cJSON_AddStringToObject(o, "name", roles[i].name[0] ? roles[i].name : "(released)");
+        cJSON_AddStringToObject(o, "note", roles[i].note ? roles[i].note : "");
+        cJSON_AddStringToObject(o, "current", roles[i].current ? "yes" : "no");
+        cJSON_AddItemToArray(ra, o);
+        if (roles[i].current && roles[i].name[0] &&
+            (roles[i].role == ROLE_IC || roles[i].role == ROLE_SCRIBE)) {
+            bool dup = false;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, authors) dup = dup || strcmp(it->valuestring, roles[i].name) == 0;
+            if (!dup)
+                cJSON_AddItemToArray(authors, cJSON_CreateString(roles[i].name));
+        }
+    }
+    struct wr_buf ab = {0};
+    const cJSON *it;
+    cJSON_ArrayForEach(it, authors)
+    {
+        wr_buf_printf(&ab, "%s%s", ab.len ? ", " : "", it->valuestring);
+    }
+    cJSON_Delete(authors);
+    cJSON_AddStringToObject(root, "authors", ab.data ? ab.data : "not recorded (no IC or scribe)");
+    wr_buf_free(&ab);
+    cJSON_AddBoolToObject(root, "has_roles", nroles > 0);
+    /* worksheet fields; the incident's own summary and impact are the fallback */
+    cJSON *fields = cJSON_AddObjectToObject(root, "f");
+    for (int f = 0; f < PM_FIELD_COUNT; f++) {
+        char *v = NULL;
+        if (store_pm_field_get(s, id, field_keys[f], &v, err) != 0)
+            goto out;
+        if (!*v && f == PM_F_summary && inc.summary) {
+            free(v);
+            v = strdup(inc.summary);
+        } else if (!*v && f == PM_F_impact && inc.impact) {
+            free(v);
+            v = strdup(inc.impact);
+        }
+        add_field(fields, f, v);
+        free(v);
+    }
+    /* figures */
+    cJSON *figs = cJSON_AddArrayToObject(root, "figures");
+    add_duration(figs, "Time to detect", d.to_detect, "the started or detected milestone was not recorded",
+                 "detected - started (impact began to first signal)");
+    add_duration(figs, "Time to acknowledge", d.to_acknowledge,
+                 "the detected or declared milestone was not recorded",
+                 "declared - detected (first signal to incident declared)");
+    add_duration(figs, "Time to mitigate", d.to_mitigate,
+                 "the started or mitigated milestone was not recorded",
+                 "mitigated - started (impact began to impact stopped growing)");
+    add_duration(figs, "Time to resolve", d.to_resolve,
+                 "the started or resolved milestone was not recorded",
+                 "resolved - started (impact began to impact over)");
+    add_duration(figs, "Total duration", d.total, "the started milestone was not recorded",
+                 "(closed, else resolved, else export time) - started");
+    struct severity_mark *marks = calloc(nhist + 1, sizeof *marks);
+    if (!marks)
+        goto nomem;
+    for (size_t i = 0; i < nhist; i++)
+        marks[i] = (struct severity_mark){hist[i].at_ms, hist[i].severity};
+    int64_t tis[SEVERITY_SLOTS];
+    incident_time_in_severity(&inc, marks, nhist, opt->now_ms, tis);
+    free(marks);
+    for (int k = 0; k < SEVERITY_SLOTS; k++) {
+        if (tis[k] <= 0 && k != 0)
+            continue;
+        if (k == 0 && tis[0] <= 0)
+            continue;
+        char name[48];
+        snprintf(name, sizeof name, "Time in %s", k ? sev_name(k) : "no severity");
+        add_figure(figs, name, wr_duration_fmt(tis[k], tb, sizeof tb),
+                   "time at this severity between started and resolved (else closed, else "
+                   "export time), from the severity history");
+    }
+    if (nhist == 0)
+        add_figure(figs, "Time in each severity", "not computed: no severity was ever recorded",
+                   "time at each severity between started and resolved");
+    add_updates(figs, s, id, &inc, hist, nhist, opt, end);
+    add_slis(root, opt, &inc, start, end, graphs, ngraphs);
+    cJSON_AddBoolToObject(root, "has_slis", cJSON_GetArraySize(cJSON_GetObjectItem(root, "slis")) > 0);
+    /* action items */
+    cJSON *aa = cJSON_AddArrayToObject(root, "actions");
+    for (size_t i = 0; i < nacts; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "n", (double)(i + 1));
+        cJSON_AddStringToObject(o, "type", acts[i].type);
+        cJSON_AddStringToObject(o, "description", acts[i].description);
+        cJSON_AddStringToObject(o, "owner", acts[i].owner[0] ? acts[i].owner : "unassigned");
+        cJSON_AddStringToObject(o, "priority", acts[i].priority);
+        cJSON_AddStringToObject(o, "deadline", acts[i].deadline_ms == WR_TIME_NONE ? "none"
+                                : wr_time_fmt(acts[i].deadline_ms, true, "%Y-%m-%d", tb, sizeof tb));
+        cJSON_AddStringToObject(o, "status", acts[i].status);
+        cJSON_AddStringToObject(o, "ticket", acts[i].ticket[0] ? acts[i].ticket : "none");
+        cJSON_AddItemToArray(aa, o);
+    }
+    cJSON_AddBoolToObject(root, "has_actions", nacts > 0);
+    cJSON_AddStringToObject(root, "timeline_rows", PM_TIMELINE_MARK);
+    cJSON_AddStringToObject(root, "generated", fmt_utc(opt->now_ms, tb, sizeof tb));
+    *data = root;
+    root = NULL;
+    rc = 0;
+    goto out;
+nomem:
+    wr_fail(err, WR_E_NOMEM, "out of memory building the postmortem");
+out:
+    if (rc != 0)
+        pm_graphs_free(graphs, *ngraphs), *ngraphs = 0;
+    cJSON_Delete(root);
+    incident_clear(&inc);
+    store_severity_history_free(&hist, nhist);
+    store_role_history_free(&roles, nroles);
+    store_actions_free(&acts, nacts);
+    return rc;
+}
+
+/* ---- export ---- */
+
+struct row_ctx {
+    FILE *f;
+    struct wr_buf b;
+    const struct lint_rules *lint;
+    struct lint_report *rep;
+    bool failed;
+};
+
+static int write_row(const struct entry *e, void *vctx)
+{
+    struct row_ctx *c = vctx;
+    if (e->deleted)
+        return 0;
+    char tb[40];
+    c->b.len = 0;
+    wr_buf_printf(&c->b, "| %s | %s | %s", wr_time_fmt(e->at_ms, true, "%Y-%m-%d %H:%M:%S", tb, sizeof tb),
+                  kind_name(e->kind), e->pinned ? "**Key event:** " : "");
+    tpl_escape_append(&c->b, e->text ? e->text : "", strlen(e->text ? e->text : ""),
+                      TPL_ESCAPE_MARKDOWN);
+    wr_buf_puts(&c->b, " | ");
+    tpl_escape_append(&c->b, e->author ? e->author : "", strlen(e->author ? e->author : ""),
+                      TPL_ESCAPE_MARKDOWN);
+    wr_buf_puts(&c->b, " |\n");
+    if (c->b.oom || fwrite(c->b.data, 1, c->b.len, c->f) != c->b.len) {
+        c->failed = true;
+        return 1;
+    }
+    if (c->lint && c->rep)
+        lint_feed(c->lint, c->b.data, c->b.len - 1, c->rep);
+    return 0;
+}
+
+static int write_file(const char *path, const char *data, size_t len, struct wr_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+    size_t w = fwrite(data, 1, len, f);
+    if (fclose(f) != 0 || w != len)
+        return wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
+int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const char *dir,
+              struct lint_report *lint, struct wr_error *err)
+{
+    int rc = -1;
+    cJSON *data = NULL;
+    struct pm_graph *graphs = NULL;
+    size_t ng = 0;
+    char *tpl = NULL, *md = NULL;
+    char tpath[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
+    FILE *f = NULL;
+    struct row_ctx rc_ctx = {0};
+    tmp[0] = '\0';
+    const char *tp = opt->template_path ? opt->template_path : pm_template_path(tpath, sizeof tpath);
+    if (!(tpl = wr_read_file(tp, NULL, err)) || wr_mkdirs(dir, 0755, err) != 0 ||
+        pm_build(s, id, opt, &data, &graphs, &ng, err) != 0)
+        goto out;
+    struct tpl_options to = {.escape = TPL_ESCAPE_MARKDOWN};
+    if (tpl_render(tpl, data, &to, &md, err) != 0)
+        goto out;
+    for (size_t i = 0; i < ng; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, graphs[i].file);
+        if (write_file(path, graphs[i].svg, graphs[i].len, err) != 0)
+            goto out;
+    }
+    snprintf(path, sizeof path, "%s/postmortem.md", dir);
+    snprintf(tmp, sizeof tmp, "%s/.postmortem.md.tmp.%ld", dir, (long)getpid());
+    if (!(f = fopen(tmp, "w"))) {
+        wr_fail(err, WR_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    char *mark = strstr(md, PM_TIMELINE_MARK);
+    size_t head = mark ? (size_t)(mark - md) : strlen(md);
+    rc_ctx.f = f;
+    rc_ctx.lint = opt->lint;
+    rc_ctx.rep = lint;
+    fwrite(md, 1, head, f);
+    if (opt->lint && lint)
+        lint_feed(opt->lint, md, head, lint);
+    if (mark) {
+        if (store_entry_each(s, id, write_row, &rc_ctx, err) != 0)
+            goto out;
+        if (rc_ctx.failed) {
+            wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+            goto out;
+        }
+        const char *tail = mark + strlen(PM_TIMELINE_MARK);
+        if (*tail == '\n')
+            tail++; /* the rows end in their own newline */
+        fputs(tail, f);
+        if (opt->lint && lint)
+            lint_feed(opt->lint, tail, strlen(tail), lint);
+    }
+    int ferr = ferror(f);
+    if (fclose(f) != 0 || ferr) {
+        f = NULL;
+        wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    f = NULL;
+    if (rename(tmp, path) != 0) {
+        wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    tmp[0] = '\0';
+    rc = 0;
+out:
+    if (f)
+        fclose(f);
+    if (tmp[0])
+        unlink(tmp);
+    wr_buf_free(&rc_ctx.b);
+    free(tpl);
+    free(md);
+    cJSON_Delete(data);
+    pm_graphs_free(&graphs, ng);
+    return rc;
+}
+
+/* ---- JSON export / import ---- */
+
+int pm_exchange_json(struct store *s, int64_t id, cJSON **postmortem, cJSON **actions,
+                     struct wr_error *err)
+{
+    *postmortem = *actions = NULL;
+    struct action_item *acts = NULL;
+    size_t n = 0;
+    cJSON *pm = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    if (!pm || !arr)
+        goto nomem;
+    for (int f = 0; f < PM_FIELD_COUNT; f++) {
+        char *v = NULL;
+        if (store_pm_field_get(s, id, field_keys[f], &v, err) != 0)
+            goto fail;
+        if (*v && !cJSON_AddStringToObject(pm, field_keys[f], v)) {
+            free(v);
+            goto nomem;
+        }
+        free(v);
+    }
+    if (store_action_list(s, id, &acts, &n, err) != 0)
+        goto fail;
+    char tb[40];
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            goto nomem;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "type", acts[i].type);
+        cJSON_AddStringToObject(o, "description", acts[i].description);
+        cJSON_AddStringToObject(o, "owner", acts[i].owner);
+        cJSON_AddStringToObject(o, "priority", acts[i].priority);
+        if (acts[i].deadline_ms == WR_TIME_NONE)
+            cJSON_AddNullToObject(o, "deadline");
+        else
+            cJSON_AddStringToObject(o, "deadline", wr_time_iso(acts[i].deadline_ms, tb, sizeof tb));
+        cJSON_AddStringToObject(o, "status", acts[i].status);
+        cJSON_AddStringToObject(o, "ticket", acts[i].ticket);
+        cJSON_AddStringToObject(o, "created", wr_time_iso(acts[i].created_ms, tb, sizeof tb));
+        cJSON_AddStringToObject(o, "updated", wr_time_iso(acts[i].updated_ms, tb, sizeof tb));
+    }
+    store_actions_free(&acts, n);
+    if (cJSON_GetArraySize(pm) > 0)
+        *postmortem = pm;
+    else
+        cJSON_Delete(pm);
+    if (cJSON_GetArraySize(arr) > 0)
+        *actions = arr;
+    else
+        cJSON_Delete(arr);
+    return 0;
+nomem:
+    wr_fail(err, WR_E_NOMEM, "out of memory exporting the postmortem");
+fail:
+    store_actions_free(&acts, n);
+    cJSON_Delete(pm);
+    cJSON_Delete(arr);
+    return -1;
+}
+
+struct todo_ctx {
+    struct store *s;
+    struct wr_error *err;
+    int rc;
+};
+
+static int todo_to_action(const struct entry *e, void *vctx)
+{
+    struct todo_ctx *c = vctx;
+    if (e->deleted || e->kind != KIND_TODO)
+        return 0;
+    struct action_item a = {.incident_id = e->incident_id, .deadline_ms = WR_TIME_NONE,
+                            .source_entry_id = e->id, .created_ms = e->recorded_ms,
+                            .updated_ms = e->recorded_ms};
+    a.description = e->text;
+    if (store_action_add(c->s, &a, c->err) != 0) {
+        c->rc = -1;
+        return 1;
+    }
+    return 0;
+}
+
+static const char *json_str(const cJSON *o, const char *key, const char *def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+static int json_time(const cJSON *o, const char *key, int64_t *out, struct wr_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v) || wr_time_parse(v->valuestring, 0, out, err) != 0)
+        return wr_fail(err, WR_E_INPUT,
+                       "import: action_items[].%s: expected an ISO 8601 time with a zone", key);
+    return 0;
+}
+
+int pm_exchange_import(struct store *s, int64_t id, const cJSON *postmortem, const cJSON *actions,
+                       struct wr_error *err)
+{
+    if (postmortem && !cJSON_IsObject(postmortem))
+        return wr_fail(err, WR_E_INPUT, "import: postmortem: expected an object of fields");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, postmortem)
+    {
+        if (pm_field_from_key(it->string) < 0 || !cJSON_IsString(it))
+            return wr_fail(err, WR_E_INPUT,
+                           "import: postmortem.%s: expected a known field with a string value",
+                           it->string);
+        if (store_pm_field_set(s, id, pm_field_key(pm_field_from_key(it->string)),
+                               it->valuestring, "", err) != 0)
+            return -1;
+    }
+    if (!actions) {
+        struct todo_ctx c = {s, err, 0};
+        if (store_entry_each(s, id, todo_to_action, &c, err) != 0)
+            return -1;
+        return c.rc;
+    }
+    if (!cJSON_IsArray(actions))
+        return wr_fail(err, WR_E_INPUT, "import: action_items: expected an array");
+    int i = 0;
+    cJSON_ArrayForEach(it, actions)
+    {
+        struct action_item a = {.incident_id = id, .deadline_ms = WR_TIME_NONE};
+        const char *desc = json_str(it, "description", NULL);
+        if (!cJSON_IsObject(it) || !desc || !*desc)
+            return wr_fail(err, WR_E_INPUT,
+                           "import: action_items[%d]: expected an object with a description", i);
+        snprintf(a.type, sizeof a.type, "%s", json_str(it, "type", "prevent"));
+        snprintf(a.priority, sizeof a.priority, "%s", json_str(it, "priority", "P1"));
+        snprintf(a.status, sizeof a.status, "%s", json_str(it, "status", "open"));
+        a.description = (char *)desc;
+        a.owner = (char *)json_str(it, "owner", "");
+        a.ticket = (char *)json_str(it, "ticket", "");
+        if (json_time(it, "deadline", &a.deadline_ms, err) != 0 ||
+            json_time(it, "created", &a.created_ms, err) != 0 ||
+            json_time(it, "updated", &a.updated_ms, err) != 0 ||
+            store_action_add(s, &a, err) != 0)
+            return -1;
+        i++;
+    }
+    return 0;
+}

@@ -1,0 +1,449 @@
+/* store_postmortem.c: the store's postmortem worksheet, action items and full-text search. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+enum {
+    PM_FIELD_SET = STORE_SLOTS_POSTMORTEM,
+    PM_FIELD_DEL,
+    PM_FIELD_GET,
+    PM_ACTION_ADD,
+    PM_ACTION_UPDATE,
+    PM_ACTION_LIST,
+    PM_ACTION_LIST_ALL,
+    PM_SEARCH_FTS,
+    PM_SEARCH_FIELDS,
+};
+
+int store_pm_field_set(struct store *s, int64_t incident_id, const char *field, const char *value,
+                       const char *author, struct wr_error *err)
+{
+    int rc = -1;
+    if (store_tx_begin(s, err) != 0)
+        return -1;
+    sqlite3_stmt *st;
+    if (value && *value) {
+        st = store_stmt_ext(s, PM_FIELD_SET,
+                            "INSERT INTO postmortem_fields(incident_id, field, value, updated_ms,"
+                            " author) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(incident_id, field)"
+                            " DO UPDATE SET value = excluded.value, updated_ms ="
+                            " excluded.updated_ms, author = excluded.author",
+                            err);
+        if (!st)
+            goto out;
+        sqlite3_bind_int64(st, 1, incident_id);
+        store_bind_text(st, 2, field);
+        store_bind_text(st, 3, value);
+        sqlite3_bind_int64(st, 4, wr_now_ms());
+        store_bind_text(st, 5, author ? author : "");
+    } else {
+        st = store_stmt_ext(s, PM_FIELD_DEL,
+                            "DELETE FROM postmortem_fields WHERE incident_id = ?1 AND field = ?2",
+                            err);
+        if (!st)
+            goto out;
+        sqlite3_bind_int64(st, 1, incident_id);
+        store_bind_text(st, 2, field);
+    }
+    if (store_touch_incident(s, incident_id, err) != 0 ||
+        store_step_done(s, st, err, "saving the postmortem field") != 0)
+        goto out;
+    if (store_tx_commit(s, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        store_tx_rollback(s);
+    return rc;
+}
+
+int store_pm_field_get(struct store *s, int64_t incident_id, const char *field, char **out,
+                       struct wr_error *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st = store_stmt_ext(
+        s, PM_FIELD_GET,
+        "SELECT value FROM postmortem_fields WHERE incident_id = ?1 AND field = ?2", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, incident_id);
+    store_bind_text(st, 2, field);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = store_col_strdup(st, 0);
+    else if (r == SQLITE_DONE)
+        *out = strdup("");
+    else
+        return store_db_fail(s, err, "reading the postmortem field");
+    sqlite3_reset(st);
+    if (!*out)
+        return wr_fail(err, WR_E_NOMEM, "out of memory reading the postmortem field");
+    return 0;
+}
+
+void action_item_clear(struct action_item *a)
+{
+    free(a->description);
+    free(a->owner);
+    free(a->ticket);
+    a->description = a->owner = a->ticket = NULL;
+}
+
+static void bind_action(sqlite3_stmt *st, const struct action_item *a)
+{
+    sqlite3_bind_int64(st, 1, a->incident_id);
+    store_bind_text(st, 2, a->type[0] ? a->type : "prevent");
+    store_bind_text(st, 3, a->description ? a->description : "");
+    store_bind_text(st, 4, a->owner ? a->owner : "");
+    store_bind_text(st, 5, a->priority[0] ? a->priority : "P1");
+    if (a->deadline_ms == WR_TIME_NONE)
+        sqlite3_bind_null(st, 6);
+    else
+        sqlite3_bind_int64(st, 6, a->deadline_ms);
+    store_bind_text(st, 7, a->status[0] ? a->status : "open");
+    store_bind_text(st, 8, a->ticket ? a->ticket : "");
+    if (a->source_entry_id > 0)
+        sqlite3_bind_int64(st, 9, a->source_entry_id);
+    else
+        sqlite3_bind_null(st, 9);
+    sqlite3_bind_int64(st, 10, a->created_ms);
+    sqlite3_bind_int64(st, 11, a->updated_ms);
+    sqlite3_bind_int64(st, 12, a->id);
+}
+
+int store_action_add(struct store *s, struct action_item *a, struct wr_error *err)
+{
+    int rc = -1;
+    if (!a->description || !*a->description)
+        return wr_fail(err, WR_E_INPUT, "an action item needs a description");
+    if (a->created_ms == 0)
+        a->created_ms = wr_now_ms();
+    if (a->updated_ms == 0)
+        a->updated_ms = a->created_ms;
+    if (store_tx_begin(s, err) != 0)
+        return -1;
+    sqlite3_stmt *st = store_stmt_ext(
+        s, PM_ACTION_ADD,
+        "INSERT INTO action_items(incident_id, type, description, owner, priority, deadline_ms,"
+        " status, ticket, source_entry_id, created_ms, updated_ms)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        err);
+    if (!st || store_touch_incident(s, a->incident_id, err) != 0)
+        goto out;
+    a->id = 0;
+    bind_action(st, a);
+    sqlite3_bind_null(st, 12); /* unused by the insert */
+    if (store_step_done(s, st, err, "saving the action item") != 0)
+        goto out;
+    a->id = sqlite3_last_insert_rowid(s->db);
+    if (store_tx_commit(s, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        store_tx_rollback(s);
+    return rc;
+}
+
+int store_action_update(struct store *s, struct action_item *a, struct wr_error *err)
+{
+    int rc = -1;
+    if (!a->description || !*a->description)
+        return wr_fail(err, WR_E_INPUT, "an action item needs a description");
+    a->updated_ms = wr_now_ms();
+    if (store_tx_begin(s, err) != 0)
+        return -1;
+    sqlite3_stmt *st = store_stmt_ext(
+        s, PM_ACTION_UPDATE,
+        "UPDATE action_items SET type = ?2, description = ?3, owner = ?4, priority = ?5,"
+        " deadline_ms = ?6, status = ?7, ticket = ?8, source_entry_id = ?9,"
+        " created_ms = ?10, updated_ms = ?11 WHERE id = ?12 AND incident_id = ?1",
+        err);
+    if (!st || store_touch_incident(s, a->incident_id, err) != 0)
+        goto out;
+    bind_action(st, a);
+    if (store_step_done(s, st, err, "saving the action item") != 0)
+        goto out;
+    if (sqlite3_changes(s->db) == 0) {
+        wr_fail(err, WR_E_NOT_FOUND, "action item %lld is not in incident %lld",
+                (long long)a->id, (long long)a->incident_id);
+        goto out;
+    }
+    if (store_tx_commit(s, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        store_tx_rollback(s);
+    return rc;
+}
+
+static void copy_fixed(char *dst, size_t n, const unsigned char *src)
+{
+    snprintf(dst, n, "%s", src ? (const char *)src : "");
+}
+
+#define ACTION_COLUMNS                                                                         \
+    "id, incident_id, type, description, owner, priority, deadline_ms, status, ticket,"        \
+    " ifnull(source_entry_id, 0), created_ms, updated_ms"
+
+int store_action_list(struct store *s, int64_t incident_id, struct action_item **out, size_t *n,
+                      struct wr_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st =
+        incident_id > 0
+            ? store_stmt_ext(s, PM_ACTION_LIST,
+                             "SELECT " ACTION_COLUMNS
+                             " FROM action_items WHERE incident_id = ?1 ORDER BY id",
+                             err)
+            : store_stmt_ext(s, PM_ACTION_LIST_ALL,
+                             "SELECT " ACTION_COLUMNS " FROM action_items ORDER BY id", err);
+    if (!st)
+        return -1;
+    if (incident_id > 0)
+        sqlite3_bind_int64(st, 1, incident_id);
+    struct action_item *arr = NULL;
+    size_t len = 0, cap = 0;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            struct action_item *na = realloc(arr, nc * sizeof *na);
+            if (!na)
+                goto nomem;
+            arr = na;
+            cap = nc;
+        }
+        struct action_item *a = &arr[len];
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int64(st, 0);
+        a->incident_id = sqlite3_column_int64(st, 1);
+        copy_fixed(a->type, sizeof a->type, sqlite3_column_text(st, 2));
+        a->description = store_col_strdup(st, 3);
+        a->owner = store_col_strdup(st, 4);
+        copy_fixed(a->priority, sizeof a->priority, sqlite3_column_text(st, 5));
+        a->deadline_ms = sqlite3_column_type(st, 6) == SQLITE_NULL ? WR_TIME_NONE
+                                                                   : sqlite3_column_int64(st, 6);
+        copy_fixed(a->status, sizeof a->status, sqlite3_column_text(st, 7));
+        a->ticket = store_col_strdup(st, 8);
+        a->source_entry_id = sqlite3_column_int64(st, 9);
+        a->created_ms = sqlite3_column_int64(st, 10);
+        a->updated_ms = sqlite3_column_int64(st, 11);
+        len++;
+        if (!a->description || !a->owner || !a->ticket)
+            goto nomem;
+    }
+    if (r != SQLITE_DONE) {
+        store_actions_free(&arr, len);
+        return store_db_fail(s, err, "listing action items");
+    }
+    sqlite3_reset(st);
+    *out = arr;
+    *n = len;
+    return 0;
+nomem:
+    sqlite3_reset(st);
+    store_actions_free(&arr, len);
+    return wr_fail(err, WR_E_NOMEM, "out of memory listing action items");
+}
+
+void store_actions_free(struct action_item **arr, size_t n)
+{
+    if (!arr || !*arr)
+        return;
+    for (size_t i = 0; i < n; i++)
+        action_item_clear(&(*arr)[i]);
+    free(*arr);
+    *arr = NULL;
+}
+
+/* The user's words as an FTS5 query: each word double-quoted (so no FTS syntax), all required. */
+static char *fts_query(const char *q)
+{
+    struct wr_buf b = {0};
+    const char *p = q;
+    while (*p) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            break;
+        if (b.len)
+            wr_buf_puts(&b, " ");
+        wr_buf_puts(&b, "\"");
+        while (*p && !isspace((unsigned char)*p)) {
+            if (*p == '"')
+                wr_buf_puts(&b, "\"\"");
+            else
+                wr_buf_append(&b, p, 1);
+            p++;
+        }
+        wr_buf_puts(&b, "\"");
+    }
+    if (b.oom) {
+        wr_buf_free(&b);
+        return NULL;
+    }
+    return b.data ? wr_buf_steal(&b) : strdup("");
+}
+
+static int push_hit(struct store_search_hit **arr, size_t *len, size_t *cap,
+                    const struct store_search_hit *h)
+{
+    if (*len == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        struct store_search_hit *na = realloc(*arr, nc * sizeof *na);
+        if (!na)
+            return -1;
+        *arr = na;
+        *cap = nc;
+    }
+    (*arr)[(*len)++] = *h;
+    return 0;
+}
+
+/* True when every whitespace-separated word of q occurs in text (ASCII case-insensitive). */
+static bool has_all_words(const char *text, const char *q)
+{
+    const char *p = q;
+    while (*p) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        size_t wl = (size_t)(p - w);
+        if (!wl)
+            break;
+        bool found = false;
+        for (const char *t = text; *t && !found; t++) {
+            size_t i = 0;
+            while (i < wl && t[i] && tolower((unsigned char)t[i]) == tolower((unsigned char)w[i]))
+                i++;
+            found = i == wl;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct store_search_hit *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->incident_id != y->incident_id)
+        return x->incident_id < y->incident_id ? -1 : 1;
+    if (x->at_ms != y->at_ms)
+        return x->at_ms < y->at_ms ? -1 : 1;
+    return x->entry_id < y->entry_id ? -1 : x->entry_id > y->entry_id;
+}
+
+int store_search(struct store *s, const char *query, size_t limit, struct store_search_hit **out,
+                 size_t *n, struct wr_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    struct store_search_hit *arr = NULL;
+    size_t len = 0, cap = 0;
+    char *fq = fts_query(query ? query : "");
+    if (!fq)
+        return wr_fail(err, WR_E_NOMEM, "out of memory searching");
+    if (!*fq) {
+        free(fq);
+        return wr_fail(err, WR_E_INPUT, "the search query is empty; give one or more words");
+    }
+    if (store_fts_sync(s, err) != 0)
+        goto fail;
+    sqlite3_stmt *st = store_stmt_ext(
+        s, PM_SEARCH_FTS,
+        "SELECT e.incident_id, e.id, e.at_ms, e.kind,"
+        " snippet(entries_fts, 0, '[', ']', '...', 16), bm25(entries_fts)"
+        " FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid"
+        " WHERE entries_fts MATCH ?1 AND e.deleted = 0 ORDER BY bm25(entries_fts), e.id LIMIT ?2",
+        err);
+    if (!st)
+        goto fail;
+    store_bind_text(st, 1, fq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_search_hit h = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                     sqlite3_column_int64(st, 2), store_col_strdup(st, 3),
+                                     store_col_strdup(st, 4), sqlite3_column_double(st, 5)};
+        if (!h.where || !h.snippet || push_hit(&arr, &len, &cap, &h) != 0) {
+            free(h.where);
+            free(h.snippet);
+            sqlite3_reset(st);
+            wr_fail(err, WR_E_NOMEM, "out of memory searching");
+            goto fail;
+        }
+    }
+    if (r != SQLITE_DONE) {
+        store_db_fail(s, err, "searching the timelines");
+        goto fail;
+    }
+    sqlite3_reset(st);
+    /* Worksheet fields are few: scan them; a field that holds every word ranks first. */
+    st = store_stmt_ext(s, PM_SEARCH_FIELDS,
+                        "SELECT incident_id, field, value, updated_ms FROM postmortem_fields"
+                        " ORDER BY incident_id, field",
+                        err);
+    if (!st)
+        goto fail;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *value = (const char *)sqlite3_column_text(st, 2);
+        if (!value || !has_all_words(value, query))
+            continue;
+        struct wr_buf w = {0};
+        wr_buf_printf(&w, "postmortem:%s", (const char *)sqlite3_column_text(st, 1));
+        struct store_search_hit h = {sqlite3_column_int64(st, 0), 0, sqlite3_column_int64(st, 3),
+                                     wr_buf_steal(&w), strdup(value), -1e9};
+        if (!h.where || !h.snippet || push_hit(&arr, &len, &cap, &h) != 0) {
+            free(h.where);
+            free(h.snippet);
+            sqlite3_reset(st);
+            wr_fail(err, WR_E_NOMEM, "out of memory searching");
+            goto fail;
+        }
+    }
+    if (r != SQLITE_DONE) {
+        store_db_fail(s, err, "searching the postmortem fields");
+        goto fail;
+    }
+    sqlite3_reset(st);
+    if (len)
+        qsort(arr, len, sizeof *arr, cmp_hit);
+    if (len > limit) {
+        for (size_t i = limit; i < len; i++) {
+            free(arr[i].where);
+            free(arr[i].snippet);
+        }
+        len = limit;
+    }
+    free(fq);
+    *out = arr;
+    *n = len;
+    return 0;
+fail:
+    free(fq);
+    store_search_free(&arr, len);
+    return -1;
+}
+
+void store_search_free(struct store_search_hit **arr, size_t n)
+{
+    if (!arr || !*arr)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free((*arr)[i].where);
+        free((*arr)[i].snippet);
+    }
+    free(*arr);
+    *arr = NULL;
+}
