@@ -553,7 +553,8 @@ int store_open(const char *path, struct store **out, struct wr_error *err)
     }
     if (create_private_file(path, err) != 0)
         goto out;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) !=
         SQLITE_OK) {
         store_db_fail(s, err, "opening the database");
         goto out;
