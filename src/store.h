@@ -281,7 +281,8 @@ int store_outbox_list(struct store *s, int64_t incident_id, struct outbox_msg **
 int store_outbox_retry_now(struct store *s, int64_t *count, struct wr_error *err);
 /* Messages not yet sent (queued, sending, failed) and, of those, failed ones. */
 int store_outbox_counts(struct store *s, int64_t *pending, int64_t *failed, struct wr_error *err);
-/* When the incident's last message was sent; WR_TIME_NONE when none was. */
+/* When the incident's last message was sent: the newest live comms entry (outbox deliveries and
+ * messages the scribe logged with ~); WR_TIME_NONE when none was. */
 int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_ms,
                            struct wr_error *err);
 /* Value of `key` in the data of the newest comms entry sent to `destination` (e.g. the

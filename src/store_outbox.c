@@ -289,7 +289,10 @@ int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_m
     *sent_ms = WR_TIME_NONE;
     sqlite3_stmt *st = store_stmt_ext(
         s, OB_LAST_SENT,
-        "SELECT max(sent_ms) FROM outbox WHERE incident_id = ?1 AND status = 'sent'", err);
+        /* Every message sent is a comms entry: the ones delivered through the outbox and the
+         * ones the scribe logged with `~` after sending them by other means. */
+        "SELECT max(at_ms) FROM entries WHERE incident_id = ?1 AND kind = 'comms'"
+        " AND deleted = 0", err);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, incident_id);
