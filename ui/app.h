@@ -199,4 +199,8 @@ void tui_comms_stop(struct tui *t);
 /* Compose dialog: the due template preselected, preview, edit, destinations, Enter sends. */
 int comms_overlay_open(struct tui *t);
 
+/* ---- postmortem (overlay_worksheet.c) ---- */
+/* Worksheet overlay: fields with a line editor (Enter edits, Enter saves), Tab: action items. */
+int worksheet_overlay_open(struct tui *t);
+
 #endif

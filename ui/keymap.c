@@ -58,6 +58,7 @@ static void act_roles(struct tui *t) { roles_overlay_open(t); }
 static void act_phase(struct tui *t) { tui_phase_advance(t); }
 static void act_info(struct tui *t) { info_overlay_open(t); }
 static void act_comms(struct tui *t) { comms_overlay_open(t); }
+static void act_worksheet(struct tui *t) { worksheet_overlay_open(t); }
 static void act_reopen(struct tui *t)
 {
     struct wr_error err;
@@ -91,6 +92,7 @@ const struct ui_binding tui_bindings[] = {
     {BOTH, FN(KEY_F(4)), "F4", "advance to the next phase (asks y/n)", act_phase},
     {BOTH, FN(KEY_F(5)), "F5", "store a snapshot of the SLI panels in the timeline", act_sli_snapshot},
     {BOTH, FN(KEY_F(6)), "F6", "stakeholder update: the due one preselected, Enter Enter sends", act_comms},
+    {BOTH, FN(KEY_F(7)), "F7", "postmortem worksheet: fields (Enter edits) and action items (Tab)", act_worksheet},
     {BOTH, FN(KEY_F(8)), "F8", "incident info: milestones (1-6 set now), durations, roles", act_info},
 
     {MODE_INPUT, CH(UI_ESC), "Esc", "switch to commands (single keys)", act_command_mode},
@@ -131,6 +133,7 @@ const struct ui_binding tui_bindings[] = {
     {MODE_COMMAND, CH('I'), "I", "incident info (as F8)", act_info},
     {MODE_COMMAND, CH('S'), "S", "SLI snapshot to the timeline (as F5)", act_sli_snapshot},
     {MODE_COMMAND, CH('c'), "c", "stakeholder update (as F6)", act_comms},
+    {MODE_COMMAND, CH('w'), "w", "postmortem worksheet (as F7)", act_worksheet},
     {MODE_COMMAND, CH(']'), "]", "next page of SLI panels", act_sli_page},
     {MODE_COMMAND, CH('u'), "u", "update (refetch) the SLI panels now", act_sli_refresh},
     {MODE_COMMAND, CH('R'), "R", "reopen a closed incident", act_reopen},
