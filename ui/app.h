@@ -21,6 +21,10 @@ struct ui_key {
     int code;
     uint32_t ch;
 };
+/* Apply an editing key (cursor moves, deletions, Ctrl-A/E/W/U/K, printable text) to a text
+ * field; false when the key is not an editing key. In ui/keymap.c. */
+struct lineedit;
+bool ui_field_key(struct lineedit *le, const struct ui_key *k);
 #define UI_CTRL(c) ((uint32_t)((c) & 0x1f))
 #define UI_ESC 27u
 

@@ -153,3 +153,33 @@ bool tui_run_binding(struct tui *t, const struct ui_key *k)
     }
     return false;
 }
+
+/* The editing keys every text field shares (the input line adds history and more). */
+bool ui_field_key(struct lineedit *le, const struct ui_key *k)
+{
+    if (k->fn) {
+        switch (k->code) {
+        case KEY_LEFT: lineedit_left(le); return true;
+        case KEY_RIGHT: lineedit_right(le); return true;
+        case KEY_HOME: lineedit_home(le); return true;
+        case KEY_END: lineedit_end(le); return true;
+        case KEY_BACKSPACE: lineedit_backspace(le); return true;
+        case KEY_DC: lineedit_delete(le); return true;
+        default: return false;
+        }
+    }
+    switch (k->ch) {
+    case UI_CTRL('a'): lineedit_home(le); return true;
+    case UI_CTRL('e'): lineedit_end(le); return true;
+    case UI_CTRL('w'): lineedit_kill_word(le); return true;
+    case UI_CTRL('u'): lineedit_kill_to_start(le); return true;
+    case UI_CTRL('k'): lineedit_kill_to_end(le); return true;
+    case UI_CTRL('h'):
+    case 127: lineedit_backspace(le); return true;
+    default:
+        if (k->ch < 0x20)
+            return false;
+        lineedit_insert_cp(le, k->ch); /* refused (too long) leaves the text as it is */
+        return true;
+    }
+}

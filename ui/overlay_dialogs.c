@@ -97,31 +97,13 @@ static bool prompt_key(struct tui *t, void *state, const struct ui_key *k)
     struct prompt *p = state;
     struct lineedit *le = p->le;
     tui_dirty(t);
-    if (k->fn) {
-        switch (k->code) {
-        case KEY_ENTER: break;
-        case KEY_LEFT: lineedit_left(le); return true;
-        case KEY_RIGHT: lineedit_right(le); return true;
-        case KEY_HOME: lineedit_home(le); return true;
-        case KEY_END: lineedit_end(le); return true;
-        case KEY_BACKSPACE: lineedit_backspace(le); return true;
-        case KEY_DC: lineedit_delete(le); return true;
-        default: return true;
-        }
-    } else if (k->ch == UI_ESC) {
+    if (!k->fn && k->ch == UI_ESC) {
         tui_pop_overlay(t);
         return true;
-    } else if (k->ch != '\r' && k->ch != '\n') {
-        switch (k->ch) {
-        case UI_CTRL('a'): lineedit_home(le); break;
-        case UI_CTRL('e'): lineedit_end(le); break;
-        case UI_CTRL('w'): lineedit_kill_word(le); break;
-        case UI_CTRL('u'): lineedit_kill_to_start(le); break;
-        case UI_CTRL('k'): lineedit_kill_to_end(le); break;
-        case UI_CTRL('h'):
-        case 127: lineedit_backspace(le); break;
-        default: lineedit_insert_cp(le, k->ch); break;
-        }
+    }
+    bool enter = k->fn ? k->code == KEY_ENTER : k->ch == '\r' || k->ch == '\n';
+    if (!enter) {
+        ui_field_key(le, k);
         return true;
     }
     /* Enter: hand the text over after closing, so the callback may open another overlay. */

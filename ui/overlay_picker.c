@@ -287,13 +287,7 @@ static bool newinc_key(struct tui *t, void *state, const struct ui_key *k)
         case KEY_UP:
         case KEY_DOWN:
         case KEY_BTAB: d->focus ^= 1; return true;
-        case KEY_LEFT: lineedit_left(le); return true;
-        case KEY_RIGHT: lineedit_right(le); return true;
-        case KEY_HOME: lineedit_home(le); return true;
-        case KEY_END: lineedit_end(le); return true;
-        case KEY_BACKSPACE: lineedit_backspace(le); return true;
-        case KEY_DC: lineedit_delete(le); return true;
-        default: return true;
+        default: ui_field_key(le, k); return true;
         }
     } else if (k->ch == UI_ESC) {
         tui_pop_overlay(t);
@@ -302,16 +296,7 @@ static bool newinc_key(struct tui *t, void *state, const struct ui_key *k)
         d->focus ^= 1;
         return true;
     } else if (k->ch != '\r' && k->ch != '\n') {
-        switch (k->ch) {
-        case UI_CTRL('a'): lineedit_home(le); break;
-        case UI_CTRL('e'): lineedit_end(le); break;
-        case UI_CTRL('w'): lineedit_kill_word(le); break;
-        case UI_CTRL('u'): lineedit_kill_to_start(le); break;
-        case UI_CTRL('k'): lineedit_kill_to_end(le); break;
-        case UI_CTRL('h'):
-        case 127: lineedit_backspace(le); break;
-        default: lineedit_insert_cp(le, k->ch); break;
-        }
+        ui_field_key(le, k);
         return true;
     }
     if (d->focus == 0 && lineedit_empty(d->field[1])) {

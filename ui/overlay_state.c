@@ -25,35 +25,6 @@ static int key_digit(const struct ui_key *k, int lo, int hi)
     return (int)(k->ch - '0');
 }
 
-/* The line-editing keys shared by the dialogs' text fields; true when the key was one. */
-static bool edit_key(struct lineedit *le, const struct ui_key *k)
-{
-    if (k->fn) {
-        switch (k->code) {
-        case KEY_LEFT: lineedit_left(le); return true;
-        case KEY_RIGHT: lineedit_right(le); return true;
-        case KEY_HOME: lineedit_home(le); return true;
-        case KEY_END: lineedit_end(le); return true;
-        case KEY_BACKSPACE: lineedit_backspace(le); return true;
-        case KEY_DC: lineedit_delete(le); return true;
-        default: return false;
-        }
-    }
-    switch (k->ch) {
-    case UI_CTRL('a'): lineedit_home(le); return true;
-    case UI_CTRL('e'): lineedit_end(le); return true;
-    case UI_CTRL('w'): lineedit_kill_word(le); return true;
-    case UI_CTRL('u'): lineedit_kill_to_start(le); return true;
-    case UI_CTRL('k'): lineedit_kill_to_end(le); return true;
-    case UI_CTRL('h'):
-    case 127: lineedit_backspace(le); return true;
-    default:
-        if (k->ch < 0x20)
-            return false;
-        lineedit_insert_cp(le, k->ch); /* refused (too long) leaves the text as it is */
-        return true;
-    }
-}
 
 /* Draw a text field of width w at (y, x); returns the cursor column (screen) for it. */
 static int draw_field(int y, int x, int w, struct lineedit *le, int attr)
@@ -310,7 +281,7 @@ static bool sevdlg_key(struct tui *t, void *state, const struct ui_key *k)
             free(why);
             sevdlg_record(t, d->direct_sev, rationale);
         } else {
-            edit_key(d->reason, k);
+            ui_field_key(d->reason, k);
         }
         return true;
     }
@@ -490,7 +461,7 @@ static bool rolesdlg_key(struct tui *t, void *state, const struct ui_key *k)
     } else if (key_enter(k)) {
         rolesdlg_assign(t, d);
     } else {
-        edit_key(d->field ? d->note : d->name, k);
+        ui_field_key(d->field ? d->note : d->name, k);
     }
     return true;
 }

@@ -166,35 +166,6 @@ static bool ws_refuse(struct tui *t)
     return false;
 }
 
-/* Editing keys for the line editor; true when the key was one. */
-static bool ws_edit_key(struct lineedit *le, const struct ui_key *k)
-{
-    if (k->fn) {
-        switch (k->code) {
-        case KEY_LEFT: lineedit_left(le); return true;
-        case KEY_RIGHT: lineedit_right(le); return true;
-        case KEY_HOME: lineedit_home(le); return true;
-        case KEY_END: lineedit_end(le); return true;
-        case KEY_BACKSPACE: lineedit_backspace(le); return true;
-        case KEY_DC: lineedit_delete(le); return true;
-        default: return false;
-        }
-    }
-    switch (k->ch) {
-    case UI_CTRL('a'): lineedit_home(le); return true;
-    case UI_CTRL('e'): lineedit_end(le); return true;
-    case UI_CTRL('w'): lineedit_kill_word(le); return true;
-    case UI_CTRL('u'): lineedit_kill_to_start(le); return true;
-    case UI_CTRL('k'): lineedit_kill_to_end(le); return true;
-    case UI_CTRL('h'):
-    case 127: lineedit_backspace(le); return true;
-    default:
-        if (k->ch < 0x20)
-            return false;
-        lineedit_insert_cp(le, k->ch);
-        return true;
-    }
-}
 
 static void ws_save(struct tui *t, struct wsdlg *d)
 {
@@ -264,7 +235,7 @@ static bool ws_key(struct tui *t, void *state, const struct ui_key *k)
         else if (enter)
             ws_save(t, d);
         else
-            ws_edit_key(d->le, k);
+            ui_field_key(d->le, k);
         return true;
     }
     int n = d->tab == 0 ? PM_FIELD_COUNT : (int)d->nitems;
