@@ -304,6 +304,9 @@ out:
 
 struct reader {
     struct wr_error *err;
+    /* The document's end: every parse is length-bounded (cJSON_ParseWithOpts would strlen the
+     * rest of the file for each element, making a large import quadratic). */
+    const char *end;
     char path[128]; /* field path for messages, e.g. entries[3].revisions[0].at */
 };
 
@@ -466,8 +469,12 @@ out:
     return rc;
 }
 
-static int import_doc(struct store *s, struct reader *r, const cJSON *doc, bool new_uid,
-                      int64_t *id)
+static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
+                          const char *at);
+
+
+static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const char *text,
+                      const char *entries_at, bool new_uid, int64_t *id)
 {
     int rc = -1;
     struct incident inc;
@@ -588,19 +595,13 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, bool 
         if (store_role_import(s, *id, &a, r->err) != 0)
             goto out;
     }
-    arr = get(doc, "entries");
-    if (arr && !cJSON_IsArray(arr)) {
+    if (get(doc, "entries")) { /* present but not an array: read_top kept it aside */
         *r->path = '\0';
         field_error(r, "entries", "an array");
         goto out;
     }
-    i = 0;
-    cJSON_ArrayForEach(it, arr)
-    {
-        snprintf(r->path, sizeof r->path, "entries[%d]", i++);
-        if (import_entry(s, r, *id, it) != 0)
-            goto out;
-    }
+    if (entries_at && import_entries(s, r, *id, text, entries_at) != 0)
+        goto out;
     if (pm_exchange_import(s, *id, get(doc, "postmortem"), get(doc, "action_items"), r->err) != 0)
         goto out;
     rc = 0;
@@ -610,29 +611,149 @@ out:
     return rc;
 }
 
+/* The error for malformed JSON at `at` in text, with its line and column. */
+static int json_error(struct wr_error *err, const char *text, const char *at)
+{
+    size_t line = 1, col = 1;
+    for (const char *p = text; at && *p && p < at; p++) {
+        if (*p == '\n')
+            line++, col = 1;
+        else
+            col++;
+    }
+    return wr_fail(err, WR_E_INPUT,
+                   "import: malformed JSON near line %zu, column %zu; fix the file (nothing was "
+                   "imported)",
+                   line, col);
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* Skip one JSON array or object at p without building it (strings and nesting respected).
+ * Returns the byte after it, or NULL when it never closes. */
+static const char *skip_container(const char *p)
+{
+    int depth = 0;
+    for (; *p; p++) {
+        if (*p == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (!*p)
+                return NULL;
+        } else if (*p == '[' || *p == '{') {
+            depth++;
+        } else if (*p == ']' || *p == '}') {
+            if (--depth == 0)
+                return p + 1;
+        }
+    }
+    return NULL;
+}
+
+/* Import the "entries" array one element at a time, so a 100,000-entry file never becomes one
+ * tree in memory. */
+static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
+                          const char *at)
+{
+    const char *p = skip_ws(at);
+    if (*p != '[') {
+        *r->path = '\0';
+        return field_error(r, "entries", "an array");
+    }
+    p = skip_ws(p + 1);
+    for (int i = 0; *p != ']'; i++) {
+        const char *end = NULL;
+        cJSON *e = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
+        if (!e)
+            return json_error(r->err, text, end ? end : p);
+        snprintf(r->path, sizeof r->path, "entries[%d]", i);
+        int rc = import_entry(s, r, id, e);
+        cJSON_Delete(e);
+        if (rc != 0)
+            return -1;
+        p = skip_ws(end);
+        if (*p == ',')
+            p = skip_ws(p + 1);
+        else if (*p != ']')
+            return json_error(r->err, text, p);
+    }
+    return 0;
+}
+
+/*
+ * Read the top-level object: every member but "entries" into *doc; *entries_at points at the
+ * entries array's text (NULL when absent), which was only checked for balance here.
+ */
+static int read_top(const char *text, const char *text_end, cJSON **doc, const char **entries_at,
+                    struct wr_error *err)
+{
+    *entries_at = NULL;
+    *doc = cJSON_CreateObject();
+    if (!*doc)
+        return wr_fail(err, WR_E_NOMEM, "out of memory importing");
+    const char *p = skip_ws(text);
+    if (*p != '{')
+        return json_error(err, text, p);
+    p = skip_ws(p + 1);
+    while (*p != '}') {
+        const char *end = NULL;
+        cJSON *key = cJSON_ParseWithLengthOpts(p, (size_t)(text_end - p), &end, false);
+        if (!key || !cJSON_IsString(key)) {
+            cJSON_Delete(key);
+            return json_error(err, text, end ? end : p);
+        }
+        p = skip_ws(end);
+        if (*p != ':') {
+            cJSON_Delete(key);
+            return json_error(err, text, p);
+        }
+        p = skip_ws(p + 1);
+        if (strcmp(key->valuestring, "entries") == 0 && *p == '[') {
+            *entries_at = p;
+            end = skip_container(p);
+            if (!end) {
+                cJSON_Delete(key);
+                return json_error(err, text, p + strlen(p));
+            }
+        } else {
+            cJSON *value = cJSON_ParseWithLengthOpts(p, (size_t)(text_end - p), &end, false);
+            if (!value) {
+                cJSON_Delete(key);
+                return json_error(err, text, end ? end : p);
+            }
+            cJSON_AddItemToObject(*doc, key->valuestring, value);
+        }
+        cJSON_Delete(key);
+        p = skip_ws(end);
+        if (*p == ',')
+            p = skip_ws(p + 1);
+        else if (*p != '}')
+            return json_error(err, text, p);
+    }
+    p = skip_ws(p + 1);
+    if (*p)
+        return json_error(err, text, p);
+    return 0;
+}
+
 int exchange_import(struct store *s, const char *text, bool new_uid, int64_t *id,
                     struct wr_error *err)
 {
-    struct reader r = {.err = err};
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithOpts(text, &end, true);
-    if (!doc) {
-        size_t line = 1, col = 1;
-        for (const char *p = text; end && p < end; p++) {
-            if (*p == '\n')
-                line++, col = 1;
-            else
-                col++;
-        }
-        return wr_fail(err, WR_E_INPUT,
-                       "import: malformed JSON near line %zu, column %zu; fix the file (nothing "
-                       "was imported)",
-                       line, col);
-    }
+    struct reader r = {.err = err, .end = text + strlen(text)};
+    cJSON *doc = NULL;
+    const char *entries_at;
     int rc = -1;
+    if (read_top(text, r.end, &doc, &entries_at, err) != 0)
+        goto out;
     if (store_begin(s, err) != 0)
         goto out;
-    if (import_doc(s, &r, doc, new_uid, id) != 0) {
+    if (import_doc(s, &r, doc, text, entries_at, new_uid, id) != 0) {
         store_rollback(s);
         goto out;
     }

@@ -384,6 +384,15 @@ static void test_import_bad_documents_import_nothing(void **state)
     } cases[] = {
         {"{\"format\": \"warroom-incident\", \"version\": 1, ", "malformed JSON near line 1"},
         {"{\"format\": \"other\", \"version\": 1}", "not a warroom incident export"},
+        {"{\"format\":\"warroom-incident\",\"version\":1,\"incident\":{\"uid\":\"u3\","
+         "\"title\":\"t\",\"phase\":\"RESPOND\",\"severity\":2,\"created\":\"2026-03-10T12:00:00Z\"},"
+         "\n\"entries\": [\n{\"recorded\": \"2026-03-10T12:00:00Z\", \"revisions\": [}]}",
+         "malformed JSON near line 3"},
+        {"{\"format\":\"warroom-incident\",\"version\":1,\"incident\":{\"uid\":\"u4\","
+         "\"title\":\"t\",\"phase\":\"RESPOND\",\"severity\":2,\"created\":\"2026-03-10T12:00:00Z\"},"
+         "\"entries\": 5}",
+         "entries: expected an array"},
+        {"{\"format\": \"warroom-incident\", \"version\": 1} trailing", "malformed JSON"},
         {"{\"format\": \"warroom-incident\", \"version\": 9}", "format version 9"},
         {"{\"format\":\"warroom-incident\",\"version\":1,\"incident\":{\"uid\":\"u1\","
          "\"title\":\"t\",\"phase\":\"RESPOND\",\"severity\":2,\"created\":\"2026-03-10T12:00:00Z\"},"
