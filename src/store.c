@@ -122,6 +122,18 @@ static const char *const migrations[] = {
     /* Full-text search is indexed lazily (store_fts_sync) up to a high-water mark, so appends
      * and bulk imports pay nothing for it; edits and deletes of already indexed rows keep the
      * index exact through the triggers. */
+    /* The worksheet is small and rarely written: its index is kept exact by triggers. */
+    "CREATE VIRTUAL TABLE postmortem_fts USING fts5(incident_id UNINDEXED, field UNINDEXED,"
+    "  value);"
+    "CREATE TRIGGER postmortem_fts_insert AFTER INSERT ON postmortem_fields BEGIN"
+    "  INSERT INTO postmortem_fts(incident_id, field, value)"
+    "  VALUES (new.incident_id, new.field, new.value); END;"
+    "CREATE TRIGGER postmortem_fts_update AFTER UPDATE ON postmortem_fields BEGIN"
+    "  DELETE FROM postmortem_fts WHERE incident_id = old.incident_id AND field = old.field;"
+    "  INSERT INTO postmortem_fts(incident_id, field, value)"
+    "  VALUES (new.incident_id, new.field, new.value); END;"
+    "CREATE TRIGGER postmortem_fts_delete AFTER DELETE ON postmortem_fields BEGIN"
+    "  DELETE FROM postmortem_fts WHERE incident_id = old.incident_id AND field = old.field; END;"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT INTO meta(key, value) VALUES('fts_indexed_upto', 0);"
     "CREATE VIRTUAL TABLE entries_fts USING fts5(text, content='entries', content_rowid='id');"

@@ -306,31 +306,6 @@ static int push_hit(struct store_search_hit **arr, size_t *len, size_t *cap,
     return 0;
 }
 
-/* True when every whitespace-separated word of q occurs in text (ASCII case-insensitive). */
-static bool has_all_words(const char *text, const char *q)
-{
-    const char *p = q;
-    while (*p) {
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        const char *w = p;
-        while (*p && !isspace((unsigned char)*p))
-            p++;
-        size_t wl = (size_t)(p - w);
-        if (!wl)
-            break;
-        bool found = false;
-        for (const char *t = text; *t && !found; t++) {
-            size_t i = 0;
-            while (i < wl && t[i] && tolower((unsigned char)t[i]) == tolower((unsigned char)w[i]))
-                i++;
-            found = i == wl;
-        }
-        if (!found)
-            return false;
-    }
-    return true;
-}
 
 static int cmp_hit(const void *a, const void *b)
 {
@@ -389,21 +364,25 @@ int store_search(struct store *s, const char *query, size_t limit, struct store_
         goto fail;
     }
     sqlite3_reset(st);
-    /* Worksheet fields are few: scan them; a field that holds every word ranks first. */
+    /* Worksheet fields, ranked by the same bm25 as the timeline hits. */
     st = store_stmt_ext(s, PM_SEARCH_FIELDS,
-                        "SELECT incident_id, field, value, updated_ms FROM postmortem_fields"
-                        " ORDER BY incident_id, field",
+                        "SELECT f.incident_id, f.field, f.updated_ms,"
+                        " snippet(postmortem_fts, 2, '[', ']', '...', 16), bm25(postmortem_fts)"
+                        " FROM postmortem_fts JOIN postmortem_fields f"
+                        " ON f.incident_id = postmortem_fts.incident_id"
+                        " AND f.field = postmortem_fts.field"
+                        " WHERE postmortem_fts MATCH ?1 ORDER BY bm25(postmortem_fts) LIMIT ?2",
                         err);
     if (!st)
         goto fail;
+    store_bind_text(st, 1, fq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *value = (const char *)sqlite3_column_text(st, 2);
-        if (!value || !has_all_words(value, query))
-            continue;
         struct wr_buf w = {0};
         wr_buf_printf(&w, "postmortem:%s", (const char *)sqlite3_column_text(st, 1));
-        struct store_search_hit h = {sqlite3_column_int64(st, 0), 0, sqlite3_column_int64(st, 3),
-                                     wr_buf_steal(&w), strdup(value), -1e9};
+        struct store_search_hit h = {sqlite3_column_int64(st, 0), 0, sqlite3_column_int64(st, 2),
+                                     wr_buf_steal(&w), store_col_strdup(st, 3),
+                                     sqlite3_column_double(st, 4)};
         if (!h.where || !h.snippet || push_hit(&arr, &len, &cap, &h) != 0) {
             free(h.where);
             free(h.snippet);
