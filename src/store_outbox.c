@@ -8,6 +8,7 @@
 enum {
     OB_INSERT = STORE_SLOTS_OUTBOX,
     OB_CLAIM,
+    OB_ANY_DUE,
     OB_SENT,
     OB_FAILED,
     OB_LIST,
@@ -119,7 +120,24 @@ int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, 
     /* One UPDATE takes the row: the write lock makes it atomic across processes, so two warroom
      * processes on one database never both send a message. A claim older than
      * OUTBOX_STALE_CLAIM_MS belongs to a process that died while sending. */
+    /* A read first: in WAL it never waits for another process's write lock, so the cockpit's
+     * periodic delivery check stays off the lock (and off the disk) when nothing is due. */
     sqlite3_stmt *st = store_stmt_ext(
+        s, OB_ANY_DUE,
+        "SELECT 1 FROM outbox WHERE (status IN ('queued', 'failed') AND next_attempt_ms <= ?1)"
+        " OR (status = 'sending' AND claimed_ms < ?2) LIMIT 1",
+        err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now_ms);
+    sqlite3_bind_int64(st, 2, now_ms - OUTBOX_STALE_CLAIM_MS);
+    int due = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (due == SQLITE_DONE)
+        return 0;
+    if (due != SQLITE_ROW)
+        return store_db_fail(s, err, "checking the outbox");
+    st = store_stmt_ext(
         s, OB_CLAIM,
         "UPDATE outbox SET status = 'sending', claimed_ms = ?1, attempts = attempts + 1"
         " WHERE id = (SELECT id FROM outbox WHERE (status IN ('queued', 'failed')"
