@@ -97,6 +97,7 @@ for c in new list show log edit rm pin history sev role phase milestone reopen e
 done
 
 # --- bad input: one line on stderr, documented exit code, nothing lost ---
+before=$("$WR" show 1 --json | jq '.entries | length')
 expect_fail "unknown incident" 4 "no incident 99" -- "$WR" log 99 hello
 expect_fail "not an id" 2 "is not an incident id" -- "$WR" log abc hello
 expect_fail "unknown entry" 4 "no entry 999" -- "$WR" edit 1 999 text
@@ -122,7 +123,6 @@ jq '.incident.uid = "fresh" | .entries[3].revisions[0].kind = "gossip"' "$T/inc.
 expect_fail "bad field import" 3 "entries[3].revisions[0].kind" -- "$WR" import "$T/badkind.json"
 expect_eq "nothing half-imported" 1 "$("$WR" list --all --json | jq length)"
 expect_fail "tui without terminal" 2 "needs a terminal" -- "$WR" tui 1 </dev/null
-before=$("$WR" show 1 --json | jq '.entries | length')
 expect_eq "failures lost nothing and added nothing" "$before" "$("$WR" show 1 --json | jq '.entries | length')"
 
 # --- acknowledged entries survive kill -9 of the writers ---
