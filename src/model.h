@@ -129,6 +129,7 @@ bool incident_is_open(const struct incident *inc);
 /* One timeline entry (its current revision). Strings owned; free with entry_clear. */
 struct entry {
     int64_t id;
+    char uid[40];        /* globally unique, kept across databases; generated when empty */
     int64_t incident_id;
     int64_t at_ms;       /* when it happened (may be backdated) */
     int64_t recorded_ms; /* when it was first saved */

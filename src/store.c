@@ -144,6 +144,21 @@ static const char *const migrations[] = {
     "CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries"
     "  WHEN old.id <= (SELECT value FROM meta WHERE key = 'fts_indexed_upto') BEGIN"
     "  INSERT INTO entries_fts(entries_fts, rowid, text) VALUES ('delete', old.id, old.text); END;",
+    /* 2 -> 3: a globally unique id per entry (the idempotency key when an entry travels between
+     * databases or waits in a journal), the incident's own time zone, and the live incident
+     * facts the IC keeps current (symptom, impact, cause, mitigation, next step). */
+    "ALTER TABLE entries ADD COLUMN uid TEXT;"
+    "UPDATE entries SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX entries_uid ON entries(uid);"
+    /* '' = not set: local times use the viewer's zone. Otherwise an IANA name or +-HH:MM. */
+    "ALTER TABLE incidents ADD COLUMN tz TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE incident_facts("
+    "  incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  field TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  author TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY(incident_id, field)) WITHOUT ROWID;",
 };
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -159,7 +174,7 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
     " AND (?6 = 1 OR deleted = 0)"
 
 #define ENTRY_COLUMNS                                                                          \
-    "id, incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev, data"
+    "id, incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev, data, uid"
 
 #define INCIDENT_COLUMNS                                                                       \
     "id, uid, title, services, summary, impact, tags, phase, severity, created_ms, updated_ms"
@@ -194,7 +209,8 @@ _Static_assert(MIGRATION_COUNT == STORE_SCHEMA_VERSION, "one migration per schem
     X(ST_MILESTONE_DELETE, "DELETE FROM milestones WHERE incident_id = ?1 AND name = ?2")      \
     X(ST_ENTRY_INSERT,                                                                         \
       "INSERT INTO entries(incident_id, at_ms, recorded_ms, kind, author, text, pinned,"       \
-      " deleted, rev, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ifnull(?10, ''))")      \
+      " deleted, rev, data, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ifnull(?10, ''),"  \
+      " ?11)")                                                                                 \
     X(ST_REVISION_INSERT,                                                                      \
       "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text,"       \
       " pinned, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                          \
@@ -985,9 +1001,14 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     sqlite3_bind_int(st, 8, e->deleted);
     sqlite3_bind_int(st, 9, e->rev);
     store_bind_text(st, 10, e->data);
+    if (!e->uid[0])
+        wr_uid_new(e->uid, sizeof e->uid);
+    store_bind_text(st, 11, e->uid);
     if (sqlite3_step(st) != SQLITE_DONE) {
         int ext = sqlite3_extended_errcode(s->db);
         sqlite3_reset(st);
+        if (ext == SQLITE_CONSTRAINT_UNIQUE)
+            return wr_fail(err, WR_E_CONFLICT, "an entry with uid %s is already saved", e->uid);
         if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
             return wr_fail(err, WR_E_NOT_FOUND, "no incident %lld; `warroom list` shows the ids",
                            (long long)e->incident_id);
@@ -1071,6 +1092,8 @@ static void read_entry_row(sqlite3_stmt *st, struct entry *e)
     e->rev = sqlite3_column_int(st, 9);
     const unsigned char *data = sqlite3_column_text(st, 10);
     e->data = data && *data ? strdup((const char *)data) : NULL;
+    const unsigned char *uid = sqlite3_column_text(st, 11);
+    snprintf(e->uid, sizeof e->uid, "%s", uid ? (const char *)uid : "");
 }
 
 int store_entry_get(struct store *s, int64_t entry_id, struct entry *out, struct wr_error *err)
@@ -1475,6 +1498,8 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
     sqlite3_bind_int(st, 8, e.deleted);
     sqlite3_bind_int(st, 9, e.rev);
     store_bind_text(st, 10, data);
+    wr_uid_new(e.uid, sizeof e.uid);
+    store_bind_text(st, 11, e.uid);
     if (store_step_done(s, st, err, "importing an entry") != 0)
         goto out;
     int64_t id = sqlite3_last_insert_rowid(s->db);

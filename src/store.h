@@ -12,7 +12,7 @@
 struct store;
 
 /* Schema version this build writes. A database with a higher user_version is refused. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const struct {
     const char *text;
@@ -575,4 +577,38 @@ int wr_mkdirs(const char *path, unsigned mode, struct wr_error *err)
     if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
         return wr_fail(err, WR_E_IO, "cannot create directory %s: %s", tmp, strerror(errno));
     return 0;
+}
+
+/* xoshiro256** over a per-process seed from getrandom; reseeded when the pid changes. */
+void wr_uid_new(char *buf, size_t n)
+{
+    static uint64_t state[4];
+    static pid_t seeded_pid;
+    pid_t pid = getpid();
+    if (seeded_pid != pid) {
+        if (getrandom(state, sizeof state, 0) != (ssize_t)sizeof state) {
+            uint64_t x = (uint64_t)wr_mono_ms() ^ ((uint64_t)pid << 32) ^ (uint64_t)time(NULL);
+            for (int i = 0; i < 4; i++) {
+                x += 0x9e3779b97f4a7c15ULL;
+                uint64_t z = x;
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+                state[i] = z ^ (z >> 31);
+            }
+        }
+        seeded_pid = pid;
+    }
+    uint64_t out[2];
+    for (int k = 0; k < 2; k++) {
+        uint64_t r = state[1] * 5;
+        out[k] = ((r << 7) | (r >> 57)) * 9;
+        uint64_t t = state[1] << 17;
+        state[2] ^= state[0];
+        state[3] ^= state[1];
+        state[1] ^= state[2];
+        state[0] ^= state[3];
+        state[2] ^= t;
+        state[3] = (state[3] << 45) | (state[3] >> 19);
+    }
+    snprintf(buf, n, "%016llx%016llx", (unsigned long long)out[0], (unsigned long long)out[1]);
 }

@@ -56,6 +56,10 @@ void wr_error_clear(struct wr_error *err);
 int64_t wr_now_ms(void);
 /* Monotonic clock in ms, for timers and durations. */
 int64_t wr_mono_ms(void);
+/* Write a new random 128-bit id as 32 lowercase hex digits into buf (n >= 33). Unique across
+ * hosts and processes (seeded from getrandom per process, reseeded after fork); no syscall per
+ * call, so bulk imports pay nothing for it. */
+void wr_uid_new(char *buf, size_t n);
 /* Make wr_now_ms() a virtual clock: it reads `start_ms` now and advances `speed` times faster
  * than real time (the demo replays 09:00-10:00 quickly). speed <= 0 restores the wall clock. */
 void wr_clock_set_virtual(int64_t start_ms, double speed);
