@@ -80,31 +80,83 @@ int64_t sli_age_ms(const struct sli *s, int64_t now_ms)
     return s->last_good_ms == WR_TIME_NONE ? -1 : now_ms - s->last_good_ms;
 }
 
-/* The state a good evaluation implies. */
+/* "1550 ms" or "0.931" for reasons: latency in ms, anything else as a plain number. */
+static void sli_reason_value(const struct cfg_sli *c, double v, char *buf, size_t n)
+{
+    if (c->type == CFG_SLI_LATENCY)
+        snprintf(buf, n, "%.0f ms", v);
+    else
+        snprintf(buf, n, "%.4g", v);
+}
+
+/*
+ * The state a good evaluation implies, and why (s->reason). In order of severity:
+ *   1. error budget exhausted (good/total events against the target)   -> breached
+ *   2. value under min / over max                                      -> breached
+ *   3. latency value over its threshold: with a target and good/total (or time-slice) data
+ *      the SLO says how bad it is, so at least burning; without that data nothing can soften
+ *      the threshold, so breached. A p99 over its threshold is never OK, whatever the queries.
+ *   4. a burn-rate rule firing                                         -> burning
+ *   5. otherwise                                                       -> ok
+ * Burn rates and budgets count only with a target: without one they mean nothing.
+ */
 static enum sli_state sli_judge(struct sli *s)
 {
     const struct cfg_sli *c = s->cfg;
+    bool has_slo = !isnan(c->target);
+    char v[48], lim[48], rule[160] = "";
+    s->reason[0] = '\0';
     s->burning_rule = -1;
-    for (size_t i = 0; i < c->nrules; i++)
+    for (size_t i = 0; has_slo && i < c->nrules; i++)
         if (s->burns[i].firing) {
             s->burning_rule = (int)i;
             break;
         }
-    bool breached = s->has_budget && s->budget_remaining <= 0;
-    if (s->has_value) {
-        /* With an SLO target the objective is the fraction of good requests (or time slices);
-         * without one it is the value itself staying under the threshold. */
-        if (c->type == CFG_SLI_LATENCY && !isnan(c->threshold_ms) && s->value > c->threshold_ms &&
-            isnan(c->target))
-            breached = true;
-        if (!isnan(c->min) && s->value < c->min)
-            breached = true;
-        if (!isnan(c->max) && s->value > c->max)
-            breached = true;
+    bool slo_data = has_slo && s->has_budget;
+    for (size_t i = 0; has_slo && i < c->nrules; i++)
+        slo_data = slo_data || s->burns[i].long_ok || s->burns[i].short_ok;
+    if (s->burning_rule >= 0) {
+        const struct cfg_burn_rule *r = &c->rules[s->burning_rule];
+        char d1[32], d2[32];
+        snprintf(rule, sizeof rule, "%s (%gx over %s and %s)", r->name, r->factor,
+                 config_prom_duration(r->long_ms, d1, sizeof d1),
+                 config_prom_duration(r->short_ms, d2, sizeof d2));
     }
-    if (breached)
+    if (has_slo && s->has_budget && s->budget_remaining <= 0) {
+        snprintf(s->reason, sizeof s->reason, "error budget exhausted (%.1f %% left)%s%s",
+                 s->budget_remaining * 100, rule[0] ? "; " : "", rule);
         return SLI_BREACHED;
-    return s->burning_rule >= 0 ? SLI_BURNING : SLI_OK;
+    }
+    if (s->has_value && !isnan(c->min) && s->value < c->min) {
+        sli_reason_value(c, s->value, v, sizeof v);
+        sli_reason_value(c, c->min, lim, sizeof lim);
+        snprintf(s->reason, sizeof s->reason, "%s below the minimum %s", v, lim);
+        return SLI_BREACHED;
+    }
+    if (s->has_value && !isnan(c->max) && s->value > c->max) {
+        sli_reason_value(c, s->value, v, sizeof v);
+        sli_reason_value(c, c->max, lim, sizeof lim);
+        snprintf(s->reason, sizeof s->reason, "%s above the maximum %s", v, lim);
+        return SLI_BREACHED;
+    }
+    if (s->has_value && c->type == CFG_SLI_LATENCY && !isnan(c->threshold_ms) &&
+        s->value > c->threshold_ms) {
+        sli_reason_value(c, s->value, v, sizeof v);
+        sli_reason_value(c, c->threshold_ms, lim, sizeof lim);
+        if (slo_data) {
+            snprintf(s->reason, sizeof s->reason, "%s over the %s threshold%s%s", v, lim,
+                     rule[0] ? "; " : "", rule);
+            return SLI_BURNING;
+        }
+        snprintf(s->reason, sizeof s->reason, "%s over the %s threshold%s", v, lim,
+                 has_slo ? " (no good/total events to weigh it against the SLO)" : "");
+        return SLI_BREACHED;
+    }
+    if (s->burning_rule >= 0) {
+        snprintf(s->reason, sizeof s->reason, "%s", rule);
+        return SLI_BURNING;
+    }
+    return SLI_OK;
 }
 
 void sli_apply(struct sli *s, const struct sli_result *r, int64_t now_ms)
@@ -164,20 +216,16 @@ bool sli_check_stale(struct sli *s, int64_t now_ms)
 
 char *sli_state_text(const struct sli *s, int64_t now_ms, char *buf, size_t n)
 {
-    char d1[32], d2[32], age[32];
+    char age[32];
     int64_t a = sli_age_ms(s, now_ms);
     wr_duration_fmt(a < 0 ? 0 : a, age, sizeof age);
     switch (s->state) {
     case SLI_BURNING:
     case SLI_BREACHED:
-        if (s->burning_rule >= 0) {
-            const struct cfg_burn_rule *r = &s->cfg->rules[s->burning_rule];
-            snprintf(buf, n, "%s: %s (%gx over %s and %s)", sli_state_name(s->state), r->name,
-                     r->factor, config_prom_duration(r->long_ms, d1, sizeof d1),
-                     config_prom_duration(r->short_ms, d2, sizeof d2));
-        } else {
+        if (s->reason[0])
+            snprintf(buf, n, "%s: %s", sli_state_name(s->state), s->reason);
+        else
             snprintf(buf, n, "%s", sli_state_name(s->state));
-        }
         break;
     case SLI_STALE:
         snprintf(buf, n, "stale: last good sample %s ago%s%s", a < 0 ? "never" : age,

@@ -18,8 +18,10 @@
 enum sli_state {
     SLI_PENDING,  /* never evaluated yet */
     SLI_OK,       /* within the objective, no burn-rate alert firing */
-    SLI_BURNING,  /* a burn-rate rule fires (burning_rule names which) */
-    SLI_BREACHED, /* objective missed: budget exhausted, or value past its threshold */
+    SLI_BURNING,  /* a burn-rate rule fires (burning_rule names which), or a latency value is
+                     over its threshold while the SLO's good/total data says how bad */
+    SLI_BREACHED, /* objective missed: budget exhausted, value past min/max, or a latency
+                     value over its threshold with no good/total data to weigh it */
     SLI_STALE,    /* the last good sample is older than stale_after (age shown) */
     SLI_ERROR,    /* the last attempt failed (error holds the reason) */
 };
@@ -70,6 +72,8 @@ struct sli {
     size_t nspark;
     char error[SLI_ERROR_MAX];
     char warnings[SLI_ERROR_MAX];
+    char reason[SLI_ERROR_MAX]; /* why BURNING or BREACHED ("1550 ms over the 500 ms
+                                   threshold"); "" otherwise */
     unsigned failures;         /* consecutive failures (drives the backoff) */
     uint64_t generation;       /* bumped by every sli_apply: redraw when it changes */
 };
@@ -122,7 +126,8 @@ char *sli_format_value(const struct sli *s, char *buf, size_t n);
 const char *sli_state_name(enum sli_state st);
 /* A marker readable without colour: "OK", "BURN", "BREACH", "STALE", "ERR", "...". */
 const char *sli_state_marker(enum sli_state st);
-/* One line describing the state: "burning: fast (14.4x over 1h and 5m)", "stale: 3m 10s",
+/* One line describing the state: "burning: fast (14.4x over 1h and 5m)",
+ * "breached: 1550 ms over the 500 ms threshold", "stale: 3m 10s",
  * "error: HTTP 500 from http://...". Writes into buf and returns it. */
 char *sli_state_text(const struct sli *s, int64_t now_ms, char *buf, size_t n);
 
