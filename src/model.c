@@ -1,8 +1,11 @@
 /* model.c: names and rules of the incident model (kinds, phases, milestones, roles). */
 #include "model.h"
 
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
     const char *name;
@@ -173,8 +176,25 @@ const char *model_author(const char *as)
 {
     if (as && *as)
         return as;
+    /* CI runners, cron and containers often have no $USER: ask who we run as before falling
+     * back to the system's own name, so an entry never reads "unknown". */
     const char *user = getenv("USER");
-    return user && *user ? user : "unknown";
+    if (user && *user)
+        return user;
+    user = getenv("LOGNAME");
+    if (user && *user)
+        return user;
+    static char account[64];
+    if (!account[0]) {
+        struct passwd pw, *found = NULL;
+        char buf[1024];
+        if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &found) == 0 && found && pw.pw_name &&
+            *pw.pw_name)
+            snprintf(account, sizeof account, "%s", pw.pw_name);
+        else
+            snprintf(account, sizeof account, "%s", MODEL_SYSTEM_AUTHOR);
+    }
+    return account;
 }
 
 static int64_t span(int64_t from, int64_t to)

@@ -172,7 +172,10 @@ struct severity_mark {
 void incident_time_in_severity(const struct incident *inc, const struct severity_mark *marks,
                                size_t n, int64_t now_ms, int64_t out[SEVERITY_SLOTS]);
 
-/* Author name: `as` when given, else $USER, else "unknown". Returns a static/borrowed string. */
+/* The author of what warroom records on its own when no person is behind it. */
+#define MODEL_SYSTEM_AUTHOR "warroom"
+/* Author name: `as` when given, else $USER, else $LOGNAME, else the account's name, else
+ * MODEL_SYSTEM_AUTHOR; never empty. Returns a static/borrowed string. */
 const char *model_author(const char *as);
 
 #endif

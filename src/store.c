@@ -1836,7 +1836,7 @@ int store_severity_import(struct store *s, int64_t incident_id, const struct sev
     sqlite3_bind_int64(st, 2, c->at_ms);
     sqlite3_bind_int(st, 3, c->severity);
     store_bind_text(st, 4, c->rationale ? c->rationale : "");
-    store_bind_text(st, 5, c->author ? c->author : "unknown");
+    store_bind_text(st, 5, c->author && *c->author ? c->author : MODEL_SYSTEM_AUTHOR);
     return store_step_done(s, st, err, "importing severity history");
 }
 
@@ -1851,7 +1851,7 @@ int store_role_import(struct store *s, int64_t incident_id, const struct role_as
     store_bind_text(st, 3, role_key(a->role));
     store_bind_text(st, 4, a->name ? a->name : "");
     store_bind_text(st, 5, a->note ? a->note : "");
-    store_bind_text(st, 6, a->author ? a->author : "unknown");
+    store_bind_text(st, 6, a->author && *a->author ? a->author : MODEL_SYSTEM_AUTHOR);
     sqlite3_bind_int(st, 7, a->current ? 1 : 0);
     return store_step_done(s, st, err, "importing roles");
 }

@@ -6,6 +6,10 @@
 
 #include <cmocka.h>
 
+#include <pwd.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "model.h"
 
 /* For every ordered pair (a before b): with a set at T, b may be set at T or later but not
@@ -63,11 +67,32 @@ static void test_names_round_trip(void **state)
     assert_int_equal(kind_from_name("gossip"), -1);
 }
 
+/* CI has no $USER: the author falls back to LOGNAME, then the account, never "unknown". */
+static void test_author_never_unknown(void **state)
+{
+    (void)state;
+    assert_string_equal(model_author("ana"), "ana");
+    setenv("USER", "bruno", 1);
+    assert_string_equal(model_author(NULL), "bruno");
+    assert_string_equal(model_author(""), "bruno");
+    unsetenv("USER");
+    setenv("LOGNAME", "carla", 1);
+    assert_string_equal(model_author(NULL), "carla");
+    unsetenv("LOGNAME");
+    const char *who = model_author(NULL);
+    assert_non_null(who);
+    assert_true(who[0] != '\0');
+    assert_string_not_equal(who, "unknown");
+    struct passwd *pw = getpwuid(getuid());
+    assert_string_equal(who, pw && pw->pw_name ? pw->pw_name : MODEL_SYSTEM_AUTHOR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_milestone_order_every_pair),
         cmocka_unit_test(test_names_round_trip),
+        cmocka_unit_test(test_author_never_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
