@@ -27,11 +27,11 @@ struct tui_comms {
     struct comms_compose *compose; /* the open dialog, NULL when none */
 };
 
-/* Updates are tracked (countdown, overdue entries) once a destination is configured: without
- * one there is nothing to send an update to, and the header stays as it was. */
-static bool comms_configured(const struct tui_comms *tc)
+/* Updates are tracked (countdown, overdue entries) once the incident is declared, destinations
+ * or not: the IC who posts by hand and logs it with ~ needs the cadence most. */
+static bool comms_tracked(const struct tui *t)
 {
-    return tc && tc->cfg && tc->cfg->n > 0;
+    return t->inc.id != 0 && !t->read_only && t->inc.milestones[MS_DECLARED] != WR_TIME_NONE;
 }
 
 /* ---- loop wiring (as sli_panels.c) ---- */
@@ -108,7 +108,7 @@ static void on_schedule(struct loop *l, int id, void *ctx)
     if (tc->deliver)
         deliver_start_due(tc->deliver);
     refresh_counts(tc);
-    if (t->inc.id && !t->read_only && comms_configured(tc)) {
+    if (comms_tracked(t)) {
         struct wr_error err;
         bool recorded = false;
         if (comms_record_overdue(t->store, &t->inc, t->policy_ok ? &t->policy : NULL, wr_now_ms(),
@@ -137,9 +137,9 @@ static bool next_update_text(struct tui *t, char *buf, size_t n, enum ui_style *
     char when[32], dur[32];
     size_t len = 0;
     buf[0] = '\0';
-    if (!tc || t->inc.id == 0 || !comms_configured(tc))
+    if (!tc || t->inc.id == 0)
         return false;
-    if (!t->read_only &&
+    if (comms_tracked(t) &&
         comms_due_get(t->store, &t->inc, t->policy_ok ? &t->policy : NULL, wr_now_ms(), &due,
                       &err) == 0 &&
         due.scheduled) {
