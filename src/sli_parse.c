@@ -371,11 +371,15 @@ int cw_parse(const char *body, size_t len, long http_status, const char *value_i
             snprintf(err, errn, "out of memory");
             goto out;
         }
+        /* One point per good sample at most: a timestamp repeated in the total series must
+         * not add points past the ng allocated (found by fuzz_cloudwatch). */
         for (int a = 0; a < ng; a++)
             for (int b = 0; b < nt; b++)
-                if (total[b].t == good[a].t && total[b].value > 0)
+                if (total[b].t == good[a].t && total[b].value > 0) {
                     out->points[out->npoints++] = (struct prom_point){good[a].t,
                                                                       good[a].value / total[b].value};
+                    break;
+                }
     }
     out->no_data = out->npoints == 0;
     if (!out->no_data)

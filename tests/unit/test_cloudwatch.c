@@ -53,6 +53,20 @@ static void test_ratio_and_zero_total(void **state)
     free(p.points);
 }
 
+/* Regression (fuzz_cloudwatch): a timestamp repeated in the total series wrote past the ratio
+ * array. Each good sample gives at most one point. */
+static void test_ratio_repeated_timestamps(void **state)
+{
+    (void)state;
+    struct prom_parsed p;
+    char err[256];
+    const char *body = "{\"MetricDataResults\":[{\"Id\":\"m1\",\"Timestamps\":[2,2],"
+                       "\"Values\":[5,6]}]}";
+    assert_int_equal(parse(body, 200, "m1", "m1", "m1", &p, err, sizeof err), 0);
+    assert_int_equal(p.npoints, 2);
+    free(p.points);
+}
+
 static void test_errors(void **state)
 {
     struct prom_parsed p;
@@ -128,7 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value_sorted_newest), cmocka_unit_test(test_ratio_and_zero_total),
         cmocka_unit_test(test_errors),              cmocka_unit_test(test_partial_and_empty),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_config), cmocka_unit_test(test_ratio_repeated_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
