@@ -49,32 +49,38 @@ void store_outbox_free(struct outbox_msg **arr, size_t n)
     *arr = NULL;
 }
 
-/* Fill m from a row selected with OB_COLUMNS. */
-static int outbox_row(sqlite3_stmt *st, struct outbox_msg *m, struct wr_error *err)
+/* store_row_fn: fill m from a row selected with OB_COLUMNS; -1 when out of memory. */
+static int outbox_row(struct db_stmt *st, void *elem)
 {
+    struct outbox_msg *m = elem;
     memset(m, 0, sizeof *m);
-    m->id = sqlite3_column_int64(st, 0);
-    m->incident_id = sqlite3_column_int64(st, 1);
+    m->id = db_col_int64(st, 0);
+    m->incident_id = db_col_int64(st, 1);
     m->destination = store_col_strdup(st, 2);
     m->template_name = store_col_strdup(st, 3);
     m->subject = store_col_strdup(st, 4);
     m->body = store_col_strdup(st, 5);
     m->idempotency_key = store_col_strdup(st, 6);
-    const unsigned char *status = sqlite3_column_text(st, 7);
-    snprintf(m->status, sizeof m->status, "%s", status ? (const char *)status : "");
-    m->attempts = sqlite3_column_int(st, 8);
-    m->created_ms = sqlite3_column_int64(st, 9);
-    m->next_attempt_ms = sqlite3_column_int64(st, 10);
-    m->claimed_ms = sqlite3_column_int64(st, 11);
-    m->sent_ms = sqlite3_column_int64(st, 12);
+    const char *status = db_col_text(st, 7);
+    snprintf(m->status, sizeof m->status, "%s", status ? status : "");
+    m->attempts = db_col_int(st, 8);
+    m->created_ms = db_col_int64(st, 9);
+    m->next_attempt_ms = db_col_int64(st, 10);
+    m->claimed_ms = db_col_int64(st, 11);
+    m->sent_ms = db_col_int64(st, 12);
     m->last_error = store_col_strdup(st, 13);
     m->author = store_col_strdup(st, 14);
     if (!m->destination || !m->template_name || !m->subject || !m->body || !m->idempotency_key ||
         !m->last_error || !m->author) {
         outbox_msg_clear(m);
-        return wr_fail(err, WR_E_NOMEM, "out of memory reading the outbox");
+        return -1;
     }
     return 0;
+}
+
+static void clear_outbox_row(void *elem)
+{
+    outbox_msg_clear(elem);
 }
 
 int store_outbox_enqueue(struct store *s, const struct outbox_msg *m, int64_t *id, bool *duplicate,
@@ -82,33 +88,29 @@ int store_outbox_enqueue(struct store *s, const struct outbox_msg *m, int64_t *i
 {
     if (duplicate)
         *duplicate = false;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_INSERT,
         "INSERT INTO outbox(incident_id, destination, template, subject, body, idempotency_key,"
         " status, created_ms, next_attempt_ms, author) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'queued',"
-        " ?7, 0, ?8) ON CONFLICT(idempotency_key) DO NOTHING",
+        " ?7, 0, ?8) ON CONFLICT(idempotency_key) DO NOTHING RETURNING id",
         err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, m->incident_id);
-    store_bind_text(st, 2, m->destination);
-    store_bind_text(st, 3, m->template_name ? m->template_name : "");
-    store_bind_text(st, 4, m->subject ? m->subject : "");
-    store_bind_text(st, 5, m->body ? m->body : "");
-    store_bind_text(st, 6, m->idempotency_key);
-    sqlite3_bind_int64(st, 7, m->created_ms ? m->created_ms : wr_now_ms());
-    store_bind_text(st, 8, m->author ? m->author : "");
-    if (store_step_done(s, st, err, "queueing the message") != 0)
+    db_bind_int64(st, 1, m->incident_id);
+    db_bind_text(st, 2, m->destination);
+    db_bind_text(st, 3, m->template_name ? m->template_name : "");
+    db_bind_text(st, 4, m->subject ? m->subject : "");
+    db_bind_text(st, 5, m->body ? m->body : "");
+    db_bind_text(st, 6, m->idempotency_key);
+    db_bind_int64(st, 7, m->created_ms ? m->created_ms : wr_now_ms());
+    db_bind_text(st, 8, m->author ? m->author : "");
+    int64_t new_id;
+    if (store_step_id(s, st, &new_id, err, "queueing the message") != 0)
         return -1;
-    if (sqlite3_changes(s->db) == 0) {
-        if (duplicate)
-            *duplicate = true;
-        if (id)
-            *id = 0;
-        return 0;
-    }
+    if (duplicate)
+        *duplicate = new_id == 0;
     if (id)
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = new_id;
     return 0;
 }
 
@@ -122,22 +124,22 @@ int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, 
      * OUTBOX_STALE_CLAIM_MS belongs to a process that died while sending. */
     /* A read first: in WAL it never waits for another process's write lock, so the cockpit's
      * periodic delivery check stays off the lock (and off the disk) when nothing is due. */
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_ANY_DUE,
         "SELECT 1 FROM outbox WHERE (status IN ('queued', 'failed') AND next_attempt_ms <= ?1)"
         " OR (status = 'sending' AND claimed_ms < ?2) LIMIT 1",
         err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_int64(st, 2, now_ms - OUTBOX_STALE_CLAIM_MS);
-    int due = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (due == SQLITE_DONE)
+    db_bind_int64(st, 1, now_ms);
+    db_bind_int64(st, 2, now_ms - OUTBOX_STALE_CLAIM_MS);
+    int due = db_step(st);
+    db_reset(st);
+    if (due == DB_DONE)
         return 0;
-    if (due != SQLITE_ROW)
+    if (due != DB_ROW)
         return store_db_fail(s, err, "checking the outbox");
-    st = store_stmt_ext(
+    st = store_stmt(
         s, OB_CLAIM,
         "UPDATE outbox SET status = 'sending', claimed_ms = ?1, attempts = attempts + 1"
         " WHERE id = (SELECT id FROM outbox WHERE (status IN ('queued', 'failed')"
@@ -146,16 +148,18 @@ int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, 
         err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now_ms);
-    sqlite3_bind_int64(st, 2, now_ms - OUTBOX_STALE_CLAIM_MS);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        if (outbox_row(st, out, err) != 0)
+    db_bind_int64(st, 1, now_ms);
+    db_bind_int64(st, 2, now_ms - OUTBOX_STALE_CLAIM_MS);
+    int r = db_step(st);
+    if (r == DB_ROW) {
+        if (outbox_row(st, out) != 0) {
+            wr_fail(err, WR_E_NOMEM, "out of memory reading the outbox");
             goto out;
+        }
         *found = true;
-        r = sqlite3_step(st);
+        r = db_step(st);
     }
-    if (r != SQLITE_DONE) {
+    if (r != DB_DONE) {
         if (*found)
             outbox_msg_clear(out);
         *found = false;
@@ -164,7 +168,7 @@ int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, 
     }
     rc = 0;
 out:
-    sqlite3_reset(st);
+    db_reset(st);
     return rc;
 }
 
@@ -175,13 +179,13 @@ int store_outbox_mark_sent(struct store *s, const struct outbox_msg *m, int64_t 
     bool outer = s->in_tx;
     if (store_tx_begin(s, err) != 0)
         return -1;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_SENT,
         "UPDATE outbox SET status = 'sent', sent_ms = ?2, last_error = '' WHERE id = ?1", err);
     if (!st)
         goto out;
-    sqlite3_bind_int64(st, 1, m->id);
-    sqlite3_bind_int64(st, 2, now_ms);
+    db_bind_int64(st, 1, m->id);
+    db_bind_int64(st, 2, now_ms);
     if (store_step_done(s, st, err, "marking the message sent") != 0)
         goto out;
     /* The timeline entry joins this transaction: store_entry_append_data's own begin and
@@ -205,69 +209,45 @@ out:
 int store_outbox_mark_failed(struct store *s, int64_t id, const char *error,
                              int64_t next_attempt_ms, struct wr_error *err)
 {
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_FAILED,
         "UPDATE outbox SET status = 'failed', last_error = ?2, next_attempt_ms = ?3 WHERE id = ?1",
         err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_text(st, 2, error ? error : "");
-    sqlite3_bind_int64(st, 3, next_attempt_ms);
+    db_bind_int64(st, 1, id);
+    db_bind_text(st, 2, error ? error : "");
+    db_bind_int64(st, 3, next_attempt_ms);
     return store_step_done(s, st, err, "marking the message failed");
 }
 
 int store_outbox_list(struct store *s, int64_t incident_id, struct outbox_msg **out, size_t *n,
                       struct wr_error *err)
 {
-    int rc = -1;
     *out = NULL;
     *n = 0;
-    size_t cap = 0;
-    sqlite3_stmt *st =
-        incident_id ? store_stmt_ext(s, OB_LIST,
-                                     "SELECT " OB_COLUMNS " FROM outbox WHERE incident_id = ?1"
-                                     " ORDER BY id",
-                                     err)
-                    : store_stmt_ext(s, OB_LIST_ALL, "SELECT " OB_COLUMNS " FROM outbox ORDER BY id",
-                                     err);
+    struct db_stmt *st =
+        incident_id ? store_stmt(s, OB_LIST,
+                                 "SELECT " OB_COLUMNS " FROM outbox WHERE incident_id = ?1"
+                                 " ORDER BY id",
+                                 err)
+                    : store_stmt(s, OB_LIST_ALL, "SELECT " OB_COLUMNS " FROM outbox ORDER BY id",
+                                 err);
     if (!st)
         return -1;
     if (incident_id)
-        sqlite3_bind_int64(st, 1, incident_id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct outbox_msg *grown = realloc(*out, ncap * sizeof **out);
-            if (!grown) {
-                wr_fail(err, WR_E_NOMEM, "out of memory listing the outbox");
-                goto out;
-            }
-            *out = grown;
-            cap = ncap;
-        }
-        if (outbox_row(st, &(*out)[*n], err) != 0)
-            goto out;
-        (*n)++;
-    }
-    if (r != SQLITE_DONE) {
-        store_db_fail(s, err, "listing the outbox");
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_reset(st);
-    if (rc != 0) {
-        store_outbox_free(out, *n);
-        *n = 0;
-    }
-    return rc;
+        db_bind_int64(st, 1, incident_id);
+    void *arr;
+    if (store_read_rows(s, st, sizeof **out, outbox_row, clear_outbox_row, &arr, n,
+                        "listing the outbox", err) != 0)
+        return -1;
+    *out = arr;
+    return 0;
 }
 
 int store_outbox_retry_now(struct store *s, int64_t *count, struct wr_error *err)
 {
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_RETRY,
         "UPDATE outbox SET next_attempt_ms = 0 WHERE status IN ('queued', 'failed')", err);
     if (!st)
@@ -275,28 +255,28 @@ int store_outbox_retry_now(struct store *s, int64_t *count, struct wr_error *err
     if (store_step_done(s, st, err, "scheduling the outbox for a retry") != 0)
         return -1;
     if (count)
-        *count = sqlite3_changes(s->db);
+        *count = db_changes(st);
     return 0;
 }
 
 int store_outbox_counts(struct store *s, int64_t *pending, int64_t *failed, struct wr_error *err)
 {
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_COUNTS,
         "SELECT count(*) FILTER (WHERE status IN ('queued', 'sending', 'failed')),"
         " count(*) FILTER (WHERE status = 'failed') FROM outbox",
         err);
     if (!st)
         return -1;
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
+    int r = db_step(st);
+    if (r == DB_ROW) {
         if (pending)
-            *pending = sqlite3_column_int64(st, 0);
+            *pending = db_col_int64(st, 0);
         if (failed)
-            *failed = sqlite3_column_int64(st, 1);
+            *failed = db_col_int64(st, 1);
     }
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW)
+    db_reset(st);
+    if (r != DB_ROW)
         return store_db_fail(s, err, "counting the outbox");
     return 0;
 }
@@ -305,7 +285,7 @@ int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_m
                            struct wr_error *err)
 {
     *sent_ms = WR_TIME_NONE;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_LAST_SENT,
         /* Every message sent is a comms entry: the ones delivered through the outbox and the
          * ones the scribe logged with `~` after sending them by other means. */
@@ -313,12 +293,12 @@ int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_m
         " AND deleted = 0", err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, incident_id);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *sent_ms = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW)
+    db_bind_int64(st, 1, incident_id);
+    int r = db_step(st);
+    if (r == DB_ROW && !db_col_null(st, 0))
+        *sent_ms = db_col_int64(st, 0);
+    db_reset(st);
+    if (r != DB_ROW)
         return store_db_fail(s, err, "reading the last message sent");
     return 0;
 }
@@ -327,7 +307,7 @@ int store_outbox_comms_value(struct store *s, int64_t incident_id, const char *d
                              const char *key, char **value, struct wr_error *err)
 {
     *value = NULL;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, OB_COMMS_DATA,
         "SELECT json_extract(data, '$.' || ?3) FROM entries WHERE incident_id = ?1 AND kind = ?4"
         " AND json_valid(data) AND json_extract(data, '$.destination') = ?2"
@@ -335,20 +315,20 @@ int store_outbox_comms_value(struct store *s, int64_t incident_id, const char *d
         err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, incident_id);
-    store_bind_text(st, 2, destination);
-    store_bind_text(st, 3, key);
-    store_bind_text(st, 4, kind_name(KIND_COMMS));
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
+    db_bind_int64(st, 1, incident_id);
+    db_bind_text(st, 2, destination);
+    db_bind_text(st, 3, key);
+    db_bind_text(st, 4, kind_name(KIND_COMMS));
+    int r = db_step(st);
+    if (r == DB_ROW) {
         *value = store_col_strdup(st, 0);
         if (!*value) {
-            sqlite3_reset(st);
+            db_reset(st);
             return wr_fail(err, WR_E_NOMEM, "out of memory");
         }
     }
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW && r != SQLITE_DONE)
+    db_reset(st);
+    if (r != DB_ROW && r != DB_DONE)
         return store_db_fail(s, err, "reading an earlier message's delivery data");
     return 0;
 }

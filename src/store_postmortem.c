@@ -24,9 +24,9 @@ int store_pm_field_set(struct store *s, int64_t incident_id, const char *field, 
     int rc = -1;
     if (store_tx_begin(s, err) != 0)
         return -1;
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     if (value && *value) {
-        st = store_stmt_ext(s, PM_FIELD_SET,
+        st = store_stmt(s, PM_FIELD_SET,
                             "INSERT INTO postmortem_fields(incident_id, field, value, updated_ms,"
                             " author) VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(incident_id, field)"
                             " DO UPDATE SET value = excluded.value, updated_ms ="
@@ -34,19 +34,19 @@ int store_pm_field_set(struct store *s, int64_t incident_id, const char *field, 
                             err);
         if (!st)
             goto out;
-        sqlite3_bind_int64(st, 1, incident_id);
-        store_bind_text(st, 2, field);
-        store_bind_text(st, 3, value);
-        sqlite3_bind_int64(st, 4, wr_now_ms());
-        store_bind_text(st, 5, author ? author : "");
+        db_bind_int64(st, 1, incident_id);
+        db_bind_text(st, 2, field);
+        db_bind_text(st, 3, value);
+        db_bind_int64(st, 4, wr_now_ms());
+        db_bind_text(st, 5, author ? author : "");
     } else {
-        st = store_stmt_ext(s, PM_FIELD_DEL,
+        st = store_stmt(s, PM_FIELD_DEL,
                             "DELETE FROM postmortem_fields WHERE incident_id = ?1 AND field = ?2",
                             err);
         if (!st)
             goto out;
-        sqlite3_bind_int64(st, 1, incident_id);
-        store_bind_text(st, 2, field);
+        db_bind_int64(st, 1, incident_id);
+        db_bind_text(st, 2, field);
     }
     if (store_touch_incident(s, incident_id, err) != 0 ||
         store_step_done(s, st, err, "saving the postmortem field") != 0)
@@ -64,21 +64,21 @@ int store_pm_field_get(struct store *s, int64_t incident_id, const char *field, 
                        struct wr_error *err)
 {
     *out = NULL;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, PM_FIELD_GET,
         "SELECT value FROM postmortem_fields WHERE incident_id = ?1 AND field = ?2", err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, incident_id);
-    store_bind_text(st, 2, field);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
+    db_bind_int64(st, 1, incident_id);
+    db_bind_text(st, 2, field);
+    int r = db_step(st);
+    if (r == DB_ROW)
         *out = store_col_strdup(st, 0);
-    else if (r == SQLITE_DONE)
+    else if (r == DB_DONE)
         *out = strdup("");
     else
         return store_db_fail(s, err, "reading the postmortem field");
-    sqlite3_reset(st);
+    db_reset(st);
     if (!*out)
         return wr_fail(err, WR_E_NOMEM, "out of memory reading the postmortem field");
     return 0;
@@ -92,26 +92,26 @@ void action_item_clear(struct action_item *a)
     a->description = a->owner = a->ticket = NULL;
 }
 
-static void bind_action(sqlite3_stmt *st, const struct action_item *a)
+static void bind_action(struct db_stmt *st, const struct action_item *a)
 {
-    sqlite3_bind_int64(st, 1, a->incident_id);
-    store_bind_text(st, 2, a->type[0] ? a->type : "prevent");
-    store_bind_text(st, 3, a->description ? a->description : "");
-    store_bind_text(st, 4, a->owner ? a->owner : "");
-    store_bind_text(st, 5, a->priority[0] ? a->priority : "P1");
+    db_bind_int64(st, 1, a->incident_id);
+    db_bind_text(st, 2, a->type[0] ? a->type : "prevent");
+    db_bind_text(st, 3, a->description ? a->description : "");
+    db_bind_text(st, 4, a->owner ? a->owner : "");
+    db_bind_text(st, 5, a->priority[0] ? a->priority : "P1");
     if (a->deadline_ms == WR_TIME_NONE)
-        sqlite3_bind_null(st, 6);
+        db_bind_null_int64(st, 6);
     else
-        sqlite3_bind_int64(st, 6, a->deadline_ms);
-    store_bind_text(st, 7, a->status[0] ? a->status : "open");
-    store_bind_text(st, 8, a->ticket ? a->ticket : "");
+        db_bind_int64(st, 6, a->deadline_ms);
+    db_bind_text(st, 7, a->status[0] ? a->status : "open");
+    db_bind_text(st, 8, a->ticket ? a->ticket : "");
     if (a->source_entry_id > 0)
-        sqlite3_bind_int64(st, 9, a->source_entry_id);
+        db_bind_int64(st, 9, a->source_entry_id);
     else
-        sqlite3_bind_null(st, 9);
-    sqlite3_bind_int64(st, 10, a->created_ms);
-    sqlite3_bind_int64(st, 11, a->updated_ms);
-    sqlite3_bind_int64(st, 12, a->id);
+        db_bind_null_int64(st, 9);
+    db_bind_int64(st, 10, a->created_ms);
+    db_bind_int64(st, 11, a->updated_ms);
+    db_bind_int64(st, 12, a->id);
 }
 
 int store_action_add(struct store *s, struct action_item *a, struct wr_error *err)
@@ -125,20 +125,18 @@ int store_action_add(struct store *s, struct action_item *a, struct wr_error *er
         a->updated_ms = a->created_ms;
     if (store_tx_begin(s, err) != 0)
         return -1;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, PM_ACTION_ADD,
         "INSERT INTO action_items(incident_id, type, description, owner, priority, deadline_ms,"
         " status, ticket, source_entry_id, created_ms, updated_ms)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
         err);
     if (!st || store_touch_incident(s, a->incident_id, err) != 0)
         goto out;
     a->id = 0;
-    bind_action(st, a);
-    sqlite3_bind_null(st, 12); /* unused by the insert */
-    if (store_step_done(s, st, err, "saving the action item") != 0)
+    bind_action(st, a); /* ?12, the id, is not in the insert: ignored */
+    if (store_step_id(s, st, &a->id, err, "saving the action item") != 0)
         goto out;
-    a->id = sqlite3_last_insert_rowid(s->db);
     if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
@@ -156,7 +154,7 @@ int store_action_update(struct store *s, struct action_item *a, struct wr_error 
     a->updated_ms = wr_now_ms();
     if (store_tx_begin(s, err) != 0)
         return -1;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, PM_ACTION_UPDATE,
         "UPDATE action_items SET type = ?2, description = ?3, owner = ?4, priority = ?5,"
         " deadline_ms = ?6, status = ?7, ticket = ?8, source_entry_id = ?9,"
@@ -167,7 +165,7 @@ int store_action_update(struct store *s, struct action_item *a, struct wr_error 
     bind_action(st, a);
     if (store_step_done(s, st, err, "saving the action item") != 0)
         goto out;
-    if (sqlite3_changes(s->db) == 0) {
+    if (db_changes(st) == 0) {
         wr_fail(err, WR_E_NOT_FOUND, "action item %lld is not in incident %lld",
                 (long long)a->id, (long long)a->incident_id);
         goto out;
@@ -181,75 +179,63 @@ out:
     return rc;
 }
 
-static void copy_fixed(char *dst, size_t n, const unsigned char *src)
+static void copy_fixed(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? (const char *)src : "");
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* store_row_fn for ACTION_COLUMNS. */
+static int read_action_row(struct db_stmt *st, void *elem)
+{
+    struct action_item *a = elem;
+    memset(a, 0, sizeof *a);
+    a->id = db_col_int64(st, 0);
+    a->incident_id = db_col_int64(st, 1);
+    copy_fixed(a->type, sizeof a->type, db_col_text(st, 2));
+    a->description = store_col_strdup(st, 3);
+    a->owner = store_col_strdup(st, 4);
+    copy_fixed(a->priority, sizeof a->priority, db_col_text(st, 5));
+    a->deadline_ms = db_col_null(st, 6) ? WR_TIME_NONE : db_col_int64(st, 6);
+    copy_fixed(a->status, sizeof a->status, db_col_text(st, 7));
+    a->ticket = store_col_strdup(st, 8);
+    a->source_entry_id = db_col_int64(st, 9);
+    a->created_ms = db_col_int64(st, 10);
+    a->updated_ms = db_col_int64(st, 11);
+    return a->description && a->owner && a->ticket ? 0 : -1;
+}
+
+static void clear_action(void *elem)
+{
+    action_item_clear(elem);
 }
 
 #define ACTION_COLUMNS                                                                         \
     "id, incident_id, type, description, owner, priority, deadline_ms, status, ticket,"        \
-    " ifnull(source_entry_id, 0), created_ms, updated_ms"
+    " coalesce(source_entry_id, 0), created_ms, updated_ms"
 
 int store_action_list(struct store *s, int64_t incident_id, struct action_item **out, size_t *n,
                       struct wr_error *err)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st =
+    struct db_stmt *st =
         incident_id > 0
-            ? store_stmt_ext(s, PM_ACTION_LIST,
-                             "SELECT " ACTION_COLUMNS
-                             " FROM action_items WHERE incident_id = ?1 ORDER BY id",
-                             err)
-            : store_stmt_ext(s, PM_ACTION_LIST_ALL,
-                             "SELECT " ACTION_COLUMNS " FROM action_items ORDER BY id", err);
+            ? store_stmt(s, PM_ACTION_LIST,
+                         "SELECT " ACTION_COLUMNS
+                         " FROM action_items WHERE incident_id = ?1 ORDER BY id",
+                         err)
+            : store_stmt(s, PM_ACTION_LIST_ALL,
+                         "SELECT " ACTION_COLUMNS " FROM action_items ORDER BY id", err);
     if (!st)
         return -1;
     if (incident_id > 0)
-        sqlite3_bind_int64(st, 1, incident_id);
-    struct action_item *arr = NULL;
-    size_t len = 0, cap = 0;
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            struct action_item *na = realloc(arr, nc * sizeof *na);
-            if (!na)
-                goto nomem;
-            arr = na;
-            cap = nc;
-        }
-        struct action_item *a = &arr[len];
-        memset(a, 0, sizeof *a);
-        a->id = sqlite3_column_int64(st, 0);
-        a->incident_id = sqlite3_column_int64(st, 1);
-        copy_fixed(a->type, sizeof a->type, sqlite3_column_text(st, 2));
-        a->description = store_col_strdup(st, 3);
-        a->owner = store_col_strdup(st, 4);
-        copy_fixed(a->priority, sizeof a->priority, sqlite3_column_text(st, 5));
-        a->deadline_ms = sqlite3_column_type(st, 6) == SQLITE_NULL ? WR_TIME_NONE
-                                                                   : sqlite3_column_int64(st, 6);
-        copy_fixed(a->status, sizeof a->status, sqlite3_column_text(st, 7));
-        a->ticket = store_col_strdup(st, 8);
-        a->source_entry_id = sqlite3_column_int64(st, 9);
-        a->created_ms = sqlite3_column_int64(st, 10);
-        a->updated_ms = sqlite3_column_int64(st, 11);
-        len++;
-        if (!a->description || !a->owner || !a->ticket)
-            goto nomem;
-    }
-    if (r != SQLITE_DONE) {
-        store_actions_free(&arr, len);
-        return store_db_fail(s, err, "listing action items");
-    }
-    sqlite3_reset(st);
+        db_bind_int64(st, 1, incident_id);
+    void *arr;
+    if (store_read_rows(s, st, sizeof **out, read_action_row, clear_action, &arr, n,
+                        "listing action items", err) != 0)
+        return -1;
     *out = arr;
-    *n = len;
     return 0;
-nomem:
-    sqlite3_reset(st);
-    store_actions_free(&arr, len);
-    return wr_fail(err, WR_E_NOMEM, "out of memory listing action items");
 }
 
 void store_actions_free(struct action_item **arr, size_t n)
@@ -291,22 +277,6 @@ static char *fts_query(const char *q)
     return b.data ? wr_buf_steal(&b) : strdup("");
 }
 
-static int push_hit(struct store_search_hit **arr, size_t *len, size_t *cap,
-                    const struct store_search_hit *h)
-{
-    if (*len == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        struct store_search_hit *na = realloc(*arr, nc * sizeof *na);
-        if (!na)
-            return -1;
-        *arr = na;
-        *cap = nc;
-    }
-    (*arr)[(*len)++] = *h;
-    return 0;
-}
-
-
 static int cmp_hit(const void *a, const void *b)
 {
     const struct store_search_hit *x = a, *y = b;
@@ -319,13 +289,41 @@ static int cmp_hit(const void *a, const void *b)
     return x->entry_id < y->entry_id ? -1 : x->entry_id > y->entry_id;
 }
 
+/* store_row_fn for a timeline hit: incident_id, id, at_ms, kind, snippet, rank. */
+static int read_entry_hit(struct db_stmt *st, void *elem)
+{
+    struct store_search_hit *h = elem;
+    *h = (struct store_search_hit){db_col_int64(st, 0), db_col_int64(st, 1), db_col_int64(st, 2),
+                                   store_col_strdup(st, 3), store_col_strdup(st, 4),
+                                   db_col_double(st, 5)};
+    return h->where && h->snippet ? 0 : -1;
+}
+
+/* store_row_fn for a worksheet hit: incident_id, field, updated_ms, snippet, rank. */
+static int read_field_hit(struct db_stmt *st, void *elem)
+{
+    struct store_search_hit *h = elem;
+    struct wr_buf w = {0};
+    wr_buf_printf(&w, "postmortem:%s", db_col_text(st, 1));
+    *h = (struct store_search_hit){db_col_int64(st, 0), 0, db_col_int64(st, 2), wr_buf_steal(&w),
+                                   store_col_strdup(st, 3), db_col_double(st, 4)};
+    return h->where && h->snippet ? 0 : -1;
+}
+
+static void clear_hit(void *elem)
+{
+    struct store_search_hit *h = elem;
+    free(h->where);
+    free(h->snippet);
+}
+
 int store_search(struct store *s, const char *query, size_t limit, struct store_search_hit **out,
                  size_t *n, struct wr_error *err)
 {
     *out = NULL;
     *n = 0;
-    struct store_search_hit *arr = NULL;
-    size_t len = 0, cap = 0;
+    void *entries = NULL, *fields = NULL;
+    size_t nentries = 0, nfields = 0;
     char *fq = fts_query(query ? query : "");
     if (!fq)
         return wr_fail(err, WR_E_NOMEM, "out of memory searching");
@@ -335,7 +333,7 @@ int store_search(struct store *s, const char *query, size_t limit, struct store_
     }
     if (store_fts_sync(s, err) != 0)
         goto fail;
-    sqlite3_stmt *st = store_stmt_ext(
+    struct db_stmt *st = store_stmt(
         s, PM_SEARCH_FTS,
         "SELECT e.incident_id, e.id, e.at_ms, e.kind,"
         " snippet(entries_fts, 0, '[', ']', '...', 16), bm25(entries_fts)"
@@ -344,74 +342,57 @@ int store_search(struct store *s, const char *query, size_t limit, struct store_
         err);
     if (!st)
         goto fail;
-    store_bind_text(st, 1, fq);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_search_hit h = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                                     sqlite3_column_int64(st, 2), store_col_strdup(st, 3),
-                                     store_col_strdup(st, 4), sqlite3_column_double(st, 5)};
-        if (!h.where || !h.snippet || push_hit(&arr, &len, &cap, &h) != 0) {
-            free(h.where);
-            free(h.snippet);
-            sqlite3_reset(st);
-            wr_fail(err, WR_E_NOMEM, "out of memory searching");
-            goto fail;
-        }
-    }
-    if (r != SQLITE_DONE) {
-        store_db_fail(s, err, "searching the timelines");
+    db_bind_text(st, 1, fq);
+    db_bind_int64(st, 2, (int64_t)limit);
+    if (store_read_rows(s, st, sizeof **out, read_entry_hit, clear_hit, &entries, &nentries,
+                        "searching the timelines", err) != 0)
         goto fail;
-    }
-    sqlite3_reset(st);
     /* Worksheet fields, ranked by the same bm25 as the timeline hits. */
-    st = store_stmt_ext(s, PM_SEARCH_FIELDS,
-                        "SELECT f.incident_id, f.field, f.updated_ms,"
-                        " snippet(postmortem_fts, 2, '[', ']', '...', 16), bm25(postmortem_fts)"
-                        " FROM postmortem_fts JOIN postmortem_fields f"
-                        " ON f.incident_id = postmortem_fts.incident_id"
-                        " AND f.field = postmortem_fts.field"
-                        " WHERE postmortem_fts MATCH ?1 ORDER BY bm25(postmortem_fts) LIMIT ?2",
-                        err);
+    st = store_stmt(s, PM_SEARCH_FIELDS,
+                    "SELECT f.incident_id, f.field, f.updated_ms,"
+                    " snippet(postmortem_fts, 2, '[', ']', '...', 16), bm25(postmortem_fts)"
+                    " FROM postmortem_fts JOIN postmortem_fields f"
+                    " ON f.incident_id = postmortem_fts.incident_id"
+                    " AND f.field = postmortem_fts.field"
+                    " WHERE postmortem_fts MATCH ?1 ORDER BY bm25(postmortem_fts) LIMIT ?2",
+                    err);
     if (!st)
         goto fail;
-    store_bind_text(st, 1, fq);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        struct wr_buf w = {0};
-        wr_buf_printf(&w, "postmortem:%s", (const char *)sqlite3_column_text(st, 1));
-        struct store_search_hit h = {sqlite3_column_int64(st, 0), 0, sqlite3_column_int64(st, 2),
-                                     wr_buf_steal(&w), store_col_strdup(st, 3),
-                                     sqlite3_column_double(st, 4)};
-        if (!h.where || !h.snippet || push_hit(&arr, &len, &cap, &h) != 0) {
-            free(h.where);
-            free(h.snippet);
-            sqlite3_reset(st);
+    db_bind_text(st, 1, fq);
+    db_bind_int64(st, 2, (int64_t)limit);
+    if (store_read_rows(s, st, sizeof **out, read_field_hit, clear_hit, &fields, &nfields,
+                        "searching the postmortem fields", err) != 0)
+        goto fail;
+    /* One list, best first, cut to the limit. */
+    struct store_search_hit *arr = entries;
+    size_t len = nentries + nfields;
+    if (nfields) {
+        size_t cap = nentries;
+        arr = store_array_grow(entries, &cap, len, sizeof *arr);
+        if (!arr) {
             wr_fail(err, WR_E_NOMEM, "out of memory searching");
             goto fail;
         }
+        entries = arr;
+        memcpy(arr + nentries, fields, nfields * sizeof *arr);
+        free(fields);
+        fields = NULL;
+        nentries = len;
+        nfields = 0;
     }
-    if (r != SQLITE_DONE) {
-        store_db_fail(s, err, "searching the postmortem fields");
-        goto fail;
-    }
-    sqlite3_reset(st);
     if (len)
         qsort(arr, len, sizeof *arr, cmp_hit);
-    if (len > limit) {
-        for (size_t i = limit; i < len; i++) {
-            free(arr[i].where);
-            free(arr[i].snippet);
-        }
-        len = limit;
-    }
+    for (size_t i = limit; i < len; i++)
+        clear_hit(&arr[i]);
     free(fq);
     *out = arr;
-    *n = len;
+    *n = len > limit ? limit : len;
     return 0;
 fail:
     free(fq);
-    store_search_free(&arr, len);
+    struct store_search_hit *e = entries, *f = fields;
+    store_search_free(&e, nentries);
+    store_search_free(&f, nfields);
     return -1;
 }
 

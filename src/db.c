@@ -1,0 +1,228 @@
+/* db.c: the database seam's engine-neutral half: choosing the backend from the target, statement
+ * slots, failures; every other call forwards to the backend's ops. */
+#include "db.h"
+#include "db_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+bool db_target_is_postgres(const char *target)
+{
+    if (!target)
+        return false;
+    if (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0)
+        return true;
+    /* libpq's keyword=value form ("service=warroom", "host=db dbname=wr"): a word of letters
+     * and underscores, then '='. A path never looks like that unless it is a bare "a=b" file
+     * name, which can be given as ./a=b instead. */
+    const char *p = target;
+    while (isspace((unsigned char)*p))
+        p++;
+    const char *word = p;
+    while (isalpha((unsigned char)*p) || *p == '_')
+        p++;
+    if (p == word)
+        return false;
+    while (isspace((unsigned char)*p))
+        p++;
+    return *p == '=';
+}
+
+int db_open(const char *target, struct db **out, struct wr_error *err)
+{
+    *out = NULL;
+    if (db_target_is_postgres(target))
+        return wr_fail(err, WR_E_DB, "this warroom cannot open PostgreSQL databases yet; pass a "
+                                     "file path to --db");
+    return db_sqlite_open(target, out, err);
+}
+
+void db_close(struct db **dbp)
+{
+    if (!dbp || !*dbp)
+        return;
+    struct db *db = *dbp;
+    for (int i = 0; i < DB_SLOTS; i++)
+        if (db->slots[i])
+            db->ops->finalize(db->slots[i]);
+    db->ops->close(db); /* frees db */
+    *dbp = NULL;
+}
+
+enum db_engine db_engine(const struct db *db)
+{
+    return db->engine;
+}
+
+const char *db_display_name(const struct db *db)
+{
+    return db->display;
+}
+
+int db_set_failure(struct db *db, enum db_failure f, const char *msg)
+{
+    db->failure = f;
+    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg ? msg : "");
+    /* Engine messages end in a newline (libpq); the store puts them inside a sentence. */
+    size_t n = strlen(db->errmsg);
+    while (n && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+        db->errmsg[--n] = '\0';
+    return -1;
+}
+
+void db_clear_failure(struct db *db)
+{
+    db->failure = DB_FAIL_NONE;
+    db->errmsg[0] = '\0';
+}
+
+enum db_failure db_failure(const struct db *db)
+{
+    return db->failure;
+}
+
+const char *db_errmsg(const struct db *db)
+{
+    return db->errmsg;
+}
+
+int db_configure(struct db *db)
+{
+    return db->ops->configure(db);
+}
+
+int db_schema_version(struct db *db, int *version)
+{
+    return db->ops->schema_version(db, version);
+}
+
+int db_set_schema_version(struct db *db, int version)
+{
+    return db->ops->set_schema_version(db, version);
+}
+
+int db_exec(struct db *db, const char *script)
+{
+    return db->ops->exec(db, script);
+}
+
+struct db_stmt *db_stmt(struct db *db, int slot, const char *sql)
+{
+    if (slot < 0 || slot >= DB_SLOTS) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "internal error: statement slot %d out of range", slot);
+        db_set_failure(db, DB_FAIL_OTHER, msg);
+        return NULL;
+    }
+    if (!db->slots[slot]) {
+        db->slots[slot] = db->ops->prepare(db, sql, true);
+        return db->slots[slot];
+    }
+    db->ops->clear(db->slots[slot]);
+    return db->slots[slot];
+}
+
+struct db_stmt *db_stmt_new(struct db *db, const char *sql)
+{
+    return db->ops->prepare(db, sql, false);
+}
+
+void db_stmt_free(struct db_stmt **st)
+{
+    if (!st || !*st)
+        return;
+    (*st)->db->ops->finalize(*st);
+    *st = NULL;
+}
+
+void db_bind_int(struct db_stmt *st, int i, int v)
+{
+    st->db->ops->bind_int64(st, i, v);
+}
+
+void db_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+    st->db->ops->bind_int64(st, i, v);
+}
+
+void db_bind_double(struct db_stmt *st, int i, double v)
+{
+    st->db->ops->bind_double(st, i, v);
+}
+
+void db_bind_text(struct db_stmt *st, int i, const char *v)
+{
+    st->db->ops->bind_text(st, i, v);
+}
+
+void db_bind_null_int64(struct db_stmt *st, int i)
+{
+    st->db->ops->bind_null_int64(st, i);
+}
+
+int db_step(struct db_stmt *st)
+{
+    return st->db->ops->step(st);
+}
+
+void db_reset(struct db_stmt *st)
+{
+    if (st)
+        st->db->ops->reset(st);
+}
+
+int64_t db_changes(const struct db_stmt *st)
+{
+    return st->changes;
+}
+
+int64_t db_col_int64(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_int64(st, i);
+}
+
+int db_col_int(struct db_stmt *st, int i)
+{
+    return (int)st->db->ops->col_int64(st, i);
+}
+
+double db_col_double(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_double(st, i);
+}
+
+const char *db_col_text(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_text(st, i);
+}
+
+bool db_col_null(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_null(st, i);
+}
+
+int db_begin(struct db *db)
+{
+    return db->ops->begin(db);
+}
+
+int db_commit(struct db *db)
+{
+    return db->ops->commit(db);
+}
+
+void db_rollback(struct db *db)
+{
+    db->ops->rollback(db);
+}
+
+bool db_in_transaction(struct db *db)
+{
+    return db->ops->in_transaction(db);
+}
+
+int db_change_counter(struct db *db, int64_t *out)
+{
+    return db->ops->change_counter(db, out);
+}
