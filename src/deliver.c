@@ -9,11 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "libcurl.h"
 
 #define DELIVER_MAX_IN_FLIGHT 8
 #define DELIVER_RESPONSE_MAX (256 * 1024)
 #define DELIVER_RECHECK_MS 5000
+
+/* libcurl, loaded by the first HTTP delivery (stdout, file and clipboard never need it). */
+static const struct libcurl *curl;
 
 struct xfer {
     struct deliver *d;
@@ -51,10 +54,11 @@ static void xfer_free(struct xfer *x)
         return;
     if (x->easy) {
         if (x->d->multi)
-            curl_multi_remove_handle(x->d->multi, x->easy);
-        curl_easy_cleanup(x->easy);
+            curl->multi_remove_handle(x->d->multi, x->easy);
+        curl->easy_cleanup(x->easy);
     }
-    curl_slist_free_all(x->headers);
+    if (x->headers) /* set only once libcurl is loaded */
+        curl->slist_free_all(x->headers);
     free(x->payload);
     wr_buf_free(&x->resp);
     outbox_msg_clear(&x->m);
@@ -226,7 +230,7 @@ static int build_http(struct deliver *d, struct xfer *x, char **url, struct wr_e
                                   : dest->token_env;
     if (comms_secret(d->cfg, secret_name, &secret, err) != 0)
         goto out;
-    x->headers = curl_slist_append(x->headers, "Content-Type: application/json");
+    x->headers = curl->slist_append(x->headers, "Content-Type: application/json");
     struct wr_buf u = {0};
     j = cJSON_CreateObject();
     switch (dest->type) {
@@ -255,7 +259,7 @@ static int build_http(struct deliver *d, struct xfer *x, char **url, struct wr_e
         wr_buf_puts(&u, secret);
         struct wr_buf h = {0};
         wr_buf_printf(&h, "Idempotency-Key: %s", x->m.idempotency_key);
-        x->headers = curl_slist_append(x->headers, h.data ? h.data : "");
+        x->headers = curl->slist_append(x->headers, h.data ? h.data : "");
         wr_buf_free(&h);
         cJSON *ji = cJSON_AddObjectToObject(j, "incident");
         char id[32];
@@ -282,7 +286,7 @@ static int build_http(struct deliver *d, struct xfer *x, char **url, struct wr_e
         x->create = !sp_id;
         struct wr_buf h = {0};
         wr_buf_printf(&h, "Authorization: OAuth %s", secret);
-        x->headers = curl_slist_append(x->headers, h.data ? h.data : "");
+        x->headers = curl->slist_append(x->headers, h.data ? h.data : "");
         if (h.data)
             memset(h.data, 0, h.len);
         wr_buf_free(&h);
@@ -343,38 +347,40 @@ out:
     return rc;
 }
 
+static CURLM *deliver_multi(struct deliver *d, struct wr_error *err);
+
 static void start_http(struct deliver *d, struct xfer *x)
 {
     struct wr_error err;
     char *url = NULL;
-    if (build_http(d, x, &url, &err) != 0) {
+    if (!deliver_multi(d, &err) || build_http(d, x, &url, &err) != 0) {
         finish(d, &x->m, x->dest, false, err.msg, NULL, NULL);
         xfer_free(x);
         return;
     }
-    x->easy = curl_easy_init();
+    x->easy = curl->easy_init();
     if (!x->easy) {
         free(url);
         finish(d, &x->m, x->dest, false, "libcurl could not start a request", NULL, NULL);
         xfer_free(x);
         return;
     }
-    curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    curl->easy_setopt(x->easy, CURLOPT_URL, url);
     memset(url, 0, strlen(url));
     free(url);
-    curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->payload);
+    curl->easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+    curl->easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->payload);
     if (x->dest->type == DEST_STATUSPAGE && !x->create)
-        curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "PATCH");
-    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, x->dest->timeout_ms > 0 ? x->dest->timeout_ms : 10000L);
-    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "warroom");
-    if (curl_multi_add_handle(d->multi, x->easy) != CURLM_OK) {
+        curl->easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, "PATCH");
+    curl->easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl->easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    curl->easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    curl->easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, x->dest->timeout_ms > 0 ? x->dest->timeout_ms : 10000L);
+    curl->easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl->easy_setopt(x->easy, CURLOPT_USERAGENT, "warroom");
+    if (curl->multi_add_handle(d->multi, x->easy) != CURLM_OK) {
         finish(d, &x->m, x->dest, false, "libcurl could not start a request", NULL, NULL);
         xfer_free(x);
         return;
@@ -388,11 +394,11 @@ static void collect(struct deliver *d)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+    while ((msg = curl->multi_info_read(d->multi, &left)) != NULL) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         struct xfer *x = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        curl->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         CURLcode res = msg->data.result;
         for (struct xfer **pp = &d->xfers; *pp; pp = &(*pp)->next)
             if (*pp == x) {
@@ -401,12 +407,12 @@ static void collect(struct deliver *d)
             }
         d->in_flight--;
         long status = 0;
-        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
         char detail[256];
         bool ok = res == CURLE_OK && status >= 200 && status < 300;
         char *sp_id = NULL;
         if (res != CURLE_OK)
-            snprintf(detail, sizeof detail, "%s: %s", x->dest->name, curl_easy_strerror(res));
+            snprintf(detail, sizeof detail, "%s: %s", x->dest->name, curl->easy_strerror(res));
         else
             snprintf(detail, sizeof detail, "%s: HTTP %ld", x->dest->name, status);
         if (ok && x->create) {
@@ -455,19 +461,30 @@ int deliver_new(struct store *s, const struct comms_config *cfg, const struct de
     if (hooks)
         d->hooks = *hooks;
     d->has_hooks = hooks && hooks->watch_fd && hooks->set_timer;
-    d->multi = curl_multi_init();
-    if (!d->multi) {
-        free(d);
-        return wr_fail(err, WR_E_NETWORK, "libcurl could not start; messages stay queued");
-    }
-    if (d->has_hooks) {
-        curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-        curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
-        curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-        curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
-    }
     *out = d;
     return 0;
+}
+
+/* The multi handle, made with the first HTTP delivery: loading libcurl costs more than a whole
+ * `warroom log`. NULL with err when libcurl cannot be loaded (the message stays queued). */
+static CURLM *deliver_multi(struct deliver *d, struct wr_error *err)
+{
+    if (d->multi)
+        return d->multi;
+    if (!(curl = libcurl_load(err)))
+        return NULL;
+    d->multi = curl->multi_init();
+    if (!d->multi) {
+        wr_fail(err, WR_E_NETWORK, "libcurl could not start; messages stay queued");
+        return NULL;
+    }
+    if (d->has_hooks) {
+        curl->multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+        curl->multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+        curl->multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+        curl->multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+    }
+    return d->multi;
 }
 
 void deliver_free(struct deliver **dp)
@@ -480,7 +497,8 @@ void deliver_free(struct deliver **dp)
         d->xfers = x->next;
         xfer_free(x);
     }
-    curl_multi_cleanup(d->multi);
+    if (d->multi)
+        curl->multi_cleanup(d->multi);
     free(d);
     *dp = NULL;
 }
@@ -525,7 +543,7 @@ int64_t deliver_start_due(struct deliver *d)
     }
     if (d->has_hooks && d->in_flight) {
         int running;
-        curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        curl->multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         collect(d);
     }
     return DELIVER_RECHECK_MS;
@@ -533,6 +551,8 @@ int64_t deliver_start_due(struct deliver *d)
 
 void deliver_on_socket(struct deliver *d, int fd, short revents)
 {
+    if (!d->multi)
+        return;
     int mask = 0, running;
     if (revents & POLLIN)
         mask |= CURL_CSELECT_IN;
@@ -540,14 +560,16 @@ void deliver_on_socket(struct deliver *d, int fd, short revents)
         mask |= CURL_CSELECT_OUT;
     if (revents & (POLLERR | POLLHUP))
         mask |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(d->multi, fd, mask, &running);
+    curl->multi_socket_action(d->multi, fd, mask, &running);
     collect(d);
 }
 
 void deliver_on_timeout(struct deliver *d)
 {
+    if (!d->multi)
+        return;
     int running;
-    curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    curl->multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     collect(d);
 }
 
@@ -558,12 +580,12 @@ int deliver_run_once(struct deliver *d, struct wr_error *err)
     deliver_start_due(d);
     while (d->in_flight) {
         int running;
-        if (curl_multi_perform(d->multi, &running) != CURLM_OK)
+        if (curl->multi_perform(d->multi, &running) != CURLM_OK)
             return wr_fail(err, WR_E_NETWORK, "libcurl multi failed");
         collect(d);
         if (!d->in_flight)
             break;
-        if (curl_multi_poll(d->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+        if (curl->multi_poll(d->multi, NULL, 0, 1000, NULL) != CURLM_OK)
             return wr_fail(err, WR_E_NETWORK, "libcurl multi poll failed");
     }
     return 0;

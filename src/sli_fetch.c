@@ -3,7 +3,6 @@
 #include "sli_fetch.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -12,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libcurl.h"
 #include "replay.h"
 #include "slo.h"
 
@@ -58,7 +58,8 @@ struct sli_fetch {
     int64_t at_ms;
 };
 
-static bool curl_ready;
+/* libcurl, loaded by the first HTTP request (replay sources never need it). */
+static const struct libcurl *curl;
 
 /* ---- the state machine ---- */
 
@@ -116,8 +117,8 @@ static char *job_url(struct sli_job *j, const struct fetch_step *st)
     if (st->kind == STEP_JSON || st->kind == STEP_CLOUDWATCH)
         return wr_strdup(c->source.url);
     char *expr = job_expr(j, st);
-    CURL *e = curl_easy_init();
-    char *q = expr && e ? curl_easy_escape(e, expr, 0) : NULL;
+    CURL *e = curl->easy_init();
+    char *q = expr && e ? curl->easy_escape(e, expr, 0) : NULL;
     if (!q)
         goto out;
     size_t ulen = strlen(c->source.url);
@@ -133,8 +134,8 @@ static char *job_url(struct sli_job *j, const struct fetch_step *st)
         wr_buf_printf(&b, "/api/v1/query?query=%s&time=%.3f", q, at);
     }
 out:
-    curl_free(q);
-    curl_easy_cleanup(e);
+    curl->free(q);
+    curl->easy_cleanup(e);
     free(expr);
     if (b.oom || !b.data) {
         wr_buf_free(&b);
@@ -172,7 +173,8 @@ static void job_clear_request(struct sli_job *j)
 {
     free(j->post);
     j->post = NULL;
-    curl_slist_free_all(j->headers);
+    if (j->headers) /* set only once libcurl is loaded */
+        curl->slist_free_all(j->headers);
     j->headers = NULL;
 }
 
@@ -219,13 +221,13 @@ static int cw_prepare(struct sli_job *j, CURL *e)
     struct wr_buf sig = {0}, tok = {0};
     wr_buf_printf(&sig, "aws:amz:%s:monitoring", c->source.region);
     struct curl_slist *h = NULL, *t;
-    if ((t = curl_slist_append(h, "Content-Type: application/x-amz-json-1.0")))
+    if ((t = curl->slist_append(h, "Content-Type: application/x-amz-json-1.0")))
         h = t;
-    if (t && (t = curl_slist_append(h, "X-Amz-Target: GraniteServiceVersion20100801.GetMetricData")))
+    if (t && (t = curl->slist_append(h, "X-Amz-Target: GraniteServiceVersion20100801.GetMetricData")))
         h = t;
     if (t && token && *token) {
         wr_buf_printf(&tok, "X-Amz-Security-Token: %s", token);
-        if (tok.oom || !(t = curl_slist_append(h, tok.data)))
+        if (tok.oom || !(t = curl->slist_append(h, tok.data)))
             t = NULL;
         else
             h = t;
@@ -237,51 +239,58 @@ static int cw_prepare(struct sli_job *j, CURL *e)
         job_fail(j, "out of memory building the CloudWatch request");
         return -1;
     }
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->post);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->post));
-    curl_easy_setopt(e, CURLOPT_AWS_SIGV4, sig.data); /* libcurl copies option strings */
-    curl_easy_setopt(e, CURLOPT_USERNAME, key);
-    curl_easy_setopt(e, CURLOPT_PASSWORD, secret);
+    curl->easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+    curl->easy_setopt(e, CURLOPT_POSTFIELDS, j->post);
+    curl->easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->post));
+    curl->easy_setopt(e, CURLOPT_AWS_SIGV4, sig.data); /* libcurl copies option strings */
+    curl->easy_setopt(e, CURLOPT_USERNAME, key);
+    curl->easy_setopt(e, CURLOPT_PASSWORD, secret);
     wr_buf_free(&sig);
     return 0;
 }
+
+static CURLM *fetch_multi(struct sli_fetch *f, struct wr_error *err);
 
 /* Start the request for j->steps[j->cur]. */
 static void job_send(struct sli_job *j)
 {
     const struct cfg_sli *c = j->sli->cfg;
+    struct wr_error err;
+    if (!fetch_multi(j->f, &err)) {
+        job_fail(j, "%s", err.msg);
+        return;
+    }
     free(j->url);
     j->url = job_url(j, &j->steps[j->cur]);
     wr_buf_free(&j->body);
     j->too_large = false;
     j->curl_err[0] = '\0';
-    CURL *e = j->url ? curl_easy_init() : NULL;
+    CURL *e = j->url ? curl->easy_init() : NULL;
     if (!e) {
         job_fail(j, "out of memory starting a request");
         return;
     }
-    curl_easy_setopt(e, CURLOPT_URL, j->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, job_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->source.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->source.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SLI_FETCH_BODY_MAX);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "warroom");
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl->easy_setopt(e, CURLOPT_URL, j->url);
+    curl->easy_setopt(e, CURLOPT_PRIVATE, j);
+    curl->easy_setopt(e, CURLOPT_WRITEFUNCTION, job_write);
+    curl->easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl->easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
+    curl->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->source.timeout_ms);
+    curl->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->source.timeout_ms);
+    curl->easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)SLI_FETCH_BODY_MAX);
+    curl->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(e, CURLOPT_USERAGENT, "warroom");
+    curl->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     if (j->steps[j->cur].kind == STEP_CLOUDWATCH && cw_prepare(j, e) != 0) {
-        curl_easy_cleanup(e);
+        curl->easy_cleanup(e);
         return; /* cw_prepare failed the job */
     }
     j->easy = e;
-    if (curl_multi_add_handle(j->f->multi, e) != CURLM_OK) {
+    if (curl->multi_add_handle(j->f->multi, e) != CURLM_OK) {
         j->easy = NULL;
-        curl_easy_cleanup(e);
+        curl->easy_cleanup(e);
         job_fail(j, "cannot start the request (libcurl multi refused it)");
     }
 }
@@ -332,9 +341,9 @@ static void job_done(struct sli_job *j, CURLcode code)
 {
     const struct cfg_sli *c = j->sli->cfg;
     long http = 0;
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
-    curl_multi_remove_handle(j->f->multi, j->easy);
-    curl_easy_cleanup(j->easy);
+    curl->easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &http);
+    curl->multi_remove_handle(j->f->multi, j->easy);
+    curl->easy_cleanup(j->easy);
     j->easy = NULL;
     job_clear_request(j);
     char msg[SLI_ERROR_MAX];
@@ -349,7 +358,7 @@ static void job_done(struct sli_job *j, CURLcode code)
         return;
     }
     if (code != CURLE_OK) {
-        snprintf(msg, sizeof msg, "%s", j->curl_err[0] ? j->curl_err : curl_easy_strerror(code));
+        snprintf(msg, sizeof msg, "%s", j->curl_err[0] ? j->curl_err : curl->easy_strerror(code));
         job_fail(j, "%s (%s)", msg, c->source.url);
         return;
     }
@@ -479,11 +488,11 @@ static void fetch_collect(struct sli_fetch *f)
 {
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+    while ((m = curl->multi_info_read(f->multi, &left)) != NULL) {
         if (m->msg != CURLMSG_DONE)
             continue;
         struct sli_job *j = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        curl->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
         CURLcode code = m->data.result;
         if (j && j->easy == m->easy_handle)
             job_done(j, code);
@@ -509,15 +518,33 @@ static int fetch_timer_cb(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+/* The multi handle, made with the first HTTP request: loading libcurl costs more than a
+ * `warroom log`, and replay sources (the demo) never need it. NULL with err when libcurl cannot
+ * be loaded; the request's SLI shows that error and the others carry on. */
+static CURLM *fetch_multi(struct sli_fetch *f, struct wr_error *err)
+{
+    if (f->multi)
+        return f->multi;
+    if (!(curl = libcurl_load(err)))
+        return NULL;
+    f->multi = curl->multi_init();
+    if (!f->multi) {
+        wr_fail(err, WR_E_NETWORK, "libcurl multi failed to initialise (out of memory?)");
+        return NULL;
+    }
+    if (f->has_hooks) {
+        curl->multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, fetch_socket_cb);
+        curl->multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+        curl->multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_cb);
+        curl->multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+    }
+    return f->multi;
+}
+
 int sli_fetch_new(struct sli_set *set, const struct sli_fetch_hooks *hooks,
                   struct sli_fetch **out, struct wr_error *err)
 {
     *out = NULL;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return wr_fail(err, WR_E_NETWORK, "libcurl failed to initialise");
-        curl_ready = true;
-    }
     struct sli_fetch *f = calloc(1, sizeof *f);
     if (!f || (set->count && !(f->jobs = calloc(set->count, sizeof *f->jobs)))) {
         free(f);
@@ -525,19 +552,9 @@ int sli_fetch_new(struct sli_set *set, const struct sli_fetch_hooks *hooks,
     }
     f->set = set;
     f->at_ms = WR_TIME_NONE;
-    f->multi = curl_multi_init();
-    if (!f->multi) {
-        free(f->jobs);
-        free(f);
-        return wr_fail(err, WR_E_NETWORK, "libcurl multi failed to initialise");
-    }
     if (hooks) {
         f->hooks = *hooks;
         f->has_hooks = true;
-        curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, fetch_socket_cb);
-        curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-        curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_cb);
-        curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
     }
     int64_t now = wr_mono_ms();
     for (size_t i = 0; i < set->count; i++) {
@@ -557,15 +574,16 @@ void sli_fetch_free(struct sli_fetch **fp)
     for (size_t i = 0; i < f->set->count; i++) {
         struct sli_job *j = &f->jobs[i];
         if (j->easy) {
-            curl_multi_remove_handle(f->multi, j->easy);
-            curl_easy_cleanup(j->easy);
+            curl->multi_remove_handle(f->multi, j->easy);
+            curl->easy_cleanup(j->easy);
         }
         free(j->url);
         job_clear_request(j);
         wr_buf_free(&j->body);
         replay_free(&j->replay);
     }
-    curl_multi_cleanup(f->multi);
+    if (f->multi)
+        curl->multi_cleanup(f->multi);
     free(f->jobs);
     free(f);
     *fp = NULL;
@@ -600,6 +618,8 @@ void sli_fetch_start(struct sli_fetch *f, struct sli *s)
 
 void sli_fetch_on_socket(struct sli_fetch *f, int fd, short revents)
 {
+    if (!f->multi)
+        return;
     int mask = 0, running = 0;
     if (revents & POLLIN)
         mask |= CURL_CSELECT_IN;
@@ -607,14 +627,16 @@ void sli_fetch_on_socket(struct sli_fetch *f, int fd, short revents)
         mask |= CURL_CSELECT_OUT;
     if (revents & (POLLERR | POLLHUP | POLLNVAL))
         mask |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(f->multi, fd, mask, &running);
+    curl->multi_socket_action(f->multi, fd, mask, &running);
     fetch_collect(f);
 }
 
 void sli_fetch_on_timeout(struct sli_fetch *f)
 {
+    if (!f->multi)
+        return;
     int running = 0;
-    curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    curl->multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     fetch_collect(f);
 }
 
@@ -641,12 +663,12 @@ int sli_fetch_run_once(struct sli_fetch *f, const char *only_id, struct wr_error
                        only_id ? only_id : "", f->set->config->path);
     while (sli_fetch_in_flight(f) > 0) {
         int running = 0;
-        if (curl_multi_perform(f->multi, &running) != CURLM_OK)
+        if (curl->multi_perform(f->multi, &running) != CURLM_OK)
             return wr_fail(err, WR_E_NETWORK, "libcurl multi failed");
         fetch_collect(f);
         if (sli_fetch_in_flight(f) == 0)
             break;
-        if (curl_multi_poll(f->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+        if (curl->multi_poll(f->multi, NULL, 0, 1000, NULL) != CURLM_OK)
             return wr_fail(err, WR_E_NETWORK, "libcurl multi poll failed");
     }
     return 0;
