@@ -12,7 +12,9 @@
 #include "exchange.h"
 #include "input.h"
 #include "model.h"
+#include "paths.h"
 #include "severity.h"
+#include "version.h"
 
 /* ---- option parsing shared by the subcommands ---- */
 
@@ -504,7 +506,7 @@ static int cmd_export(struct cli_ctx *ctx, int argc, char **argv)
     int npos;
     long long id;
     if (parse_opts(ctx, "export", argc, argv, opts, pos, &npos) != 0 ||
-        want_positionals(ctx, "export", npos, 1, 1, "ID [--format json] [-o FILE]") != 0)
+        want_positionals(ctx, "export", npos, 1, 1, "ID [--format json|md] [-o FILE]") != 0)
         return -1;
     if (strcmp(format, "json") != 0 && strcmp(format, "md") != 0)
         return wr_fail(&ctx->err, WR_E_USAGE, "--format %s: expected json or md", format);
@@ -563,9 +565,8 @@ static int load_policy(struct cli_ctx *ctx, struct sev_policy *p)
         snprintf(user, sizeof user, "%s/warroom/severity.json", xdg);
     else if (home && *home)
         snprintf(user, sizeof user, "%s/.config/warroom/severity.json", home);
-    const char *data = getenv("WARROOM_DATA_DIR");
     char def[PATH_MAX];
-    snprintf(def, sizeof def, "%s/severity.json", data && *data ? data : WARROOM_DATA_DIR);
+    snprintf(def, sizeof def, "%s/severity.json", paths_data_dir());
     return sev_policy_load(p, def, *user && access(user, F_OK) == 0 ? user : NULL, &ctx->err);
 }
 
@@ -784,8 +785,7 @@ static int demo_prepare(struct cli_ctx *ctx, char *dir, size_t dirn, char *path,
         pathn)
         return wr_fail(&ctx->err, WR_E_IO, "the temporary directory path is too long");
     char file[PATH_MAX];
-    const char *data = getenv("WARROOM_DATA_DIR");
-    snprintf(file, sizeof file, "%s/demo/incident.json", data && *data ? data : WARROOM_DATA_DIR);
+    snprintf(file, sizeof file, "%s/demo/incident.json", paths_data_dir());
     char *text = wr_read_file(file, NULL, &ctx->err);
     if (!text)
         return -1;
@@ -852,9 +852,7 @@ static int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
     /* The demo's SLI panels replay the recorded incident unless the user gave --config. */
     char demo_config[PATH_MAX];
     if (!ctx->config_path) {
-        const char *data = getenv("WARROOM_DATA_DIR");
-        snprintf(demo_config, sizeof demo_config, "%s/demo/config.json",
-                 data && *data ? data : WARROOM_DATA_DIR);
+        snprintf(demo_config, sizeof demo_config, "%s/demo/config.json", paths_data_dir());
         ctx->config_path = demo_config;
     }
     wr_clock_set_virtual(start, factor);
@@ -904,7 +902,9 @@ const struct cli_command cli_core_commands[] = {
      cmd_milestone},
     {"reopen", "ID", "reopen a closed incident (clears its closed milestone, logged)", NULL,
      cmd_reopen},
-    {"export", "ID [--format json] [-o FILE]", "write the incident as versioned JSON", NULL,
+    {"export", "ID [--format json|md] [-o FILE]", "write the incident as versioned JSON",
+     "--format md writes the postmortem draft instead: -o DIR gets postmortem.md and one SVG\n"
+     "graph per SLI (README: \"Postmortem\").",
      cmd_export},
     {"import", "FILE [--new]", "import an exported incident (all or nothing); prints its id",
      "--new imports a copy under a new uid when the incident is already here", cmd_import},
@@ -927,6 +927,23 @@ static const struct cli_command *const command_tables[] = {
     cli_postmortem_commands,
 };
 
+const struct cli_command *const *cli_command_tables(size_t *n)
+{
+    *n = sizeof command_tables / sizeof command_tables[0];
+    return command_tables;
+}
+
+const struct cli_global_option cli_global_options[] = {
+    {"--db", "PATH", true, "the database; else $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db"},
+    {"--as", "NAME", true, "the author of what this command records; else $WARROOM_AS, else $USER"},
+    {"--config", "PATH", true,
+     "the configuration file; else $XDG_CONFIG_HOME/warroom/config.json"},
+    {"--json", NULL, true, "machine-readable output where a command prints records"},
+    {"--help", NULL, false, "the commands, or with a command its usage (also -h)"},
+    {"--version", NULL, false, "the release, the git commit, and the data and template directories"},
+    {NULL, NULL, false, NULL},
+};
+
 static const struct cli_command *find_command(const char *name)
 {
     for (size_t t = 0; t < sizeof command_tables / sizeof command_tables[0]; t++)
@@ -938,7 +955,12 @@ static const struct cli_command *find_command(const char *name)
 
 static void print_usage(FILE *f)
 {
-    fprintf(f, "usage: warroom [--db PATH] [--as NAME] [--config PATH] [--json] COMMAND [ARGS]\n"
+    /* The usage line comes from the same table as the man page's GLOBAL OPTIONS. */
+    fprintf(f, "usage: warroom");
+    for (const struct cli_global_option *g = cli_global_options; g->name; g++)
+        if (g->in_usage)
+            fprintf(f, g->value ? " [%s %s]" : " [%s]", g->name, g->value);
+    fprintf(f, " COMMAND [ARGS]\n"
                "       warroom            open the cockpit (incident picker)\n\ncommands:\n");
     for (size_t t = 0; t < sizeof command_tables / sizeof command_tables[0]; t++)
         for (const struct cli_command *c = command_tables[t]; c->name; c++)
@@ -996,7 +1018,10 @@ int cli_main(int argc, char **argv, const struct cli_frontend *frontend)
             continue;
         }
         if (!dashdash && strcmp(a, "--version") == 0) {
-            printf("warroom %s\n", WARROOM_VERSION);
+            /* The commit says exactly what is running; the directories, which data and
+             * templates it reads (installed, build tree, or the environment's override). */
+            printf("warroom %s (git %s)\ndata: %s\ntemplates: %s\n", wr_version,
+                   wr_version_commit, paths_data_dir(), paths_template_dir());
             free(rest);
             return 0;
         }

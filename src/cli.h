@@ -54,6 +54,20 @@ extern const struct cli_command cli_template_commands[]; /* cli_template.c */
 extern const struct cli_command cli_sli_commands[];      /* cli_sli.c */
 extern const struct cli_command cli_comms_commands[];    /* cli_comms.c */
 extern const struct cli_command cli_postmortem_commands[]; /* cli_postmortem.c */
+/* Every subcommand table, in --help order (cli_core_commands first); *n gets their number. The
+ * man page and the shell completions are generated from these (src/doc/gendoc.c), so a table
+ * added here appears in --help, warroom(1) and the completions at once. */
+const struct cli_command *const *cli_command_tables(size_t *n);
+
+/* The options every command accepts (parsed by cli_main before dispatch). */
+struct cli_global_option {
+    const char *name;    /* "--db" */
+    const char *value;   /* placeholder of its value ("PATH"), NULL for a flag */
+    bool in_usage;       /* shown in the usage line of --help */
+    const char *summary; /* one line for warroom(1) */
+};
+extern const struct cli_global_option cli_global_options[]; /* NULL-name terminated */
+
 /* `export --format md`: write DIR/postmortem.md and its graphs (cli_postmortem.c). */
 int cli_postmortem_export(struct cli_ctx *ctx, long long id, const char *dir);
 

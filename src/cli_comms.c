@@ -10,15 +10,13 @@
 #include "comms.h"
 #include "config.h"
 #include "deliver.h"
+#include "paths.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
 #endif
-#ifndef WARROOM_DATA_DIR
-#define WARROOM_DATA_DIR "data"
-#endif
 
-#define COMMS_USAGE "ID TEMPLATE [--to DEST]... [--dry-run] | ID --list | ID --due"
+#define COMMS_USAGE "ID TEMPLATE [--to DEST]... [--dry-run] | ID --list | ID --due | --destinations"
 #define COMMS_MAX_DESTS 32
 
 static int comms_load_policy(struct sev_policy *p, struct wr_error *err)
@@ -29,8 +27,7 @@ static int comms_load_policy(struct sev_policy *p, struct wr_error *err)
         snprintf(user, sizeof user, "%s/warroom/severity.json", xdg);
     else if (home && *home)
         snprintf(user, sizeof user, "%s/.config/warroom/severity.json", home);
-    const char *data = getenv("WARROOM_DATA_DIR");
-    snprintf(def, sizeof def, "%s/severity.json", data && *data ? data : WARROOM_DATA_DIR);
+    snprintf(def, sizeof def, "%s/severity.json", paths_data_dir());
     return sev_policy_load(p, def, *user && access(user, F_OK) == 0 ? user : NULL, err);
 }
 
@@ -95,7 +92,7 @@ static int cmd_comms(struct cli_ctx *ctx, int argc, char **argv)
     const char *id_arg = NULL, *tpl_name = NULL;
     const char *dests[COMMS_MAX_DESTS];
     size_t ndests = 0;
-    bool dry = false, list = false, due_only = false;
+    bool dry = false, list = false, due_only = false, list_dests = false;
     struct comms_config *cfg = NULL;
     struct sev_policy policy;
     struct incident inc;
@@ -118,6 +115,8 @@ static int cmd_comms(struct cli_ctx *ctx, int argc, char **argv)
             list = true;
         } else if (strcmp(argv[i], "--due") == 0) {
             due_only = true;
+        } else if (strcmp(argv[i], "--destinations") == 0) {
+            list_dests = true;
         } else if (strcmp(argv[i], "--json") == 0) {
         } else if (argv[i][0] == '-' && argv[i][1]) {
             wr_fail(&ctx->err, WR_E_USAGE, "unknown option '%s'; usage: warroom comms %s", argv[i],
@@ -144,6 +143,18 @@ static int cmd_comms(struct cli_ctx *ctx, int argc, char **argv)
             fprintf(ctx->out, "%-24s %s%s\n", all[k].name, all[k].user ? "(user) " : "",
                     all[k].path);
         free(all);
+        rc = 0;
+        goto out;
+    }
+    if (list_dests) {
+        /* Names, types and defaults from the config, never a secret (shell completion and
+         * "where would --to go" read this). */
+        if (comms_load_config(ctx, &cfg) != 0)
+            goto out;
+        for (size_t k = 0; k < cfg->n; k++)
+            fprintf(ctx->out, "%-24s %s%s\n", cfg->dests[k].name,
+                    comms_dest_type_name(cfg->dests[k].type),
+                    cfg->dests[k].is_default ? " (default)" : "");
         rc = 0;
         goto out;
     }
@@ -318,7 +329,8 @@ const struct cli_command cli_comms_commands[] = {
      "                \"default\": true)\n"
      "  --dry-run     print the rendered message for each destination; queue nothing\n"
      "  --list        list the templates (user templates override built-ins)\n"
-     "  --due         when the next stakeholder update is due (records an overdue alert)",
+     "  --due         when the next stakeholder update is due (records an overdue alert)\n"
+     "  --destinations  list the destinations in the config: name, type, (default)",
      cmd_comms},
     {"outbox", "[retry] [--json]", "list the outbox of messages, or retry undelivered ones now",
      NULL, cmd_outbox},

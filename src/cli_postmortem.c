@@ -10,18 +10,14 @@
 #include "cli.h"
 #include "config.h"
 #include "lint.h"
+#include "paths.h"
 #include "postmortem.h"
 #include "severity.h"
 #include "template.h"
 
-#ifndef WARROOM_DATA_DIR
-#define WARROOM_DATA_DIR "data"
-#endif
-
 static const char *data_dir(void)
 {
-    const char *d = getenv("WARROOM_DATA_DIR");
-    return d && *d ? d : WARROOM_DATA_DIR;
+    return paths_data_dir();
 }
 
 /* The value after option argv[*i] (advancing *i), or NULL with ctx->err set. */

@@ -11,9 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef WARROOM_TEMPLATE_DIR
-#define WARROOM_TEMPLATE_DIR "templates"
-#endif
+#include "paths.h"
 
 /* ---- cadence ---- */
 
@@ -472,8 +470,7 @@ out:
 
 static const char *builtin_dir(void)
 {
-    const char *d = getenv("WARROOM_TEMPLATES_DIR");
-    return d && *d ? d : WARROOM_TEMPLATE_DIR;
+    return paths_template_dir();
 }
 
 static bool user_dir(char *buf, size_t n)

@@ -9,14 +9,12 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "paths.h"
 #include "replay.h"
 #include "slo.h"
 #include "svg.h"
 #include "template.h"
 
-#ifndef WARROOM_TEMPLATE_DIR
-#define WARROOM_TEMPLATE_DIR "templates"
-#endif
 
 /* Control characters never survive Markdown escaping, so user text cannot forge this. */
 #define PM_TIMELINE_MARK "\x01timeline\x01"
@@ -63,8 +61,7 @@ char *pm_template_path(char *buf, size_t n)
         buf[0] = '\0';
     if (buf[0] && access(buf, R_OK) == 0)
         return buf;
-    const char *dir = getenv("WARROOM_TEMPLATE_DIR");
-    snprintf(buf, n, "%s/postmortem.md", dir && *dir ? dir : WARROOM_TEMPLATE_DIR);
+    snprintf(buf, n, "%s/postmortem.md", paths_template_dir());
     return buf;
 }
 

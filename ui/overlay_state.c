@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "cells.h"
+#include "paths.h"
 
 /* ---- shared helpers ---- */
 
@@ -99,8 +100,7 @@ void tui_policy_load(struct tui *t)
         snprintf(user, sizeof user, "%s/warroom/severity.json", xdg);
     else if (home && *home)
         snprintf(user, sizeof user, "%s/.config/warroom/severity.json", home);
-    const char *data = getenv("WARROOM_DATA_DIR");
-    snprintf(def, sizeof def, "%s/severity.json", data && *data ? data : WARROOM_DATA_DIR);
+    snprintf(def, sizeof def, "%s/severity.json", paths_data_dir());
     t->policy_ok = sev_policy_load(&t->policy, def, *user && access(user, F_OK) == 0 ? user : NULL,
                                    &err) == 0;
     if (!t->policy_ok) {
