@@ -96,8 +96,9 @@ static void sli_reason_value(const struct cfg_sli *c, double v, char *buf, size_
  *   3. latency value over its threshold: with a target and good/total (or time-slice) data
  *      the SLO says how bad it is, so at least burning; without that data nothing can soften
  *      the threshold, so breached. A p99 over its threshold is never OK, whatever the queries.
- *   4. a burn-rate rule firing                                         -> burning
- *   5. otherwise                                                       -> ok
+ *   4. a success rate under its target: likewise burning with good/total data, else breached
+ *   5. a burn-rate rule firing                                         -> burning
+ *   6. otherwise                                                       -> ok
  * Burn rates and budgets count only with a target: without one they mean nothing.
  */
 static enum sli_state sli_judge(struct sli *s)
@@ -151,6 +152,14 @@ static enum sli_state sli_judge(struct sli *s)
         snprintf(s->reason, sizeof s->reason, "%s over the %s threshold%s", v, lim,
                  has_slo ? " (no good/total events to weigh it against the SLO)" : "");
         return SLI_BREACHED;
+    }
+    /* The same for a success rate under its target right now: the long windows may not have
+     * caught up yet, but [OK] beside "87.9 %" against 99.5 % would mislead. */
+    if (s->has_value && c->type == CFG_SLI_AVAILABILITY && has_slo && s->value < c->target) {
+        /* A firing rule says more (and fits a narrow panel): it comes first. */
+        snprintf(s->reason, sizeof s->reason, "%s%s%.1f %% under the %g %% objective", rule,
+                 rule[0] ? "; " : "", s->value * 100, c->target * 100);
+        return slo_data ? SLI_BURNING : SLI_BREACHED;
     }
     if (s->burning_rule >= 0) {
         snprintf(s->reason, sizeof s->reason, "%s", rule);
