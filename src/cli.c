@@ -15,6 +15,7 @@
 #include "paths.h"
 #include "severity.h"
 #include "version.h"
+#include "tz.h"
 
 /* ---- option parsing shared by the subcommands ---- */
 
@@ -120,6 +121,10 @@ int cli_incident_arg(struct cli_ctx *ctx, const char *arg, long long *id)
     struct incident inc;
     if (store_incident_get(s, *id, &inc, &ctx->err) != 0)
         return -1;
+    /* Local times read and written for this incident are in its own zone. */
+    struct wr_error zerr;
+    if (tz_use(inc.tz, &zerr) != 0)
+        fprintf(ctx->errf, "warroom: note: %s\n", zerr.msg);
     incident_clear(&inc);
     return 0;
 }
@@ -154,10 +159,10 @@ static int text_arg(struct cli_ctx *ctx, const char *text, const char *what)
 
 static int cmd_new(struct cli_ctx *ctx, int argc, char **argv)
 {
-    const char *service = NULL, *started = NULL, *severity = NULL, *tags = NULL;
+    const char *service = NULL, *started = NULL, *severity = NULL, *tags = NULL, *zone = NULL;
     struct cli_opt opts[] = {{"--service", &service, NULL}, {"--started", &started, NULL},
                              {"--sev", &severity, NULL},     {"--tags", &tags, NULL},
-                             {NULL, NULL, NULL}};
+                             {"--tz", &zone, NULL},          {NULL, NULL, NULL}};
     char *pos[CLI_MAX_POS];
     int npos;
     if (parse_opts(ctx, "new", argc, argv, opts, pos, &npos) != 0 ||
@@ -182,6 +187,12 @@ static int cmd_new(struct cli_ctx *ctx, int argc, char **argv)
         wr_fail(&ctx->err, WR_E_INPUT, "--sev %s: expected SEV1, SEV2, SEV3 or SEV4", severity);
         goto out;
     }
+    /* The incident keeps its creator's zone (or --tz): local times in its messages, its
+     * postmortem and on every screen that shows it are in that zone, beside UTC. */
+    if (zone ? tz_check(zone, inc.tz, sizeof inc.tz, &ctx->err) != 0
+             : !tz_default(inc.tz, sizeof inc.tz))
+        goto out;
+    tz_use(inc.tz, NULL);
     int64_t now = wr_now_ms();
     inc.milestones[MS_STARTED] = now;
     if (started && time_arg(ctx, started, &inc.milestones[MS_STARTED]) != 0)
@@ -640,7 +651,8 @@ static int cmd_sev(struct cli_ctx *ctx, int argc, char **argv)
         wr_buf_printf(&rationale, "%s%s", rationale.len ? "; " : "", why);
     }
     int64_t when = wr_now_ms();
-    if ((at && time_arg(ctx, at, &when) != 0) || cli_incident_arg(ctx, pos[0], &id) != 0)
+    /* The incident first: its time zone is what a local --at time means. */
+    if (cli_incident_arg(ctx, pos[0], &id) != 0 || (at && time_arg(ctx, at, &when) != 0))
         goto out;
     if (store_severity_set(ctx->store, id, sev, rationale.data ? rationale.data : "", when,
                            model_author(ctx->author), &ctx->err) != 0)
@@ -670,7 +682,7 @@ static int cmd_role(struct cli_ctx *ctx, int argc, char **argv)
     const char *name = npos == 3 ? pos[2] : "";
     int64_t when = wr_now_ms();
     if (text_arg(ctx, name, "the name") != 0 || (note && text_arg(ctx, note, "--note") != 0) ||
-        (at && time_arg(ctx, at, &when) != 0) || cli_incident_arg(ctx, pos[0], &id) != 0)
+        cli_incident_arg(ctx, pos[0], &id) != 0 || (at && time_arg(ctx, at, &when) != 0))
         return -1;
     return store_role_assign(ctx->store, id, (enum role)role, name, note, when,
                              model_author(ctx->author), &ctx->err);
@@ -691,7 +703,7 @@ static int cmd_phase(struct cli_ctx *ctx, int argc, char **argv)
         return wr_fail(&ctx->err, WR_E_INPUT, "'%s' is not a phase; use DETECT, TRIAGE, RESPOND, "
                                               "MITIGATE, RESOLVE or REVIEW", pos[1]);
     int64_t when = wr_now_ms();
-    if ((at && time_arg(ctx, at, &when) != 0) || cli_incident_arg(ctx, pos[0], &id) != 0)
+    if (cli_incident_arg(ctx, pos[0], &id) != 0 || (at && time_arg(ctx, at, &when) != 0))
         return -1;
     return store_phase_set(ctx->store, id, (enum phase)phase, when, model_author(ctx->author),
                            &ctx->err);
@@ -710,7 +722,7 @@ static int cmd_milestone(struct cli_ctx *ctx, int argc, char **argv)
         return wr_fail(&ctx->err, WR_E_INPUT, "'%s' is not a milestone; use started, detected, "
                                               "declared, mitigated, resolved or closed", pos[1]);
     int64_t when = wr_now_ms();
-    if ((npos == 3 && time_arg(ctx, pos[2], &when) != 0) || cli_incident_arg(ctx, pos[0], &id))
+    if (cli_incident_arg(ctx, pos[0], &id) != 0 || (npos == 3 && time_arg(ctx, pos[2], &when) != 0))
         return -1;
     if (store_milestone_set(ctx->store, id, (enum milestone)m, when, model_author(ctx->author),
                             &ctx->err) != 0)
@@ -871,8 +883,11 @@ out:
 }
 
 const struct cli_command cli_core_commands[] = {
-    {"new", "TITLE [--service S] [--started TIME] [--sev SEVn] [--tags a,b]",
-     "open an incident and print its id", NULL, cmd_new},
+    {"new", "TITLE [--service S] [--started TIME] [--sev SEVn] [--tags a,b] [--tz ZONE]",
+     "open an incident and print its id",
+     "--tz: the incident's time zone (IANA name such as America/Argentina/Buenos_Aires, or an\n"
+     "offset such as -03:00); default the creator's. Local times everywhere use it, beside UTC.",
+     cmd_new},
     {"list", "[--all] [--json]", "list open incidents (--all: closed ones too)", NULL, cmd_list},
     {"show", "ID [--json]", "show an incident: milestones, roles, timeline",
      "--json adds severity history, roles, milestones and durations", cmd_show},
@@ -925,6 +940,7 @@ static const struct cli_command *const command_tables[] = {
     cli_sli_commands,
     cli_comms_commands,
     cli_postmortem_commands,
+    cli_facts_commands,
 };
 
 const struct cli_command *const *cli_command_tables(size_t *n)

@@ -22,6 +22,7 @@ static const struct {
     {KIND_SEVERITY, "change the severity with `warroom sev`"},
     {KIND_ROLE, "assign a role with `warroom role`"},
     {KIND_SLI, "SLI snapshots are taken with the snapshot key in the TUI and at each milestone"},
+    {KIND_FACT, "set the incident's facts with `warroom set` (F9 in the TUI)"},
 };
 
 /* The parse in progress: which prefixes were seen, and how each was spelled (for messages). */

@@ -242,3 +242,21 @@ void incident_time_in_severity(const struct incident *inc, const struct severity
             current = marks[i].severity >= 1 && marks[i].severity <= 4 ? marks[i].severity : 0;
     }
 }
+
+int phase_from_entry_text(const char *text)
+{
+    static const char arrow[] = "\u2192 ";
+    if (!text || strncmp(text, "Phase ", 6) != 0)
+        return -1;
+    const char *a = strstr(text, arrow);
+    if (!a)
+        return -1;
+    a += strlen(arrow);
+    for (int p = 0; p < PHASE_COUNT; p++) {
+        size_t l = strlen(phase_name((enum phase)p));
+        if (strncmp(a, phase_name((enum phase)p), l) == 0 &&
+            (a[l] == '\0' || a[l] == ':' || a[l] == ' '))
+            return p;
+    }
+    return -1;
+}

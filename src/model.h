@@ -22,7 +22,8 @@
     X(KIND_PHASE, "phase", '=', false)                                                         \
     X(KIND_SEVERITY, "severity", 'S', false)                                                   \
     X(KIND_ROLE, "role", 'R', false)                                                           \
-    X(KIND_SLI, "sli", '%', false)
+    X(KIND_SLI, "sli", '%', false)                                                             \
+    X(KIND_FACT, "fact", 'F', false)
 
 enum entry_kind {
 #define MODEL_X_ENUM(id, name, glyph, typeable) id,
@@ -115,6 +116,7 @@ struct incident {
     char *summary;
     char *impact;
     char *tags; /* comma-separated */
+    char tz[64]; /* the incident's own zone (tz.h): IANA name, "-03:00", "UTC"; "" = viewer's */
     enum phase phase;
     int severity;
     int64_t milestones[MS_COUNT]; /* WR_TIME_NONE when unset */
@@ -174,6 +176,10 @@ void incident_time_in_severity(const struct incident *inc, const struct severity
 
 /* The author of what warroom records on its own when no person is behind it. */
 #define MODEL_SYSTEM_AUTHOR "warroom"
+/* The phase a phase entry moved to ("Phase TRIAGE → RESPOND: ..." gives RESPOND); -1 when the
+ * text is not one warroom writes. */
+int phase_from_entry_text(const char *text);
+
 /* Author name: `as` when given, else $USER, else $LOGNAME, else the account's name, else
  * MODEL_SYSTEM_AUTHOR; never empty. Returns a static/borrowed string. */
 const char *model_author(const char *as);

@@ -22,13 +22,14 @@
     "id, incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev, data, uid"
 
 #define INCIDENT_COLUMNS                                                                       \
-    "id, uid, title, services, summary, impact, tags, phase, severity, created_ms, updated_ms"
+    "id, uid, title, services, summary, impact, tags, phase, severity, created_ms, updated_ms, tz"
 
 /* Every statement, prepared once on first use and kept for the life of the connection. */
 #define STMT_LIST(X)                                                                           \
     X(ST_INCIDENT_INSERT,                                                                      \
       "INSERT INTO incidents(uid, title, services, summary, impact, tags, phase, severity,"     \
-      " created_ms, updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id")  \
+      " created_ms, updated_ms, tz) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)"        \
+      " RETURNING id")                                                                         \
     X(ST_INCIDENT_GET, "SELECT " INCIDENT_COLUMNS " FROM incidents WHERE id = ?1")             \
     X(ST_INCIDENT_FIND_UID, "SELECT id FROM incidents WHERE uid = ?1")                         \
     X(ST_INCIDENT_LIST,                                                                        \
@@ -433,6 +434,7 @@ int store_incident_create(struct store *s, const struct incident *inc, int64_t *
     db_bind_text(st, 7, phase_name(inc->phase));
     db_bind_int(st, 8, inc->severity);
     db_bind_int64(st, 9, created);
+    db_bind_text(st, 10, inc->tz);
     if (db_step(st) != DB_ROW) {
         if (db_failure(s->db) == DB_FAIL_UNIQUE)
             wr_fail(err, WR_E_CONFLICT, "an incident with uid %s already exists", uid);
@@ -540,6 +542,8 @@ static int read_incident_row(struct db_stmt *st, void *elem)
     out->severity = db_col_int(st, 8);
     out->created_ms = db_col_int64(st, 9);
     out->updated_ms = db_col_int64(st, 10);
+    const char *tz = db_col_text(st, 11);
+    snprintf(out->tz, sizeof out->tz, "%s", tz ? tz : "");
     return out->title && out->services && out->summary && out->impact && out->tags ? 0 : -1;
 }
 

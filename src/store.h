@@ -290,6 +290,33 @@ int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_m
 int store_outbox_comms_value(struct store *s, int64_t incident_id, const char *destination,
                              const char *key, char **value, struct wr_error *err);
 
+/* ---- live incident facts (store_facts.c; facts.h gives them meaning) ---- */
+
+struct store_fact {
+    char field[32];
+    char *value;
+    int64_t updated_ms;
+    char *author;
+};
+/*
+ * Set fact `field` of the incident to `value` ("" clears it) and, when `text` is given, append
+ * its timeline entry (KIND_FACT, `text`, JSON `data`) by `author` at `at`, in one transaction.
+ * "summary", "impact" and "tz" are the incident's own columns; every other field is a row of
+ * incident_facts. WR_E_NOT_FOUND when the incident is absent.
+ */
+int store_fact_set(struct store *s, int64_t incident_id, const char *field, const char *value,
+                   int64_t at, const char *author, const char *text, const char *data,
+                   struct wr_error *err);
+/* The incident_facts rows of an incident, by field name (summary, impact and tz are in struct
+ * incident). *out malloc'd; free with store_facts_free. */
+int store_fact_list(struct store *s, int64_t incident_id, struct store_fact **out, size_t *n,
+                    struct wr_error *err);
+void store_facts_free(struct store_fact **arr, size_t n);
+/* Import path: restore one incident_facts row exactly, without a timeline entry (the imported
+ * timeline already has it). */
+int store_fact_import(struct store *s, int64_t incident_id, const struct store_fact *f,
+                      struct wr_error *err);
+
 /* Current holder(s) of a role joined with ", " into buf ("" when nobody). */
 int store_role_holder(struct store *s, int64_t incident_id, enum role role, char *buf, size_t n,
                       struct wr_error *err);

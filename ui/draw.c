@@ -90,7 +90,7 @@ void draw_theme_init(void)
         {KIND_COMMS, COLOR_BLUE, A_BOLD},      {KIND_ALERT, COLOR_RED, A_BOLD},
         {KIND_MILESTONE, COLOR_WHITE, A_BOLD}, {KIND_PHASE, COLOR_WHITE, A_BOLD},
         {KIND_SEVERITY, COLOR_RED, 0},         {KIND_ROLE, COLOR_CYAN, 0},
-        {KIND_SLI, COLOR_GREEN, 0},
+        {KIND_SLI, COLOR_GREEN, 0},            {KIND_FACT, COLOR_YELLOW, A_BOLD},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         set_pair((enum ui_style)(STYLE_KIND_FIRST + kinds[i].k), p++, kinds[i].fg, bg,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 KINDS = {"note", "action", "decision", "hypothesis", "todo", "comms", "alert", "milestone",
-         "phase", "severity", "role", "sli"}
+         "phase", "severity", "role", "sli", "fact"}
 PHASES = ["DETECT", "TRIAGE", "RESPOND", "MITIGATE", "RESOLVE", "REVIEW"]
 MILESTONES = ["started", "detected", "declared", "mitigated", "resolved", "closed"]
 ROLE_TITLES = {"ic": "Incident Commander", "comms": "Communications Lead",
