@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "facts.h"
 #include "severity.h"
 
 /* ---- writing ---- */
@@ -58,6 +59,8 @@ static cJSON *incident_json(const struct incident *inc, enum exchange_mode mode)
     cJSON_AddItemToObject(o, "tags", csv_array(inc->tags));
     cJSON_AddStringToObject(o, "summary", inc->summary);
     cJSON_AddStringToObject(o, "impact", inc->impact);
+    if (inc->tz[0]) /* absent when unset, so files from before time zones round-trip */
+        cJSON_AddStringToObject(o, "tz", inc->tz);
     cJSON_AddStringToObject(o, "phase", phase_name(inc->phase));
     cJSON_AddNumberToObject(o, "severity", inc->severity);
     if (mode == EXCHANGE_SHOW)
@@ -137,6 +140,28 @@ out:
     store_severity_history_free(&sev, nsev);
     store_role_history_free(&roles, nroles);
     return sevs;
+}
+
+/* {"cause": {"value", "updated", "author"}, ...} of the incident_facts rows; NULL when none. */
+static int facts_json(struct store *s, int64_t id, cJSON **out, struct wr_error *err)
+{
+    struct store_fact *rows = NULL;
+    size_t n = 0;
+    *out = NULL;
+    if (store_fact_list(s, id, &rows, &n, err) != 0)
+        return -1;
+    cJSON *o = n ? cJSON_CreateObject() : NULL;
+    for (size_t i = 0; o && i < n; i++) {
+        cJSON *fj = cJSON_AddObjectToObject(o, rows[i].field);
+        cJSON_AddStringToObject(fj, "value", rows[i].value);
+        add_time(fj, "updated", rows[i].updated_ms);
+        cJSON_AddStringToObject(fj, "author", rows[i].author);
+    }
+    store_facts_free(&rows, n);
+    if (n && !o)
+        return wr_fail(err, WR_E_NOMEM, "out of memory exporting the incident's facts");
+    *out = o;
+    return 0;
 }
 
 struct writer {
@@ -259,6 +284,17 @@ int exchange_write(struct store *s, int64_t id, enum exchange_mode mode, FILE *f
         print_member(f, "roles", roles, false) != 0) {
         wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
         goto out;
+    }
+    { /* the live facts, when any are set */
+        cJSON *fj = NULL;
+        if (facts_json(s, id, &fj, err) != 0)
+            goto out;
+        int frc = fj && print_member(f, "facts", fj, false) != 0 ? -1 : 0;
+        cJSON_Delete(fj);
+        if (frc != 0) {
+            wr_fail(err, WR_E_NOMEM, "out of memory exporting incident %lld", (long long)id);
+            goto out;
+        }
     }
     if (mode == EXCHANGE_FULL) { /* the postmortem worksheet and action items, when any */
         cJSON *pmj = NULL, *acts = NULL;
@@ -413,7 +449,8 @@ static int read_kind(struct reader *r, const cJSON *obj, enum entry_kind *out)
     int k = kind_from_name(name);
     if (k < 0)
         return field_error(r, "kind", "a kind name (note, action, decision, hypothesis, todo, "
-                                      "comms, alert, milestone, phase, severity, role, sli)");
+                                      "comms, alert, milestone, phase, severity, role, sli, "
+                                      "fact)");
     *out = (enum entry_kind)k;
     return 0;
 }
@@ -496,11 +533,12 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const
     if (!cJSON_IsObject(ij))
         return field_error(r, "incident", "an object");
     snprintf(r->path, sizeof r->path, "incident");
-    const char *uid, *title, *summary, *impact, *phase;
+    const char *uid, *title, *summary, *impact, *phase, *zone;
     if (get_string(r, ij, "uid", true, &uid) != 0 ||
         get_string(r, ij, "title", true, &title) != 0 ||
         get_string(r, ij, "summary", false, &summary) != 0 ||
         get_string(r, ij, "impact", false, &impact) != 0 ||
+        get_string(r, ij, "tz", false, &zone) != 0 ||
         get_string(r, ij, "phase", true, &phase) != 0 ||
         get_int(r, ij, "severity", 0, 4, &inc.severity) != 0 ||
         get_time(r, ij, "created", true, &inc.created_ms) != 0 ||
@@ -517,6 +555,16 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const
         goto out;
     }
     inc.phase = (enum phase)p;
+    /* A zone this machine's database lacks is kept (the file came from elsewhere); only text
+     * that cannot be a zone name is refused. */
+    if (strlen(zone) >= sizeof inc.tz || strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                                      "opqrstuvwxyz0123456789_+-/:") !=
+                                             strlen(zone) ||
+        strstr(zone, "..")) {
+        field_error(r, "tz", "an IANA time zone name or an offset such as -03:00");
+        goto out;
+    }
+    snprintf(inc.tz, sizeof inc.tz, "%s", zone);
     const cJSON *msj = get(ij, "milestones"), *mj;
     if (msj && !cJSON_IsObject(msj)) {
         field_error(r, "milestones", "an object of milestone name to time");
@@ -604,6 +652,32 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const
         goto out;
     if (pm_exchange_import(s, *id, get(doc, "postmortem"), get(doc, "action_items"), r->err) != 0)
         goto out;
+    const cJSON *facts = get(doc, "facts"), *fj;
+    if (facts && !cJSON_IsObject(facts)) {
+        *r->path = '\0';
+        field_error(r, "facts", "an object of fact name to {value, updated, author}");
+        goto out;
+    }
+    cJSON_ArrayForEach(fj, facts)
+    {
+        snprintf(r->path, sizeof r->path, "facts.%.60s", fj->string);
+        struct store_fact sf = {0};
+        const char *value, *author;
+        if ((fact_from_key(fj->string) < 0 && strcmp(fj->string, FACT_CAUSE_CONFIRMED_KEY)) ||
+            strlen(fj->string) >= sizeof sf.field || !cJSON_IsObject(fj)) {
+            field_error(r, "", "a known fact name with an object {value, updated, author}");
+            goto out;
+        }
+        snprintf(sf.field, sizeof sf.field, "%s", fj->string);
+        if (get_string(r, fj, "value", true, &value) != 0 ||
+            get_time(r, fj, "updated", true, &sf.updated_ms) != 0 ||
+            get_string(r, fj, "author", false, &author) != 0)
+            goto out;
+        sf.value = (char *)value;
+        sf.author = (char *)author;
+        if (store_fact_import(s, *id, &sf, r->err) != 0)
+            goto out;
+    }
     rc = 0;
 out:
     inc.title = inc.summary = inc.impact = NULL; /* borrowed from the document */
