@@ -1,5 +1,7 @@
 /* comms.c: stakeholder communication: template data model, templates, cadence, destinations. */
 #include "comms.h"
+#include "facts.h"
+#include "tz.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,24 +92,6 @@ int comms_record_overdue(struct store *s, const struct incident *inc, const stru
 
 /* ---- data model ---- */
 
-/* "UTC", "UTC-3", "UTC+5:30" for the local zone at ms. */
-static void comms_zone(int64_t ms, char *buf, size_t n)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    long off = tm.tm_gmtoff / 60;
-    if (off == 0) {
-        snprintf(buf, n, "UTC");
-        return;
-    }
-    long a = off < 0 ? -off : off;
-    if (a % 60)
-        snprintf(buf, n, "UTC%c%ld:%02ld", off < 0 ? '-' : '+', a / 60, a % 60);
-    else
-        snprintf(buf, n, "UTC%c%ld", off < 0 ? '-' : '+', a / 60);
-}
-
 static cJSON *add_str_or_null(cJSON *obj, const char *key, const char *v)
 {
     if (v && *v)
@@ -169,14 +153,22 @@ static cJSON *csv_array(const char *csv)
     return arr;
 }
 
-static const char *status_word(const struct incident *inc, bool identified)
+/* The status page's word for where the incident stands. */
+enum comms_status { STATUS_INVESTIGATING, STATUS_IDENTIFIED, STATUS_MONITORING, STATUS_RESOLVED };
+
+static enum comms_status comms_status(const struct incident *inc, bool identified)
 {
-    if (inc->milestones[MS_RESOLVED] != WR_TIME_NONE)
-        return "Resolved";
+    if (inc->milestones[MS_RESOLVED] != WR_TIME_NONE || inc->milestones[MS_CLOSED] != WR_TIME_NONE)
+        return STATUS_RESOLVED;
     if (inc->milestones[MS_MITIGATED] != WR_TIME_NONE)
-        return "Monitoring";
-    return identified ? "Identified" : "Investigating";
+        return STATUS_MONITORING;
+    return identified ? STATUS_IDENTIFIED : STATUS_INVESTIGATING;
 }
+
+static const char *const status_words[] = {"Investigating", "Identified", "Monitoring",
+                                           "Resolved"};
+static const char *const status_keys[] = {"investigating", "identified", "monitoring",
+                                          "resolved"};
 
 /* One SLI from a snapshot entry's payload into the model's {name, value, objective, state,
  * burn_rate}. */
@@ -259,16 +251,20 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     size_t nents = 0;
     struct action_item *items = NULL;
     size_t nitems = 0;
-    char *root_cause = NULL, *mitigation = NULL, *pm_url = NULL;
+    struct incident_facts facts;
+    memset(&facts, 0, sizeof facts);
+    char *pm_root_causes = NULL, *pm_url = NULL;
     char zone[32], buf[128], val[256];
     if (!root) {
         wr_fail(err, WR_E_NOMEM, "out of memory");
         goto out;
     }
-    comms_zone(now_ms, zone, sizeof zone);
-
-    root_cause = pm_value(s, inc->id, "root_causes");
-    mitigation = pm_value(s, inc->id, "resolution");
+    /* Every *_local time is in the incident's own zone (the viewer's when it has none). */
+    tz_use(inc->tz, NULL);
+    tz_label(now_ms, zone, sizeof zone);
+    if (facts_load(s, inc, now_ms, &facts, err) != 0)
+        goto out;
+    pm_root_causes = pm_value(s, inc->id, "root_causes");
     pm_url = pm_value(s, inc->id, "url");
 
     cJSON *i = cJSON_AddObjectToObject(root, "incident");
@@ -292,9 +288,11 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     cJSON_AddStringToObject(i, "severity_rationale", rationale);
     store_severity_history_free(&hist, nhist);
     cJSON_AddStringToObject(i, "phase", phase_name(inc->phase));
-    cJSON_AddStringToObject(i, "status_word",
-                            status_word(inc, (root_cause && *root_cause) ||
-                                                 (mitigation && *mitigation)));
+    enum comms_status status = comms_status(inc, facts.identified);
+    cJSON_AddStringToObject(i, "status_word", status_words[status]);
+    cJSON *sj = cJSON_AddObjectToObject(root, "status");
+    for (int k = STATUS_INVESTIGATING; k <= STATUS_RESOLVED; k++)
+        cJSON_AddBoolToObject(sj, status_keys[k], k == (int)status);
     cJSON_AddStringToObject(i, "impact", inc->impact ? inc->impact : "");
     cJSON_AddStringToObject(i, "summary", inc->summary ? inc->summary : "");
     cJSON *services = csv_array(inc->services);
@@ -397,16 +395,11 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     snprintf(val, sizeof val, "%s UTC", wr_time_fmt(now_ms, true, "%Y-%m-%d %H:%M", buf, sizeof buf));
     cJSON_AddStringToObject(now, "utc", val);
 
-    /* Customer wording lives in the postmortem worksheet's customer_* fields when written. */
+    /* Customer wording comes only from the facts the IC wrote: timeline text is internal. */
     cJSON *cust = cJSON_AddObjectToObject(root, "customer");
-    static const char *const ckeys[] = {"service", "symptom", "impact"};
-    for (size_t k = 0; k < 3; k++) {
-        char field[32];
-        snprintf(field, sizeof field, "customer_%s", ckeys[k]);
-        char *v = pm_value(s, inc->id, field);
-        add_str_or_null(cust, ckeys[k], v);
-        free(v);
-    }
+    add_str_or_null(cust, "service", facts.f[FACT_CUSTOMER_SERVICE].value);
+    add_str_or_null(cust, "symptom", facts.f[FACT_SYMPTOM].value);
+    add_str_or_null(cust, "impact", facts.f[FACT_CUSTOMER_IMPACT].value);
 
     cJSON *slis = cJSON_AddArrayToObject(root, "slis");
     struct entry_filter sf = {.kinds = 1u << KIND_SLI};
@@ -421,8 +414,15 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     store_entries_free(&ents, nents);
     nents = 0;
 
-    add_str_or_null(root, "root_cause", root_cause);
-    add_str_or_null(root, "mitigation", mitigation);
+    /* The facts in the documented order: the field, else the proposal, else null. */
+    const struct fact_value *cause = &facts.f[FACT_CAUSE], *mit = &facts.f[FACT_MITIGATION];
+    add_str_or_null(root, "cause", cause->value);
+    cJSON_AddBoolToObject(root, "cause_confirmed", facts.cause_confirmed);
+    cJSON_AddBoolToObject(root, "cause_proposed", cause->source == FACT_SOURCE_PROPOSAL);
+    add_str_or_null(root, "root_cause", facts.cause_confirmed ? cause->value : pm_root_causes);
+    add_str_or_null(root, "mitigation", mit->value);
+    cJSON_AddBoolToObject(root, "mitigation_proposed", mit->source == FACT_SOURCE_PROPOSAL);
+    add_str_or_null(root, "next_step", facts.f[FACT_NEXT_STEP].value);
     add_str_or_null(root, "postmortem_url", pm_url);
 
     /* Key entries: pinned ones and milestones, the last eight, oldest first. */
@@ -460,8 +460,8 @@ out:
     store_role_history_free(&roles, nroles);
     store_entries_free(&ents, nents);
     store_actions_free(&items, nitems);
-    free(root_cause);
-    free(mitigation);
+    facts_clear(&facts);
+    free(pm_root_causes);
     free(pm_url);
     return ret;
 }

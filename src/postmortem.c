@@ -10,10 +10,12 @@
 
 #include "model.h"
 #include "paths.h"
+#include "pm_draft.h"
 #include "replay.h"
 #include "slo.h"
 #include "svg.h"
 #include "template.h"
+#include "tz.h"
 
 
 /* Control characters never survive Markdown escaping, so user text cannot forge this. */
@@ -127,15 +129,7 @@ static void add_field(cJSON *fields, int f, const char *value)
             p++;
     }
     cJSON_AddBoolToObject(o, "has", has);
-}
-
-/* Severity in force at time t (0 before the first classification). */
-static int severity_at(const struct severity_change *h, size_t n, int64_t t)
-{
-    int sev = 0;
-    for (size_t i = 0; i < n && h[i].at_ms <= t; i++)
-        sev = h[i].severity;
-    return sev;
+    cJSON_AddBoolToObject(o, "drafted", false); /* pm_draft turns it on with its "draft" */
 }
 
 static void add_updates(cJSON *figs, struct store *s, int64_t id, const struct incident *inc,
@@ -155,37 +149,32 @@ static void add_updates(cJSON *figs, struct store *s, int64_t id, const struct i
     snprintf(buf, sizeof buf, "%zu", n);
     add_figure(figs, "Updates sent", buf,
                "number of comms entries in the timeline (status updates sent to stakeholders)");
-    const char *def = "gaps between consecutive updates, from declaration to resolution, longer "
-                      "than the update cadence of the severity in force at the gap's start";
-    int64_t from = inc->milestones[MS_DECLARED];
-    if (!opt->policy) {
+    const char *def = "gaps between consecutive updates, from declaration to resolution (else "
+                      "the export time), longer than the update cadence of the severity in force "
+                      "at the gap's start";
+    int64_t *at = calloc(n + 1, sizeof *at);
+    struct pm_cadence c;
+    for (size_t i = 0; at && i < n; i++)
+        at[i] = ents[i].at_ms;
+    if (at)
+        pm_cadence_judge(inc, at, n, hist, nhist, opt->policy, end, &c);
+    if (!at) {
+        add_figure(figs, "Missed update cadence", "not computed: out of memory", def);
+    } else if (!opt->policy) {
         add_figure(figs, "Missed update cadence", "not computed: no severity policy loaded", def);
-    } else if (from == WR_TIME_NONE) {
+    } else if (c.missed < 0) {
         add_figure(figs, "Missed update cadence",
                    "not computed: the declared milestone was not recorded", def);
     } else {
-        int missed = 0;
-        int64_t longest = 0, last = from;
-        for (size_t i = 0; i <= n; i++) {
-            int64_t t = i < n ? ents[i].at_ms : end;
-            if (t < last)
-                continue;
-            int cad = sev_cadence_minutes(opt->policy, severity_at(hist, nhist, last));
-            if (cad > 0 && t - last > (int64_t)cad * 60000) {
-                missed++;
-                if (t - last > longest)
-                    longest = t - last;
-            }
-            last = t;
-        }
         char d[64];
-        if (missed)
-            snprintf(buf, sizeof buf, "%d (longest gap %s)", missed,
-                     wr_duration_fmt(longest, d, sizeof d));
+        if (c.missed)
+            snprintf(buf, sizeof buf, "%d (longest gap %s)", c.missed,
+                     wr_duration_fmt(c.longest_gap, d, sizeof d));
         else
             snprintf(buf, sizeof buf, "0 (every update within cadence)");
         add_figure(figs, "Missed update cadence", buf, def);
     }
+    free(at);
     store_entries_free(&ents, n);
 }
 
@@ -200,6 +189,20 @@ static int push_graph(struct pm_graph **g, size_t *n, const char *file, struct w
     ng[*n].svg = wr_buf_steal(svg);
     (*n)++;
     return 0;
+}
+
+/* The events the SLO window would hold at the traffic rate of these samples, over the time
+ * the samples actually cover: an open incident exported long after its recording ends (or
+ * a window reaching past the data) must not shrink the budget to nothing. 0 when unknown. */
+static double window_events(const struct slo_sample *smp, size_t n, int64_t window_ms)
+{
+    if (n < 2)
+        return 0;
+    double seen = 0;
+    for (size_t i = 0; i < n; i++)
+        seen += smp[i].total;
+    int64_t covered = smp[n - 1].t_ms - smp[0].t_ms + (smp[1].t_ms - smp[0].t_ms);
+    return covered > 0 ? seen * (double)window_ms / (double)covered : 0;
 }
 
 /* Worst value, budget consumed and a graph for each configured SLI with a replay source. */
@@ -279,7 +282,7 @@ static void add_slis(cJSON *root, const struct pm_options *opt, const struct inc
             if (isnan(w))
                 snprintf(worst, sizeof worst, "not computed: no samples in the incident window");
             else
-                snprintf(worst, sizeof worst, "%.4g%s at %s", w, unit, fmt_utc(wt, tb, sizeof tb));
+                snprintf(worst, sizeof worst, "%.4g%s at %s", w, unit, pm_when(wt, tb, sizeof tb));
             double consumed;
             enum slo_status st = SLO_INVALID;
             if (!isfinite(sl->target) || !(sl->target > 0 && sl->target < 1))
@@ -288,8 +291,9 @@ static void add_slis(cJSON *root, const struct pm_options *opt, const struct inc
                 snprintf(budget, sizeof budget,
                          "not computed: the series holds %s values, not good/total event counts",
                          sl->type == CFG_SLI_LATENCY ? "percentile" : "gauge");
-            else if ((st = slo_budget_consumed(sl->target, sl->window_ms, 0, smp, ns, from, to,
-                                               &consumed)) != SLO_OK)
+            else if ((st = slo_budget_consumed(sl->target, sl->window_ms,
+                                               window_events(smp, ns, sl->window_ms), smp, ns,
+                                               from, to, &consumed)) != SLO_OK)
                 snprintf(budget, sizeof budget, "not computed: %s in the incident window",
                          slo_status_text(st));
             else
@@ -334,6 +338,8 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
         store_role_history(s, id, &roles, &nroles, err) != 0 ||
         store_action_list(s, id, &acts, &nacts, err) != 0)
         goto out;
+    /* Local times are the incident's own zone, beside UTC. */
+    tz_use(inc.tz, NULL);
     root = cJSON_CreateObject();
     if (!root)
         goto nomem;
@@ -349,14 +355,33 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
     cJSON_AddStringToObject(root, "status", "Draft");
     cJSON_AddStringToObject(root, "services", inc.services ? inc.services : "");
     cJSON_AddStringToObject(root, "tags", inc.tags ? inc.tags : "");
-    cJSON_AddStringToObject(root, "window", "");
+    bool open = inc.milestones[MS_RESOLVED] == WR_TIME_NONE &&
+                inc.milestones[MS_CLOSED] == WR_TIME_NONE;
+    char zone[32], win[320], local[64];
+    tz_label(start, zone, sizeof zone);
+    bool zoned = strcmp(zone, "UTC") != 0;
+    cJSON_AddBoolToObject(root, "tz_local", zoned);
+    cJSON_AddStringToObject(root, "tz", zone);
     snprintf(tb2, sizeof tb2, "%s", fmt_utc(start, tb, sizeof tb));
-    char win[160];
-    snprintf(win, sizeof win, "%s to %s%s", tb2, fmt_utc(end, tb, sizeof tb),
-             inc.milestones[MS_RESOLVED] == WR_TIME_NONE && inc.milestones[MS_CLOSED] == WR_TIME_NONE
-                 ? " (not resolved yet: export time)"
-                 : "");
-    cJSON_ReplaceItemInObject(root, "window", cJSON_CreateString(win));
+    snprintf(win, sizeof win, "%s to %s", tb2, fmt_utc(end, tb, sizeof tb));
+    if (zoned) {
+        size_t l = strlen(win);
+        snprintf(win + l, sizeof win - l, " (%s to ",
+                 wr_time_fmt(start, false, "%Y-%m-%d %H:%M", local, sizeof local));
+        l = strlen(win);
+        snprintf(win + l, sizeof win - l, "%s %s)",
+                 wr_time_fmt(end, false, "%H:%M", local, sizeof local), zone);
+    }
+    /* An unresolved incident is measured to the export's "now" (the cockpit's clock when
+     * exported from the cockpit), and the document says so wherever that matters. */
+    char until[160] = "";
+    if (open)
+        snprintf(until, sizeof until, " (not resolved yet: measured to %s, when this was "
+                                      "exported)",
+                 pm_when(opt->now_ms, local, sizeof local));
+    size_t wl = strlen(win);
+    snprintf(win + wl, sizeof win - wl, "%s", until);
+    cJSON_AddStringToObject(root, "window", win);
     int worst = 0;
     for (size_t i = 0; i < nhist; i++)
         if (hist[i].severity >= 1 && (worst == 0 || hist[i].severity < worst))
@@ -366,8 +391,13 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
     cJSON_AddStringToObject(root, "highest_severity", worst ? sev_name(worst) : "not classified");
     struct incident_durations d;
     incident_durations(&inc, opt->now_ms, &d);
-    cJSON_AddStringToObject(root, "duration", d.total == WR_TIME_NONE ? "unknown"
-                                              : wr_duration_fmt(d.total, tb, sizeof tb));
+    char durtext[256];
+    if (d.total == WR_TIME_NONE)
+        snprintf(durtext, sizeof durtext, "not computed: the started milestone was not recorded");
+    else
+        snprintf(durtext, sizeof durtext, "%s%s", wr_duration_fmt(d.total, tb, sizeof tb),
+                 open ? " so far (not resolved yet)" : "");
+    cJSON_AddStringToObject(root, "duration", durtext);
     /* responders: current holders first, by role order */
     cJSON *ra = cJSON_AddArrayToObject(root, "roles");
     cJSON *authors = cJSON_CreateArray();
@@ -428,7 +458,9 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
                  "the started or resolved milestone was not recorded",
                  "resolved - started (impact began to impact over)");
     add_duration(figs, "Total duration", d.total, "the started milestone was not recorded",
-                 "(closed, else resolved, else export time) - started");
+                 open ? "(closed, else resolved, else export time) - started; not resolved "
+                        "yet, so measured to the export time"
+                      : "(closed, else resolved, else export time) - started");
     struct severity_mark *marks = calloc(nhist + 1, sizeof *marks);
     if (!marks)
         goto nomem;
@@ -452,6 +484,9 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
         add_figure(figs, "Time in each severity", "not computed: no severity was ever recorded",
                    "time at each severity between started and resolved");
     add_updates(figs, s, id, &inc, hist, nhist, opt, end);
+    struct pm_draft_input din = {&inc, hist, nhist, roles, nroles, opt->policy, opt->now_ms};
+    if (pm_draft(s, &din, root, err) != 0)
+        goto out;
     add_slis(root, opt, &inc, start, end, graphs, ngraphs);
     cJSON_AddBoolToObject(root, "has_slis", cJSON_GetArraySize(cJSON_GetObjectItem(root, "slis")) > 0);
     /* action items */
@@ -493,6 +528,7 @@ out:
 
 struct row_ctx {
     FILE *f;
+    bool local; /* a local-time column in the incident's zone beside UTC */
     struct wr_buf b;
     const struct lint_rules *lint;
     struct lint_report *rep;
@@ -506,8 +542,10 @@ static int write_row(const struct entry *e, void *vctx)
         return 0;
     char tb[40];
     c->b.len = 0;
-    wr_buf_printf(&c->b, "| %s | %s | %s", wr_time_fmt(e->at_ms, true, "%Y-%m-%d %H:%M:%S", tb, sizeof tb),
-                  kind_name(e->kind), e->pinned ? "**Key event:** " : "");
+    wr_buf_printf(&c->b, "| %s | ", wr_time_fmt(e->at_ms, true, "%Y-%m-%d %H:%M:%S", tb, sizeof tb));
+    if (c->local)
+        wr_buf_printf(&c->b, "%s | ", wr_time_fmt(e->at_ms, false, "%H:%M:%S", tb, sizeof tb));
+    wr_buf_printf(&c->b, "%s | %s", kind_name(e->kind), e->pinned ? "**Key event:** " : "");
     tpl_escape_append(&c->b, e->text ? e->text : "", strlen(e->text ? e->text : ""),
                       TPL_ESCAPE_MARKDOWN);
     wr_buf_puts(&c->b, " | ");
@@ -567,6 +605,7 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
     char *mark = strstr(md, PM_TIMELINE_MARK);
     size_t head = mark ? (size_t)(mark - md) : strlen(md);
     rc_ctx.f = f;
+    rc_ctx.local = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "tz_local"));
     rc_ctx.lint = opt->lint;
     rc_ctx.rep = lint;
     fwrite(md, 1, head, f);

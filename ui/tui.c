@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "timeline.h"
+#include "tz.h"
 
 #define TICK_MS 1000         /* clocks and the fallback data-version check */
 #define CHANGE_COALESCE_MS 50 /* inotify bursts (a WAL write is several events) become one check */
@@ -98,6 +99,13 @@ static bool load_incident(struct tui *t, int64_t id, struct wr_error *err)
     incident_clear(&t->inc);
     t->inc = inc;
     t->read_only = !incident_is_open(&t->inc);
+    /* Local times on every panel are the incident's own zone (its UTC offset is in the
+     * timeline's title); a zone this machine lacks falls back to the machine's, and says so. */
+    if (strcmp(tz_current(), t->inc.tz) != 0) {
+        struct wr_error zerr;
+        if (tz_use(t->inc.tz, &zerr) != 0)
+            tui_message(t, true, "%s", zerr.msg);
+    }
     if (store_role_holder(t->store, id, ROLE_IC, t->ic_name, sizeof t->ic_name, err) < 0)
         t->ic_name[0] = '\0';
     return true;

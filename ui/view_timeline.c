@@ -8,6 +8,7 @@
 #include "app.h"
 #include "cells.h"
 #include "timeline.h"
+#include "tz.h"
 
 struct timeline {
     struct tui *t;
@@ -467,7 +468,9 @@ static void tl_draw(struct tui *t, void *state, struct ui_rect r)
     if (tl->n_rows > 0) {
         char day[32];
         wr_time_fmt(tl->rows[tl->n_rows - 1].at_ms, t->utc, "%Y-%m-%d", day, sizeof day);
-        wr_buf_printf(&title, " %s %s", day, t->utc ? "UTC" : "local");
+        char zone[32];
+        tz_label(tl->rows[tl->n_rows - 1].at_ms, zone, sizeof zone);
+        wr_buf_printf(&title, " %s %s", day, t->utc ? "UTC" : zone);
     }
     draw_rule(r.y, r.x, r.w, title.data ? title.data : "Timeline", draw_attr(STYLE_RULE));
     wr_buf_free(&title);

@@ -63,7 +63,7 @@ def one(pred, what):
 r, b = one(lambda r: r["path"] == "/hook/SECRET123", "slack")
 assert r["method"] == "POST" and r["headers"]["content-type"] == "application/json", r
 assert "Checkout failing" in b["text"] and b["blocks"][0]["type"] == "header", b
-assert b["blocks"][1]["text"]["type"] == "mrkdwn" and "Root cause" in b["blocks"][1]["text"]["text"], b
+assert b["blocks"][1]["text"]["type"] == "mrkdwn" and "Cause: " in b["blocks"][1]["text"]["text"], b
 r, b = one(lambda r: r["path"].startswith("/generic/"), "webhook")
 assert r["method"] == "POST" and r["headers"]["idempotency-key"].startswith(uid + ":"), r
 assert r["headers"]["idempotency-key"].endswith(":hook") and b["idempotency_key"] == r["headers"]["idempotency-key"]

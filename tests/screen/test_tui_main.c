@@ -102,7 +102,7 @@ static void test_main_screen_80x24(void **state)
         " Add services[].slis to ~*",
         "",
         "",
-        "~~ Timeline 2026-01-01 local ~*",
+        "~~ Timeline 2026-01-01 UTC ~*",
         "", "", "", "", "", "", "", "", "",
         "09:05:00 R  alice      Incident Commander: alice",
         "09:06:00 S  alice      Severity set to SEV2: checkout failing for 20%",

@@ -143,7 +143,7 @@ def check(doc):
             bad(where, "at %s is before the previous entry's %s: entries are in timeline order"
                 % (revs[-1].get("at"), prev_at))
         prev_at = str(revs[-1].get("at"))
-        finals.append(revs[-1])
+        finals.append(dict(revs[-1], _data=e.get("data")))
 
     live = [r for r in finals if not r.get("deleted")]
 
@@ -213,6 +213,39 @@ def check(doc):
     last = phase_entries[-1] if phase_entries else "DETECT"
     if last != inc.get("phase"):
         bad("incident.phase", "is %r but the last phase entry says %r" % (inc.get("phase"), last))
+
+    # Facts: their history is the fact entries (data {"fact", "value"}); the last value of each
+    # must be what the incident holds (summary, impact, tz) or the "facts" object has.
+    FACT_KEYS = {"summary", "impact", "customer_service", "symptom", "customer_impact", "cause",
+                 "cause_confirmed", "next_step", "mitigation", "tz"}
+    last_fact = {}
+    for r in sorted((r for r in live if r["kind"] == "fact"), key=lambda r: r["at"]):
+        try:
+            data = json.loads(r.get("_data") or "null")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or data.get("fact") not in FACT_KEYS or \
+                not isinstance(data.get("value"), str):
+            bad("entries", "fact entry at %s has no data {fact, value}" % r["at"])
+            continue
+        last_fact[data["fact"]] = (data["value"], r["at"], r["author"])
+    facts = doc.get("facts", {})
+    for key in ("summary", "impact", "tz"):
+        if key in last_fact and last_fact[key][0] != inc.get(key, ""):
+            bad("incident." + key, "differs from its last fact entry")
+    for key, (value, at, author) in last_fact.items():
+        if key in ("summary", "impact", "tz"):
+            continue
+        f = facts.get(key)
+        if value and (not f or f.get("value") != value or f.get("updated") != at or
+                      f.get("author") != author):
+            bad("facts." + key, "differs from its last fact entry (%r at %s by %s)"
+                % (value, at, author))
+        if not value and f:
+            bad("facts." + key, "was cleared by its last fact entry")
+    for key in facts:
+        if key not in last_fact:
+            bad("facts." + key, "has no fact entry in the timeline")
 
     # Nothing on the timeline happens before impact began (when known).
     if "started" in ms:
