@@ -59,7 +59,7 @@ import sys,xml.etree.ElementTree as E
 ns='{http://commonmark.org/xml/1.0}'
 t=list(E.parse('$tmp/x.xml').getroot().iter(ns+'table'))[-1]
 print(len(list(t.iter(ns+'table_row'))))")
-[ "$tl" = 48 ] || die "timeline table has $tl rows, expected the demo's 49 entries less 1 deleted"
+[ "$tl" = 58 ] || die "timeline table has $tl rows, expected the demo's 59 entries less 1 deleted"
 
 # Hostile text in entries and worksheet fields.
 id2=$(w new "Evil | title <b>x</b>" 2>/dev/null | tail -1 | tr -dc 0-9)

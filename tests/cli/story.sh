@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# story.sh: the incident's story told once (issue 11). Every communication template rendered at
+# every phase of the demo (DETECT to REVIEW) contradicts neither the milestones nor the facts;
+# `warroom set` (facts, proposals, confirmation, time zone) and its history; local times in the
+# incident's own zone whatever the machine's.
+# Usage: story.sh WARROOM_BINARY   (WARROOM_SOURCE_DIR points at the source tree)
+set -u
+bin=${1:?usage: story.sh WARROOM_BINARY}
+src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export TZ=UTC XDG_CONFIG_HOME=$tmp/cfg HOME=$tmp WARROOM_AS=tester
+export WARROOM_DATA_DIR=$src/data WARROOM_TEMPLATES_DIR=$src/templates WARROOM_TEMPLATE_DIR=$src/templates
+unset USER LOGNAME
+fail=0
+die() { echo "FAIL: $*" >&2; fail=1; }
+
+templates=$(ls "$src"/templates/[a-z]*.mustache | xargs -n1 basename | sed 's/\.mustache$//')
+
+# render DB TIME DIR: every template of incident 1 at TIME into DIR/NAME.txt
+render() {
+    local tpl
+    mkdir -p "$3"
+    for tpl in $templates; do
+        WARROOM_NOW=$2 WARROOM_DB=$1 "$bin" comms 1 "$tpl" --dry-run >"$3/$tpl.txt" 2>"$3/$tpl.err" ||
+            die "render $tpl at $2: $(cat "$3/$tpl.err")"
+    done
+}
+
+# The demo as it stood at each moment: DETECT, TRIAGE, RESPOND (before and after the cause was
+# confirmed), MITIGATE, after the mitigated milestone.
+times="2026-03-10T12:06:00.000Z 2026-03-10T12:10:30.000Z 2026-03-10T12:20:00.000Z
+2026-03-10T12:42:00.000Z 2026-03-10T12:50:00.000Z 2026-03-10T13:01:00.000Z"
+n=0
+for t in $times; do
+    n=$((n + 1))
+    python3 "$src/tests/tools/demo_at.py" "$src/data/demo/incident.json" "$t" >"$tmp/at$n.json" || die "demo_at $t"
+    WARROOM_DB=$tmp/at$n.db WARROOM_NOW=$t "$bin" import "$tmp/at$n.json" >/dev/null 2>"$tmp/imp.err" ||
+        die "import at $t: $(cat "$tmp/imp.err")"
+    render "$tmp/at$n.db" "$t" "$tmp/out$n"
+    echo "$t" >"$tmp/out$n/TIME"
+done
+# ... then RESOLVE and REVIEW, recorded by the CLI on the last one.
+last=$tmp/at$n.db
+W() { WARROOM_DB=$last WARROOM_NOW=$1 "$bin" "${@:2}"; }
+W 2026-03-10T13:31:00Z milestone 1 resolved 2026-03-10T13:30Z >/dev/null || die "resolved"
+W 2026-03-10T13:31:00Z phase 1 RESOLVE >/dev/null || die "phase RESOLVE"
+for t in 2026-03-10T13:31:00.000Z; do n=$((n + 1)); render "$last" "$t" "$tmp/out$n"; echo "$t" >"$tmp/out$n/TIME"; done
+W 2026-03-10T13:45:00Z phase 1 REVIEW >/dev/null || die "phase REVIEW"
+W 2026-03-10T13:46:00Z milestone 1 closed >/dev/null || die "closed"
+n=$((n + 1)); render "$last" 2026-03-10T13:46:00.000Z "$tmp/out$n"; echo 2026-03-10T13:46:00.000Z >"$tmp/out$n/TIME"
+
+python3 - "$tmp" "$n" "$src/data/demo/incident.json" <<'PY' || die "templates contradict the milestones (above)"
+import json, os, re, sys
+tmp, count, demo_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+demo = json.load(open(demo_path))
+problems = []
+def bad(where, msg): problems.append("%s: %s" % (where, msg))
+
+# What the story says at each time (from the demo file itself, and the CLI steps above).
+ms_entries = {}
+for e in demo["entries"]:
+    r = e["revisions"][-1]
+    m = re.match(r"^Milestone (\w+)", r["text"])
+    if r["kind"] == "milestone" and m:
+        ms_entries[m.group(1)] = e["recorded"]
+ms_entries["resolved"] = "2026-03-10T13:31:00.000Z"
+ms_entries["closed"] = "2026-03-10T13:46:00.000Z"
+cause_set = next(e["recorded"] for e in demo["entries"] if '"fact":"cause"' in e.get("data", ""))
+confirmed = next(e["recorded"] for e in demo["entries"] if '"fact":"cause_confirmed"' in e.get("data", ""))
+mitigate_phase = next(e["revisions"][0]["at"] for e in demo["entries"]
+                      if e["revisions"][0]["text"].startswith("Phase RESPOND → MITIGATE"))
+sevs = demo["severity_history"]
+seen_status = set()
+for k in range(1, count + 1):
+    d = os.path.join(tmp, "out%d" % k)
+    t = open(os.path.join(d, "TIME")).read().strip()
+    mitigated = ms_entries["mitigated"] <= t
+    resolved = ms_entries["resolved"] <= t
+    cause = cause_set <= t
+    is_confirmed = confirmed <= t
+    status = ("Resolved" if resolved else "Monitoring" if mitigated else
+              "Identified" if cause or mitigate_phase <= t else "Investigating")
+    seen_status.add(status)
+    sev = [s["severity"] for s in sevs if s["at"] <= t]
+    sev = "SEV%d" % sev[-1] if sev else None
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".txt"):
+            continue
+        tpl = name[:-4]
+        text = open(os.path.join(d, name), encoding="utf-8").read()
+        where = "%s at %s" % (tpl, t)
+        subject = text.split("\n", 1)[0]
+        draft = subject.startswith("DRAFT")
+        # A message for another status is marked DRAFT in its subject, and only then.
+        if tpl.startswith("status-"):
+            want_draft = tpl[len("status-"):] != status.lower()
+            if draft != want_draft:
+                bad(where, "subject %r: DRAFT expected %s (status %s)" % (subject, want_draft, status))
+        if tpl == "resolution" and draft == resolved:
+            bad(where, "subject %r: DRAFT exactly while not resolved" % subject)
+        if draft:
+            continue
+        body = text
+        forbid = []
+        if not mitigated:
+            forbid += ["Mitigated at", "impact mitigated", "Monitoring", "A fix has been applied"]
+        else:
+            forbid += ["none in place yet", "Investigating", "not mitigated yet"]
+        if not resolved:
+            forbid += ["Resolved at", "has been resolved", "Resolved"]
+        else:
+            forbid += ["ongoing", "elapsed", "Next update: 1", "Next update: 0", "not resolved"]
+        if is_confirmed:
+            forbid += ["under investigation", "not confirmed", "not known yet; under"]
+        if not cause:
+            forbid += ["(confirmed)"]
+        for f in forbid:
+            if f in body:
+                bad(where, "says %r although mitigated=%s resolved=%s cause=%s confirmed=%s"
+                    % (f, mitigated, resolved, cause, is_confirmed))
+        m = re.search(r"^Status: (\w+)", body, re.M)
+        if m and m.group(1) != status:
+            bad(where, "Status: %s, expected %s" % (m.group(1), status))
+        m = re.search(r"\[(SEV\d|severity pending)", subject)
+        if m and m.group(1) != (sev or "severity pending"):
+            bad(where, "subject severity %s, expected %s" % (m.group(1), sev))
+        if "{{" in body or "}}" in body:
+            bad(where, "unrendered tag")
+        # Local times are the incident's zone (UTC-3) beside UTC, whatever the machine's (UTC).
+        began = ms_entries["started"] <= t
+        if "Impact began:" in body and began != ("Impact began: 2026-03-10 08:50 UTC-3" in body):
+            bad(where, "impact began shown wrongly (recorded by then: %s)" % began)
+        if "Impact began:" in body and not began and "not established yet" not in body:
+            bad(where, "impact began should read not established yet")
+        if tpl.startswith("status-") and ("lfernandez" in body or "scoring" in body):
+            bad(where, "customer-facing text leaks internal names")
+    # The customer-facing symptom the comms lead set at 09:15:52 is used from then on.
+    inv = open(os.path.join(d, "status-investigating.txt"), encoding="utf-8").read()
+    if t >= "2026-03-10T12:15:52" and "delays completing credit applications" not in inv:
+        bad("status-investigating at " + t, "does not use the symptom fact")
+    # The cause: a proposal before the IC set it, the IC's text (confirmed) after.
+    upd = open(os.path.join(d, "update-internal.txt"), encoding="utf-8").read()
+    if is_confirmed and "The overnight scoring-service deploy (v2.14.0)" not in upd:
+        bad("update-internal at " + t, "does not carry the confirmed cause")
+    if "2026-03-10T12:15" <= t < cause_set and "(proposed from the timeline, not confirmed)" not in upd:
+        bad("update-internal at " + t, "does not show the cause proposal as such")
+    if t >= mitigate_phase and "Roll back scoring-service to v2.13.2" not in upd:
+        bad("update-internal at " + t, "no mitigation (proposal from the MITIGATE decisions)")
+for s in ("Investigating", "Identified", "Monitoring", "Resolved"):
+    if s not in seen_status:
+        bad("phases", "no rendering while %s: the test does not cover every status" % s)
+for p in problems:
+    print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+
+# ---- warroom set: facts, proposals, confirmation, clearing, time zone; history in the timeline
+export WARROOM_DB=$tmp/set.db WARROOM_NOW=2026-03-10T13:30:00Z
+id=$("$bin" import "$src/data/demo/incident.json") || die "import demo"
+out=$("$bin" set "$id") || die "set (list)"
+echo "$out" | grep -q "cause  *The overnight scoring-service deploy .* (confirmed)" || die "cause not listed as confirmed: $out"
+echo "$out" | grep -q "mitigation  *proposed from the 09:52 entry: Roll back scoring-service" || die "mitigation proposal: $out"
+echo "$out" | grep -q "tz  *-03:00 (UTC-3 now)" || die "tz: $out"
+"$bin" set "$id" mitigation --accept || die "accept mitigation"
+"$bin" set "$id" --json | python3 -c '
+import json,sys; f=json.load(sys.stdin)
+m=f["facts"]["mitigation"]; assert m["source"]=="field" and m["value"].startswith("Roll back scoring-service"), m
+assert f["cause_confirmed"] is True and f["tz"]=="-03:00", f
+assert f["facts"]["next_step"]["source"]=="field" and f["facts"]["symptom"]["value"].startswith("delays"), f' || die "set --json after accept"
+"$bin" set "$id" cause "Retry storm after the v2.14.0 deploy" || die "set cause"
+"$bin" set "$id" --json | python3 -c 'import json,sys; f=json.load(sys.stdin); assert f["cause_confirmed"] is False, f' ||
+    die "a new cause text must not stay confirmed"
+"$bin" set "$id" cause --confirm || die "confirm"
+"$bin" set "$id" next_step "" || die "clear next_step"
+"$bin" set "$id" tz America/Argentina/Buenos_Aires 2>/dev/null || "$bin" set "$id" tz -03:00 || die "set tz"
+"$bin" show "$id" --json | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+facts=[e for e in d["entries"] if e["kind"]=="fact"]
+texts=[e["text"] for e in facts]
+assert any(t.startswith("Mitigation in place: Roll back") for t in texts), texts
+assert "Current cause: Retry storm after the v2.14.0 deploy" in texts, texts
+assert any(t.startswith("Current cause confirmed: Retry storm") for t in texts), texts
+assert "Next step cleared" in texts, texts
+assert all(e["author"]=="tester" for e in facts[-5:]), [e["author"] for e in facts]
+assert "unknown" not in {e["author"] for e in d["entries"]}
+assert d["incident"]["tz"] in ("America/Argentina/Buenos_Aires", "-03:00"), d["incident"]' || die "fact history in the timeline"
+# Refusals: one line, the right exit code, nothing changed.
+"$bin" set "$id" bogus x 2>"$tmp/e" && die "unknown fact accepted"
+[ "$(wc -l <"$tmp/e")" = 1 ] && grep -q "not an incident fact; use summary" "$tmp/e" || die "unknown fact message: $(cat "$tmp/e")"
+"$bin" set "$id" tz Mars/Olympus 2>"$tmp/e"; [ $? = 3 ] || die "bad zone exit code"
+grep -q "unknown here: use an IANA name" "$tmp/e" || die "bad zone message: $(cat "$tmp/e")"
+"$bin" set "$id" symptom --accept 2>"$tmp/e"; [ $? = 4 ] || die "accept without proposal exit code"
+id2=$("$bin" new "Checkout failing" --tz -05:00 --started 2026-03-10T13:00Z) || die "new --tz"
+"$bin" set "$id2" cause --confirm 2>"$tmp/e"; [ $? = 5 ] || die "confirm without cause exit code"
+# A new incident keeps its creator's zone; local times (--at, @HH:MM) are read in it.
+"$bin" show "$id2" --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["incident"]["tz"]=="-05:00"' || die "new --tz"
+e=$("$bin" log "$id2" '@08:15 checked the load balancer') || die "log @08:15"
+"$bin" show "$id2" --json | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+e=[x for x in d["entries"] if x["text"]=="checked the load balancer"][0]
+assert e["at"]=="2026-03-10T13:15:00.000Z", e' || die "@08:15 in UTC-5 is 13:15 UTC"
+id3=$(TZ=Asia/Kolkata "$bin" new "Default zone") || die "new"
+"$bin" show "$id3" --json | python3 -c 'import json,sys; z=json.load(sys.stdin)["incident"]["tz"]; assert z in ("Asia/Kolkata","+05:30"), z' ||
+    die "a new incident takes its creator's zone"
+
+[ $fail = 0 ] && echo "story: ok"
+exit $fail
