@@ -605,7 +605,7 @@ int64_t sli_fetch_start_due(struct sli_fetch *f, int64_t now_mono)
             next = j->next_due_mono - now_mono;
     }
     if (next == INT64_MAX)
-        next = 1000; /* everything in flight: look again later */
+        return -1; /* everything in flight: the next finish reschedules */
     return next < 0 ? 0 : next;
 }
 

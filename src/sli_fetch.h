@@ -50,7 +50,8 @@ void sli_fetch_free(struct sli_fetch **f);
 void sli_fetch_set_time(struct sli_fetch *f, int64_t at_ms);
 
 /* Start every SLI whose refresh is due at monotonic time now_mono (wr_mono_ms()) and that has
- * nothing in flight. Returns the ms until the next SLI becomes due (>= 0): arm a timer. */
+ * nothing in flight. Returns the ms until the next SLI becomes due (>= 0): arm a timer; or -1
+ * when every SLI is in flight: call again when one finishes (hooks.changed). */
 int64_t sli_fetch_start_due(struct sli_fetch *f, int64_t now_mono);
 /* Start one SLI now regardless of its schedule (a "refresh" key). No-op while in flight. */
 void sli_fetch_start(struct sli_fetch *f, struct sli *s);

@@ -281,6 +281,9 @@ int store_outbox_list(struct store *s, int64_t incident_id, struct outbox_msg **
 int store_outbox_retry_now(struct store *s, int64_t *count, struct wr_error *err);
 /* Messages not yet sent (queued, sending, failed) and, of those, failed ones. */
 int store_outbox_counts(struct store *s, int64_t *pending, int64_t *failed, struct wr_error *err);
+/* The earliest time (wr_now_ms clock) store_outbox_claim can next find a message: a retry's
+ * time, or when a claim goes stale; WR_TIME_NONE when nothing waits to be sent. */
+int store_outbox_next_due(struct store *s, int64_t *at_ms, struct wr_error *err);
 /* When the incident's last message was sent: the newest live comms entry (outbox deliveries and
  * messages the scribe logged with ~); WR_TIME_NONE when none was. */
 int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_ms,

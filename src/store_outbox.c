@@ -18,6 +18,7 @@ enum {
     OB_LAST_SENT,
     OB_COMMS_DATA,
     OB_GET,
+    OB_NEXT_DUE,
 };
 
 #define OB_COLUMNS                                                                                 \
@@ -278,6 +279,27 @@ int store_outbox_counts(struct store *s, int64_t *pending, int64_t *failed, stru
     db_reset(st);
     if (r != DB_ROW)
         return store_db_fail(s, err, "counting the outbox");
+    return 0;
+}
+
+int store_outbox_next_due(struct store *s, int64_t *at_ms, struct wr_error *err)
+{
+    *at_ms = WR_TIME_NONE;
+    /* The same conditions as store_outbox_claim's, solved for the time. */
+    struct db_stmt *st = store_stmt(
+        s, OB_NEXT_DUE,
+        "SELECT min(CASE WHEN status = 'sending' THEN claimed_ms + ?1 + 1"
+        " ELSE next_attempt_ms END) FROM outbox WHERE status IN ('queued', 'failed', 'sending')",
+        err);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, OUTBOX_STALE_CLAIM_MS);
+    int r = db_step(st);
+    if (r == DB_ROW && !db_col_null(st, 0))
+        *at_ms = db_col_int64(st, 0);
+    db_reset(st);
+    if (r != DB_ROW)
+        return store_db_fail(s, err, "checking when the outbox is due");
     return 0;
 }
 

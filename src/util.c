@@ -79,6 +79,32 @@ void wr_clock_set_virtual(int64_t start_ms, double speed)
     virtual_clock.speed = speed;
 }
 
+static bool clock_pinned(void)
+{
+    const char *pinned = getenv("WARROOM_NOW");
+    int64_t t;
+    return pinned && *pinned && wr_time_parse(pinned, 0, &t, NULL) == 0;
+}
+
+double wr_clock_speed(void)
+{
+    if (virtual_clock.on)
+        return virtual_clock.speed;
+    return clock_pinned() ? 0.0 : 1.0;
+}
+
+int64_t wr_clock_wait_ms(int64_t at_ms)
+{
+    if (wr_clock_speed() == 0.0)
+        return -1;
+    int64_t ahead = at_ms - wr_now_ms();
+    if (ahead <= 0)
+        return 0;
+    if (virtual_clock.on)
+        return (int64_t)((double)ahead / virtual_clock.speed) + 1; /* round up: never early */
+    return ahead;
+}
+
 int64_t wr_now_ms(void)
 {
     if (virtual_clock.on)
@@ -318,6 +344,15 @@ char *wr_time_fmt(int64_t ms, bool utc, const char *fmt, char *buf, size_t n)
         buf[0] = '\0';
 #pragma GCC diagnostic pop
     return buf;
+}
+
+int64_t wr_duration_next_change(int64_t ms)
+{
+    /* The units mirror wr_duration_fmt: seconds under an hour, minutes under a day, then hours. */
+    if (ms < 0) /* "-2s" until -1999 ms (seconds are cut toward zero), "-0s" until 0 */
+        return ms > -1000 ? -ms : (-ms) % 1000 + 1;
+    int64_t unit = ms < 3600000 ? 1000 : ms < 86400000 ? 60000 : 3600000;
+    return unit - ms % unit;
 }
 
 char *wr_duration_fmt(int64_t ms, char *buf, size_t n)

@@ -63,6 +63,13 @@ void wr_uid_new(char *buf, size_t n);
 /* Make wr_now_ms() a virtual clock: it reads `start_ms` now and advances `speed` times faster
  * than real time (the demo replays 09:00-10:00 quickly). speed <= 0 restores the wall clock. */
 void wr_clock_set_virtual(int64_t start_ms, double speed);
+/* Real (monotonic) milliseconds until wr_now_ms() reaches `at_ms`, for timers that wake the UI
+ * when a clock it shows changes: 0 when already past, scaled by a virtual clock's speed, and -1
+ * when the clock is pinned by WARROOM_NOW (it never gets there). */
+int64_t wr_clock_wait_ms(int64_t at_ms);
+/* How fast wr_now_ms() runs against real time: 1 (the wall clock), a virtual clock's speed, or
+ * 0 when WARROOM_NOW pins it. */
+double wr_clock_speed(void);
 
 /*
  * Parse a user time relative to `now_ms`. Accepted forms:
@@ -80,6 +87,9 @@ char *wr_time_iso(int64_t ms, char *buf, size_t n);
 char *wr_time_fmt(int64_t ms, bool utc, const char *fmt, char *buf, size_t n);
 /* Format a duration like "1h 05m", "12m 30s", "45s", "2d 3h". Negative gets a leading '-'. */
 char *wr_duration_fmt(int64_t ms, char *buf, size_t n);
+/* How much longer (ms, >= 1) until wr_duration_fmt's text for a growing duration `ms` changes:
+ * to the next second, minute or hour, whichever unit the text shows last. */
+int64_t wr_duration_next_change(int64_t ms);
 
 /* ---- text ---- */
 

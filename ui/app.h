@@ -40,12 +40,20 @@ struct ui_view_ops {
     void (*size)(struct tui *t, void *state, int rows, int cols, int *min_rows, int *want_rows);
     /* Draw inside r (r.h or r.w may be 0: draw nothing). Overlays get the whole screen. */
     void (*draw)(struct tui *t, void *state, struct ui_rect r);
-    /* A key reached this view; true when consumed. An overlay consumes everything it is given. */
+    /* A key reached this view; true when consumed. An overlay consumes everything it is given.
+     * A main-screen panel that consumes a key is redrawn with the status line; one whose key
+     * changed anything else calls tui_dirty. */
     bool (*key)(struct tui *t, void *state, const struct ui_key *k);
     /* The incident (or another incident) was loaded, or its data changed: refetch. */
     void (*reload)(struct tui *t, void *state);
-    /* Once a second (clocks, countdowns). */
+    /* What the view shows changed by itself (a clock, a countdown, an age): called when
+     * next_tick said, or once a second for a view without next_tick. */
     void (*tick)(struct tui *t, void *state);
+    /* Real milliseconds until what this view shows next changes by itself, or -1 when only
+     * events change it (wr_clock_wait_ms turns a wall-clock time into this). The loop sleeps
+     * until the soonest view's time, then calls its tick, or redraws it when it has no tick:
+     * an idle cockpit wakes when something on screen changes, not every second. */
+    int64_t (*next_tick)(struct tui *t, void *state);
     /* Where the terminal cursor goes when this view has the focus; false hides it. */
     bool (*cursor)(struct tui *t, void *state, int *y, int *x);
     /* Free the state. */
@@ -107,7 +115,10 @@ struct tui {
     unsigned message_gen; /* editor generation when the message was set */
 
     bool dirty, relayout, quit;
+    unsigned damage; /* main panels (bit i: panels[i]) to redraw when not dirty */
     int frames;
+    int clock_timer;         /* the next view tick (next_tick), 0 when none */
+    int64_t clock_last_mono; /* when views were last ticked: at most once a real second */
     int64_t data_version;
     int check_timer; /* pending coalesced data-version check, 0 when none */
     int inotify_fd;
@@ -117,6 +128,9 @@ struct tui {
 void tui_message(struct tui *t, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Request a redraw before the loop sleeps. */
 void tui_dirty(struct tui *t);
+/* Request a redraw of the one main-screen panel with these ops, when nothing else changed
+ * (cheaper than tui_dirty: typing redraws the input and status lines, not the timeline). */
+void tui_dirty_view(struct tui *t, const struct ui_view_ops *ops);
 /* Push an overlay (takes ownership of state; destroyed on failure). Returns 0 or -1. */
 int tui_push_overlay(struct tui *t, const struct ui_view_ops *ops, void *state);
 /* Close the top overlay. */
@@ -200,6 +214,9 @@ void tui_sli_refresh(struct tui *t);
 void tui_comms_start(struct tui *t);
 /* Free the delivery engine (while the loop still exists) and the config. */
 void tui_comms_stop(struct tui *t);
+/* The database changed (ours or another process's write): look at the outbox and the
+ * update cadence again, instead of polling them. */
+void tui_comms_changed(struct tui *t);
 /* Compose dialog: the due template preselected, preview, edit, destinations, Enter sends. */
 int comms_overlay_open(struct tui *t);
 

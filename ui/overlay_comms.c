@@ -13,8 +13,6 @@
 #include "config.h"
 #include "deliver.h"
 
-#define COMMS_SCHEDULE_MS 5000
-
 struct comms_compose;
 
 struct tui_comms {
@@ -24,6 +22,7 @@ struct tui_comms {
     struct deliver *deliver;
     int curl_timer, schedule_timer;
     int64_t pending, failed;
+    int64_t cadence_next; /* cadence_next_change at the last schedule */
     struct comms_compose *compose; /* the open dialog, NULL when none */
 };
 
@@ -100,31 +99,67 @@ static void hook_report(void *ctx, const struct outbox_msg *m, bool ok, const ch
     tui_dirty(tc->t);
 }
 
+/* When the next update falls due, or, once overdue, when the header's "OVERDUE Nm" turns over:
+ * a wall-clock time, WR_TIME_NONE when no update is scheduled. */
+static int64_t cadence_next_change(struct tui *t)
+{
+    struct wr_error err;
+    struct comms_due due;
+    if (!comms_tracked(t) ||
+        comms_due_get(t->store, &t->inc, t->policy_ok ? &t->policy : NULL, wr_now_ms(), &due,
+                      &err) != 0 ||
+        !due.scheduled)
+        return WR_TIME_NONE;
+    if (due.overdue_ms <= 0)
+        return due.due_ms + 1; /* overdue from the next ms */
+    return due.due_ms + (due.overdue_ms / 60000 + 1) * 60000;
+}
+
+/* Deliver what is due, record a missed update, then sleep until the next thing that can
+ * change: a retry coming due (or a claim going stale), the update falling due, the overdue
+ * count turning over. Another process's writes wake us through tui_comms_changed, and
+ * transfers in flight through libcurl's own timers: no polling. */
 static void on_schedule(struct loop *l, int id, void *ctx)
 {
     struct tui_comms *tc = ctx;
     struct tui *t = tc->t;
+    struct wr_error err;
     tc->schedule_timer = 0;
+    int64_t pending = tc->pending, failed = tc->failed;
     if (tc->deliver)
         deliver_start_due(tc->deliver);
     refresh_counts(tc);
     if (comms_tracked(t)) {
-        struct wr_error err;
         bool recorded = false;
         if (comms_record_overdue(t->store, &t->inc, t->policy_ok ? &t->policy : NULL, wr_now_ms(),
                                  t->author, &recorded, &err) == 0 &&
             recorded)
             tui_reload(t);
     }
-    tui_dirty(t);
-    if (tc->schedule_timer == 0)
-        tc->schedule_timer = loop_set_timer(t->loop, COMMS_SCHEDULE_MS, on_schedule, tc);
+    /* The header shows the countdown and the outbox count: redraw when either moved. */
+    int64_t cadence = cadence_next_change(t);
+    if (pending != tc->pending || failed != tc->failed || cadence != tc->cadence_next)
+        tui_dirty(t);
+    tc->cadence_next = cadence;
+    int64_t next = cadence, retry = WR_TIME_NONE;
+    if (tc->deliver && store_outbox_next_due(t->store, &retry, &err) == 0 &&
+        retry != WR_TIME_NONE && (next == WR_TIME_NONE || retry < next))
+        next = retry;
+    int64_t wait = next == WR_TIME_NONE ? -1 : wr_clock_wait_ms(next);
+    if (wait >= 0 && tc->schedule_timer == 0)
+        tc->schedule_timer = loop_set_timer(t->loop, wait + 1, on_schedule, tc);
 }
 
 static void comms_kick(struct tui_comms *tc)
 {
     loop_cancel_timer(tc->t->loop, tc->schedule_timer);
     tc->schedule_timer = loop_set_timer(tc->t->loop, 0, on_schedule, tc);
+}
+
+void tui_comms_changed(struct tui *t)
+{
+    if (t->comms)
+        comms_kick(t->comms);
 }
 
 /* ---- the header countdown ---- */

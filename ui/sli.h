@@ -3,6 +3,7 @@
 #define WARROOM_UI_SLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "draw.h"
 
@@ -13,8 +14,10 @@ struct sli_panel_ops {
     const char *name;
     /* Draw the panel in r (r.w >= SLI_PANEL_MIN_WIDTH unless the screen is narrower). */
     void (*draw)(struct tui *t, void *state, struct ui_rect r);
-    /* Once a second (age of the last sample, replay clock). */
+    /* The panel's time came (see next_tick), or once a second without next_tick. */
     void (*tick)(struct tui *t, void *state);
+    /* Real ms until the panel's text moves by itself (an age), or -1 (ui_view_ops.next_tick). */
+    int64_t (*next_tick)(struct tui *t, void *state);
     void (*destroy)(void *state);
 };
 

@@ -22,6 +22,7 @@ struct tui_sli {
     struct sli_fetch *fetch;
     int curl_timer;     /* libcurl's timeout (CURLMOPT_TIMERFUNCTION), 0 when none */
     int schedule_timer; /* the next sli_fetch_start_due, 0 when none */
+    bool scheduling;    /* inside sli_fetch_start_due */
     bool utf8;
 };
 
@@ -58,10 +59,15 @@ static void hook_set_timer(void *ctx, long delay_ms)
         ts->curl_timer = loop_set_timer(ts->t->loop, delay_ms, on_curl_timer, ts);
 }
 
+static void on_schedule(struct loop *l, int id, void *ctx);
+
 static void hook_changed(void *ctx, struct sli *s)
 {
     struct tui_sli *ts = ctx;
     tui_dirty(ts->t);
+    /* With every SLI in flight nothing was scheduled: this one's next refresh is now known. */
+    if (ts->schedule_timer == 0 && !ts->scheduling)
+        ts->schedule_timer = loop_set_timer(ts->t->loop, 0, on_schedule, ts);
     /* The first evaluation only finds out where things stand: not an alert starting. */
     if (s->alert_transition != 0 && s->generation > 1) {
         char reason[160];
@@ -82,7 +88,11 @@ static void on_schedule(struct loop *l, int id, void *ctx)
 {
     struct tui_sli *ts = ctx;
     ts->schedule_timer = 0;
+    ts->scheduling = true; /* replay sources finish inside start_due */
     int64_t next = sli_fetch_start_due(ts->fetch, wr_mono_ms());
+    ts->scheduling = false;
+    if (next < 0)
+        return; /* all in flight: hook_changed schedules when one finishes */
     if (next < 1)
         next = 1;
     if (ts->schedule_timer == 0)
@@ -235,10 +245,29 @@ static void panel_tick(struct tui *t, void *state)
         tui_dirty(t); /* ages move */
 }
 
+/* What moves by itself on a panel: the age of the last good sample while stale, and the
+ * moment a fresh one goes stale. */
+static int64_t panel_next_tick(struct tui *t, void *state)
+{
+    struct sli *s = state;
+    int64_t now = wr_mono_ms();
+    if (s->state == SLI_STALE) {
+        int64_t age = sli_age_ms(s, now);
+        return age < 0 ? -1 : wr_duration_next_change(age);
+    }
+    if ((s->state == SLI_OK || s->state == SLI_BURNING || s->state == SLI_BREACHED) &&
+        s->last_good_ms != WR_TIME_NONE) {
+        int64_t stale = s->last_good_ms + s->cfg->stale_after_ms + 1 - now; /* '>' goes stale */
+        return stale < 0 ? 0 : stale;
+    }
+    return -1;
+}
+
 static const struct sli_panel_ops panel_ops = {
     .name = "sli",
     .draw = panel_draw,
     .tick = panel_tick,
+    .next_tick = panel_next_tick,
     .destroy = NULL, /* the struct sli belongs to the set */
 };
 

@@ -21,7 +21,7 @@
 #include "timeline.h"
 #include "tz.h"
 
-#define TICK_MS 1000         /* clocks and the fallback data-version check */
+#define TICK_MS 1000         /* views without next_tick; the data-version poll without inotify */
 #define CHANGE_COALESCE_MS 50 /* inotify bursts (a WAL write is several events) become one check */
 
 /* The main screen, top to bottom, and which panel keeps its rows first when space is short. */
@@ -39,6 +39,21 @@ static const struct {
 /* ---- small services for the panels ---- */
 
 void tui_dirty(struct tui *t) { t->dirty = true; }
+
+void tui_dirty_view(struct tui *t, const struct ui_view_ops *ops)
+{
+    for (int i = 0; i < t->n_panels; i++)
+        if (t->panels[i].ops == ops)
+            t->damage |= 1u << i;
+}
+
+/* The status line: it shows the hint for the text being typed and the latest message. */
+static void damage_status(struct tui *t)
+{
+    for (int i = 0; i < t->n_panels; i++)
+        if (strcmp(t->panels[i].ops->name, "status") == 0)
+            t->damage |= 1u << i;
+}
 
 void tui_message(struct tui *t, bool error, const char *fmt, ...)
 {
@@ -131,6 +146,7 @@ void tui_reload(struct tui *t)
     if (t->read_only && t->mode == MODE_INPUT)
         t->mode = MODE_COMMAND;
     reload_views(t);
+    tui_comms_changed(t);
 }
 
 int tui_open_incident(struct tui *t, int64_t id, struct wr_error *err)
@@ -141,6 +157,7 @@ int tui_open_incident(struct tui *t, int64_t id, struct wr_error *err)
     if (t->read_only)
         tui_message(t, false, "INC-%" PRId64 " is closed: read-only (R reopens it)", id);
     reload_views(t);
+    tui_comms_changed(t);
     return 0;
 }
 
@@ -213,11 +230,28 @@ static void layout(struct tui *t)
     t->relayout = false;
 }
 
+/* Clear a panel's rows and draw it again (the rest of the screen keeps what it shows). */
+static void redraw_panel(struct tui *t, struct ui_view *v)
+{
+    if (!v->ops->draw || v->rect.h <= 0)
+        return;
+    for (int y = v->rect.y; y < v->rect.y + v->rect.h; y++) {
+        move(y, v->rect.x);
+        clrtoeol(); /* panels span the screen's width */
+    }
+    v->ops->draw(t, v->state, v->rect);
+}
+
 static void draw_frame(struct tui *t)
 {
+    /* Only the damaged panels when nothing else changed: a keystroke then costs the input and
+     * status lines, not a timeline page of text through ncurses. Overlays cover the panels,
+     * so with one open everything is drawn. */
+    bool full = t->dirty || t->relayout || t->n_overlays > 0;
     if (t->relayout)
         layout(t);
-    erase();
+    if (full)
+        erase();
     struct ui_rect screen = {0, 0, LINES, COLS};
     bool full_overlay = false;
     for (int i = 0; i < t->n_overlays; i++)
@@ -225,8 +259,10 @@ static void draw_frame(struct tui *t)
             full_overlay = true;
     if (!full_overlay)
         for (int i = 0; i < t->n_panels; i++)
-            if (t->panels[i].ops->draw && t->panels[i].rect.h > 0)
-                t->panels[i].ops->draw(t, t->panels[i].state, t->panels[i].rect);
+            if (full ? t->panels[i].ops->draw && t->panels[i].rect.h > 0
+                     : (t->damage & (1u << i)) != 0)
+                full ? t->panels[i].ops->draw(t, t->panels[i].state, t->panels[i].rect)
+                     : redraw_panel(t, &t->panels[i]);
     for (int i = 0; i < t->n_overlays; i++)
         if (t->overlays[i].ops->draw)
             t->overlays[i].ops->draw(t, t->overlays[i].state, screen);
@@ -251,19 +287,14 @@ static void draw_frame(struct tui *t)
     wnoutrefresh(stdscr);
     doupdate();
     t->dirty = false;
+    t->damage = 0;
     t->frames++;
 }
 
 /* ---- input ---- */
 
-static void handle_key(struct tui *t, const struct ui_key *k)
+static void dispatch_key(struct tui *t, const struct ui_key *k)
 {
-    if (k->fn && k->code == KEY_RESIZE) {
-        t->relayout = true;
-        t->dirty = true;
-        return;
-    }
-    tui_dirty(t);
     if (t->n_overlays > 0) {
         struct ui_view *v = &t->overlays[t->n_overlays - 1];
         if (v->ops->key)
@@ -274,12 +305,35 @@ static void handle_key(struct tui *t, const struct ui_key *k)
         return;
     if (t->mode == MODE_INPUT) {
         for (int i = 0; i < t->n_panels; i++)
-            if (t->panels[i].ops->key && t->panels[i].ops->key(t, t->panels[i].state, k))
+            if (t->panels[i].ops->key && t->panels[i].ops->key(t, t->panels[i].state, k)) {
+                t->damage |= 1u << i;
                 return;
+            }
     } else if (!k->fn && k->ch >= 0x20 && k->ch != 0x7f) {
         tui_message(t, false, "'%lc' is not a command here: i types, ? lists the keys",
                     (wint_t)k->ch);
     }
+}
+
+static void handle_key(struct tui *t, const struct ui_key *k)
+{
+    if (k->fn && k->code == KEY_RESIZE) {
+        t->relayout = true;
+        t->dirty = true;
+        return;
+    }
+    /* What this key asks to redraw, apart from what earlier keys of the batch asked. */
+    bool dirty = t->dirty;
+    unsigned damage = t->damage;
+    t->dirty = false;
+    t->damage = 0;
+    dispatch_key(t, k);
+    if (!t->dirty && !t->damage)
+        t->dirty = true; /* a handler that says nothing gets everything redrawn */
+    else if (!t->dirty)
+        damage_status(t);
+    t->dirty |= dirty;
+    t->damage |= damage;
 }
 
 /* Read every key ncurses has (including ones it buffered that poll cannot see). */
@@ -371,17 +425,62 @@ static void watch_database_dir(struct tui *t)
     free(copy);
 }
 
+/* ---- clocks: wake when something shown changes by itself ---- */
+
+/* Real ms until view v next changes by itself (0: now), or -1 when only events change it. */
+static int64_t view_wait(struct tui *t, struct ui_view *v)
+{
+    if (v->ops->next_tick)
+        return v->ops->next_tick(t, v->state);
+    return v->ops->tick ? TICK_MS : -1; /* a view that only has tick: once a second */
+}
+
+/* Tick v when its time has come (always, for a view without next_tick). */
+static void tick_view(struct tui *t, struct ui_view *v, int panel)
+{
+    if (v->ops->next_tick && v->ops->next_tick(t, v->state) != 0)
+        return;
+    if (v->ops->tick)
+        v->ops->tick(t, v->state);
+    else if (panel >= 0)
+        t->damage |= 1u << panel;
+    else
+        tui_dirty(t);
+}
+
 static void on_tick(struct loop *l, int id, void *ctx)
 {
     struct tui *t = ctx;
-    check_data_version(t);
+    t->clock_timer = 0;
+    t->clock_last_mono = wr_mono_ms();
+    if (t->inotify_fd < 0)
+        check_data_version(t);
     for (int i = 0; i < t->n_panels; i++)
-        if (t->panels[i].ops->tick)
-            t->panels[i].ops->tick(t, t->panels[i].state);
+        tick_view(t, &t->panels[i], i);
     for (int i = 0; i < t->n_overlays; i++)
-        if (t->overlays[i].ops->tick)
-            t->overlays[i].ops->tick(t, t->overlays[i].state);
-    loop_set_timer(l, TICK_MS, on_tick, t);
+        tick_view(t, &t->overlays[i], -1);
+}
+
+/* (Re)arm the one clock timer for the soonest view. Called before every sleep. */
+static void schedule_clock(struct tui *t)
+{
+    int64_t wait = t->inotify_fd < 0 ? TICK_MS : -1; /* no inotify: poll the data version */
+    for (int i = 0; i < t->n_panels + t->n_overlays; i++) {
+        struct ui_view *v = i < t->n_panels ? &t->panels[i] : &t->overlays[i - t->n_panels];
+        int64_t w = view_wait(t, v);
+        if (w >= 0 && (wait < 0 || w < wait))
+            wait = w;
+    }
+    /* The demo's clock runs 60 times faster than real time: a clock showing seconds would be
+     * redrawn 60 times a second. Once a real second is as often as anyone reads it. */
+    if (wait >= 0 && wr_clock_speed() > 1.0) {
+        int64_t floor = t->clock_last_mono + TICK_MS - wr_mono_ms();
+        if (wait < floor)
+            wait = floor;
+    }
+    loop_cancel_timer(t->loop, t->clock_timer);
+    /* One ms late rather than early: a tick before the second turns would show the old one. */
+    t->clock_timer = wait >= 0 ? loop_set_timer(t->loop, wait + 1, on_tick, t) : 0;
 }
 
 /* ---- the turn before every sleep ---- */
@@ -411,10 +510,11 @@ static void on_prepare(struct loop *l, void *ctx)
     drain_keys(t);
     if (t->quit)
         return;
-    if (t->dirty || t->relayout)
+    if (t->dirty || t->relayout || t->damage)
         draw_frame(t);
     if (t->req->max_frames > 0 && t->frames >= t->req->max_frames)
         quit_now(t);
+    schedule_clock(t);
 }
 
 /* ---- setup and teardown ---- */
@@ -552,8 +652,7 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
         wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
         goto out;
     }
-    if (loop_add_fd(t.loop, STDIN_FILENO, POLLIN, on_terminal, &t) < 0 ||
-        loop_set_timer(t.loop, TICK_MS, on_tick, &t) < 0) {
+    if (loop_add_fd(t.loop, STDIN_FILENO, POLLIN, on_terminal, &t) < 0) {
         wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
         goto out;
     }

@@ -145,13 +145,36 @@ static void hd_draw(struct tui *t, void *state, struct ui_rect r)
     }
 }
 
-static void hd_tick(struct tui *t, void *state) { tui_dirty(t); }
+static const struct ui_view_ops header_ops;
+
+static void hd_tick(struct tui *t, void *state) { tui_dirty_view(t, &header_ops); }
+
+/* The header's clocks: the elapsed time (seconds in the first hour, then minutes, then hours)
+ * and, for any clock a segment shows to the minute, the next minute. */
+static int64_t hd_next_tick(struct tui *t, void *state)
+{
+    if (t->inc.id == 0)
+        return -1;
+    int64_t now = wr_now_ms();
+    int64_t next = now + 60000 - (now % 60000 + 60000) % 60000;
+    int64_t start = t->inc.milestones[MS_STARTED];
+    if (start == WR_TIME_NONE)
+        start = t->inc.created_ms;
+    if (t->inc.milestones[MS_RESOLVED] == WR_TIME_NONE &&
+        t->inc.milestones[MS_CLOSED] == WR_TIME_NONE) {
+        int64_t changes = now + wr_duration_next_change(now - start);
+        if (changes < next)
+            next = changes;
+    }
+    return wr_clock_wait_ms(next);
+}
 
 static const struct ui_view_ops header_ops = {
     .name = "header",
     .size = hd_size,
     .draw = hd_draw,
     .tick = hd_tick,
+    .next_tick = hd_next_tick,
 };
 
 int header_view_open(struct tui *t, struct ui_view *v)

@@ -89,8 +89,7 @@ static bool in_key(struct tui *t, void *state, const struct ui_key *k)
         case KEY_DOWN: lineedit_history_next(le); break;
         default: return false;
         }
-        tui_dirty(t);
-        return true;
+        return true; /* the loop redraws this line and the status line */
     }
     switch (k->ch) {
     case '\r':
@@ -117,8 +116,7 @@ static bool in_key(struct tui *t, void *state, const struct ui_key *k)
             tui_message(t, true, "the line is full (%d bytes at most)", WR_TEXT_MAX);
         break;
     }
-    tui_dirty(t);
-    return true;
+    return true; /* the loop redraws this line and the status line */
 }
 
 static void in_size(struct tui *t, void *state, int rows, int cols, int *min_rows, int *want)

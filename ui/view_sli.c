@@ -152,12 +152,32 @@ static void sa_draw(struct tui *t, void *state, struct ui_rect r)
     }
 }
 
+/* Real ms until panel i moves by itself, or -1. */
+static int64_t panel_wait(struct tui *t, struct sli_area *a, int i)
+{
+    if (a->panels[i].ops->next_tick)
+        return a->panels[i].ops->next_tick(t, a->panels[i].state);
+    return a->panels[i].ops->tick ? 1000 : -1;
+}
+
 static void sa_tick(struct tui *t, void *state)
 {
     struct sli_area *a = state;
     for (int i = 0; i < a->n; i++)
-        if (a->panels[i].ops->tick)
+        if (a->panels[i].ops->tick && (!a->panels[i].ops->next_tick || panel_wait(t, a, i) == 0))
             a->panels[i].ops->tick(t, a->panels[i].state);
+}
+
+static int64_t sa_next_tick(struct tui *t, void *state)
+{
+    struct sli_area *a = state;
+    int64_t wait = -1;
+    for (int i = 0; i < a->n; i++) {
+        int64_t w = panel_wait(t, a, i);
+        if (w >= 0 && (wait < 0 || w < wait))
+            wait = w;
+    }
+    return wait;
 }
 
 static void sa_destroy(void *state)
@@ -176,6 +196,7 @@ static const struct ui_view_ops sli_ops = {
     .size = sa_size,
     .draw = sa_draw,
     .tick = sa_tick,
+    .next_tick = sa_next_tick,
     .destroy = sa_destroy,
 };
 

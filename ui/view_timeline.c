@@ -115,6 +115,8 @@ static void fetch(struct timeline *tl)
         tl->top_rank = 0;
 }
 
+static const struct ui_view_ops timeline_ops;
+
 /* Make (at, id) the first visible entry. */
 static void set_top(struct timeline *tl, int64_t at, int64_t id)
 {
@@ -132,7 +134,10 @@ void timeline_scroll(struct tui *t, int lines)
     struct entry *page = NULL;
     size_t n = 0;
     wr_error_clear(&err);
-    if (!tl || t->inc.id == 0 || lines == 0)
+    if (!tl)
+        return;
+    tui_dirty_view(t, &timeline_ops); /* scrolling changes this panel only */
+    if (t->inc.id == 0 || lines == 0)
         return;
     if (tl->stale)
         fetch(tl);
@@ -170,7 +175,6 @@ void timeline_scroll(struct tui *t, int lines)
     if (tl->top_rank < 0)
         tl->top_rank = 0;
     fetch(tl);
-    tui_dirty(t);
 }
 
 void timeline_page(struct tui *t, int pages)
@@ -186,7 +190,7 @@ void timeline_top(struct tui *t)
     set_top(tl, INT64_MIN, INT64_MIN + 1); /* strictly after (MIN, MIN) = from the first */
     tl->top_rank = 0;
     fetch(tl);
-    tui_dirty(t);
+    tui_dirty_view(t, &timeline_ops);
 }
 
 void timeline_bottom(struct tui *t)
@@ -194,7 +198,7 @@ void timeline_bottom(struct tui *t)
     struct timeline *tl = t->timeline;
     tl->follow = true;
     tl->stale = true;
-    tui_dirty(t);
+    tui_dirty_view(t, &timeline_ops);
 }
 
 /* Show entry (at, id) with some context above it and select it. */

@@ -248,6 +248,50 @@ static void test_time_fmt(void **state)
     use_tz("UTC");
 }
 
+/* The text of a growing duration stays the same until exactly wr_duration_next_change later. */
+static void test_duration_next_change(void **state)
+{
+    (void)state;
+    const int64_t samples[] = {0,          1,           999,          SEC,        45 * SEC + 1,
+                               MIN - 1,    MIN,         12 * MIN + 30 * SEC + 250,
+                               HOUR - 1,   HOUR,        HOUR + 5 * MIN + 17 * SEC,
+                               DAY - 1,    DAY,         2 * DAY + 3 * HOUR + 59 * MIN,
+                               -1,         -999,        -45 * SEC - 500, -(HOUR + 5 * MIN)};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        int64_t ms = samples[i], next = wr_duration_next_change(ms);
+        char now[32], before[32], after[32];
+        assert_true(next >= 1);
+        wr_duration_fmt(ms, now, sizeof now);
+        wr_duration_fmt(ms + next - 1, before, sizeof before);
+        assert_string_equal(now, before);
+        if (ms >= 0) { /* growing positive durations change exactly then */
+            wr_duration_fmt(ms + next, after, sizeof after);
+            assert_string_not_equal(now, after);
+        }
+    }
+    assert_int_equal(wr_duration_next_change(12 * MIN + 30 * SEC + 250), 750);
+    assert_int_equal(wr_duration_next_change(HOUR + 5 * MIN + 17 * SEC), 43 * SEC);
+    assert_int_equal(wr_duration_next_change(2 * DAY + 3 * HOUR + 59 * MIN), MIN);
+}
+
+/* Timers that wait for the wall clock: real time, a virtual clock's speed, a pinned clock. */
+static void test_clock_wait(void **state)
+{
+    (void)state;
+    unsetenv("WARROOM_NOW");
+    int64_t now = wr_now_ms();
+    assert_int_equal(wr_clock_wait_ms(now - 5000), 0);
+    int64_t w = wr_clock_wait_ms(now + 60000);
+    assert_true(w > 59000 && w <= 60000);
+    wr_clock_set_virtual(NOW, 60.0); /* an hour a minute */
+    w = wr_clock_wait_ms(NOW + 60000);
+    assert_true(w > 900 && w <= 1001);
+    wr_clock_set_virtual(0, 0);
+    setenv("WARROOM_NOW", "2026-11-21T10:05:00Z", 1);
+    assert_int_equal(wr_clock_wait_ms(NOW + 60000), -1); /* a pinned clock never gets there */
+    unsetenv("WARROOM_NOW");
+}
+
 static void test_duration_fmt(void **state)
 {
     (void)state;
@@ -528,6 +572,8 @@ int main(void)
         cmocka_unit_test(test_trim_and_friends),
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_duration_next_change),
+        cmocka_unit_test(test_clock_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
