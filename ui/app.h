@@ -116,7 +116,7 @@ struct tui {
 
     bool dirty, relayout, quit;
     unsigned damage; /* main panels (bit i: panels[i]) to redraw when not dirty */
-    int frames;
+    int frames, full_frames; /* drawn, and of those redrawn whole */
     int clock_timer;         /* the next view tick (next_tick), 0 when none */
     int64_t clock_last_mono; /* when views were last ticked: at most once a real second */
     int64_t data_version;

@@ -209,6 +209,7 @@ void tui_comms_start(struct tui *t)
     if (!tc)
         return;
     tc->t = t;
+    tc->cadence_next = WR_TIME_NONE;
     const char *path = t->req->config_path;
     if (!path)
         path = config_default_path(pathbuf, sizeof pathbuf);

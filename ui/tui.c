@@ -286,6 +286,7 @@ static void draw_frame(struct tui *t)
     }
     wnoutrefresh(stdscr);
     doupdate();
+    t->full_frames += full;
     t->dirty = false;
     t->damage = 0;
     t->frames++;
@@ -664,8 +665,9 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
     t.dirty = true;
     if (loop_run(t.loop, err) < 0)
         goto out;
-    fprintf(stderr, "warroom: session ended after %d frames, %" PRIu64 " wakeups\n", t.frames,
-            loop_wakeups(t.loop));
+    /* Counted, for tests: a keystroke that redraws the whole screen shows up here. */
+    fprintf(stderr, "warroom: session ended after %d frames (%d full), %" PRIu64 " wakeups\n",
+            t.frames, t.full_frames, loop_wakeups(t.loop));
     rc = 0;
 out:
     teardown(&t);

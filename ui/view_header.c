@@ -15,6 +15,9 @@
 struct header_segment {
     /* Fill buf (empty: segment skipped) and its style. */
     void (*render)(struct tui *t, char *buf, size_t n, enum ui_style *style);
+    /* For a segment that shows a clock: the wr_now_ms() time its text next changes, or
+     * WR_TIME_NONE. NULL: only events change it. The header sleeps until the soonest. */
+    int64_t (*next_change)(struct tui *t);
 };
 
 static void seg_severity(struct tui *t, char *buf, size_t n, enum ui_style *style)
@@ -52,6 +55,18 @@ static void seg_elapsed(struct tui *t, char *buf, size_t n, enum ui_style *style
     }
 }
 
+static int64_t seg_elapsed_change(struct tui *t)
+{
+    int64_t start = t->inc.milestones[MS_STARTED];
+    if (start == WR_TIME_NONE)
+        start = t->inc.created_ms;
+    if (t->inc.milestones[MS_RESOLVED] != WR_TIME_NONE ||
+        t->inc.milestones[MS_CLOSED] != WR_TIME_NONE)
+        return WR_TIME_NONE; /* "lasted": fixed */
+    int64_t now = wr_now_ms();
+    return now + wr_duration_next_change(now - start);
+}
+
 static void seg_ic(struct tui *t, char *buf, size_t n, enum ui_style *style)
 {
     *style = STYLE_BAR;
@@ -69,7 +84,8 @@ static void seg_next_update(struct tui *t, char *buf, size_t n, enum ui_style *s
 }
 
 static const struct header_segment segments[] = {
-    {seg_severity}, {seg_phase}, {seg_elapsed}, {seg_ic}, {seg_next_update},
+    {seg_severity, NULL},     {seg_phase, NULL}, {seg_elapsed, seg_elapsed_change},
+    {seg_ic, NULL},           {seg_next_update, NULL}, /* overlay_comms.c schedules its own */
 };
 
 static void hd_size(struct tui *t, void *state, int rows, int cols, int *min_rows, int *want)
@@ -149,24 +165,18 @@ static const struct ui_view_ops header_ops;
 
 static void hd_tick(struct tui *t, void *state) { tui_dirty_view(t, &header_ops); }
 
-/* The header's clocks: the elapsed time (seconds in the first hour, then minutes, then hours)
- * and, for any clock a segment shows to the minute, the next minute. */
+/* The soonest change of a segment that shows a clock. */
 static int64_t hd_next_tick(struct tui *t, void *state)
 {
     if (t->inc.id == 0)
         return -1;
-    int64_t now = wr_now_ms();
-    int64_t next = now + 60000 - (now % 60000 + 60000) % 60000;
-    int64_t start = t->inc.milestones[MS_STARTED];
-    if (start == WR_TIME_NONE)
-        start = t->inc.created_ms;
-    if (t->inc.milestones[MS_RESOLVED] == WR_TIME_NONE &&
-        t->inc.milestones[MS_CLOSED] == WR_TIME_NONE) {
-        int64_t changes = now + wr_duration_next_change(now - start);
-        if (changes < next)
-            next = changes;
+    int64_t next = WR_TIME_NONE;
+    for (size_t i = 0; i < sizeof segments / sizeof segments[0]; i++) {
+        int64_t at = segments[i].next_change ? segments[i].next_change(t) : WR_TIME_NONE;
+        if (at != WR_TIME_NONE && (next == WR_TIME_NONE || at < next))
+            next = at;
     }
-    return wr_clock_wait_ms(next);
+    return next == WR_TIME_NONE ? -1 : wr_clock_wait_ms(next);
 }
 
 static const struct ui_view_ops header_ops = {

@@ -43,6 +43,7 @@ struct vt {
     struct vt_row_text *row_cache; /* rows entries; text == NULL means not built */
     struct vt *next_live;          /* list of children to kill if the test aborts */
     double last_output_ms;         /* vt_clock_ms() of the last byte read */
+    uint64_t bytes_read;           /* everything the program wrote to the terminal */
 };
 
 /* Children still running: a failed cmocka assertion jumps past vt_free(), so an atexit
@@ -348,6 +349,7 @@ static ssize_t vt_read_some(struct vt *vt)
     if (total > 0) {
         vt_cache_clear(vt);
         vt->last_output_ms = vt_clock_ms();
+        vt->bytes_read += (uint64_t)total;
     }
     return total > 0 ? total : vt->eof ? -1 : 0;
 }
@@ -1097,6 +1099,11 @@ int vt_proc_stats(const struct vt *vt, struct vt_proc_stats *out)
 double vt_last_output_ms(const struct vt *vt)
 {
     return vt->last_output_ms;
+}
+
+uint64_t vt_bytes_read(const struct vt *vt)
+{
+    return vt->bytes_read;
 }
 
 void vt_observe(struct vt *vt, int ms)

@@ -3,6 +3,7 @@
 #define WARROOM_TESTS_VT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -180,6 +181,8 @@ int vt_time_keys(struct vt *vt, const char *keys, int quiet_ms, int ms_max, doub
 double vt_clock_ms(void);
 /* vt_clock_ms() at which the last output byte was read (0 before any). */
 double vt_last_output_ms(const struct vt *vt);
+/* Bytes the program has written to the terminal so far (to count what a keystroke costs). */
+uint64_t vt_bytes_read(const struct vt *vt);
 /* Keep reading output for exactly ms (an observation window for benchmarks, e.g. idle CPU). */
 void vt_observe(struct vt *vt, int ms);
 
