@@ -941,6 +941,7 @@ static const struct cli_command *const command_tables[] = {
     cli_comms_commands,
     cli_postmortem_commands,
     cli_facts_commands,
+    cli_analyze_commands,
 };
 
 const struct cli_command *const *cli_command_tables(size_t *n)

@@ -517,6 +517,126 @@ out:
     return rc;
 }
 
+static int cfg_string_list(struct cfg_parser *p, const cJSON *v, const char *field, char ***out,
+                           size_t *n)
+{
+    if (!cJSON_IsArray(v))
+        return cfg_fail(p, field, "an array of strings", v);
+    size_t cap = (size_t)cJSON_GetArraySize(v);
+    if (cap && !(*out = calloc(cap, sizeof **out)))
+        return wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v)
+    {
+        if (!cJSON_IsString(it) || !it->valuestring[0])
+            return cfg_fail(p, field, "an array of non-empty strings", it);
+        if (!((*out)[(*n)++] = wr_strdup(it->valuestring)))
+            return wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
+    }
+    return 0;
+}
+
+/* The "analyze" section (see config.h). Field names in "map" are checked by the analyzer. */
+static int cfg_parse_analyze(struct cfg_parser *p, const cJSON *obj, struct cfg_analyze *a)
+{
+    static const char *const keys[] = {"map", "health_paths", "target", "anomaly", NULL};
+    static const char *const akeys[] = {"baseline_minutes", "warmup_minutes", "threshold",
+                                        "min_requests", "min_episode_minutes",
+                                        "merge_gap_minutes", NULL};
+    a->present = true;
+    a->target = a->threshold = NAN;
+    a->baseline_minutes = a->warmup_minutes = a->min_requests = a->min_episode_minutes =
+        a->merge_gap_minutes = -1;
+    if (!cJSON_IsObject(obj))
+        return cfg_fail(p, "analyze", "an object", obj);
+    if (cfg_known_keys(p, obj, "analyze", keys))
+        return -1;
+    const cJSON *map = cJSON_GetObjectItemCaseSensitive(obj, "map");
+    if (map) {
+        if (!cJSON_IsObject(map))
+            return cfg_fail(p, "analyze.map", "an object {\"field\": \"your name\"}", map);
+        size_t cap = (size_t)cJSON_GetArraySize(map);
+        if (cap && !(a->map = calloc(cap, sizeof *a->map)))
+            return wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, map)
+        {
+            if (it->string[0] == '_')
+                continue;
+            char field[160];
+            snprintf(field, sizeof field, "analyze.map.%.100s", it->string);
+            if (!cJSON_IsString(it) || !it->valuestring[0])
+                return cfg_fail(p, field, "a field name (string)", it);
+            size_t len = strlen(it->string) + strlen(it->valuestring) + 2;
+            char *rule = malloc(len);
+            if (!rule)
+                return wr_fail(p->err, WR_E_NOMEM, "out of memory reading %s", p->name);
+            snprintf(rule, len, "%s=%s", it->string, it->valuestring);
+            a->map[a->nmap++] = rule;
+        }
+    }
+    const cJSON *health = cJSON_GetObjectItemCaseSensitive(obj, "health_paths");
+    if (health) {
+        a->has_health = true;
+        if (cfg_string_list(p, health, "analyze.health_paths", &a->health, &a->nhealth) != 0)
+            return -1;
+    }
+    double target = NAN;
+    if (cfg_number(p, obj, "target", "analyze", &target) != 0)
+        return -1;
+    if (!isnan(target) && !(target > 0 && target < 1))
+        return cfg_fail(p, "analyze.target", "a number in (0, 1), e.g. 0.995",
+                        cJSON_GetObjectItemCaseSensitive(obj, "target"));
+    a->target = target;
+    const cJSON *an = cJSON_GetObjectItemCaseSensitive(obj, "anomaly");
+    if (an) {
+        if (!cJSON_IsObject(an))
+            return cfg_fail(p, "analyze.anomaly", "an object", an);
+        if (cfg_known_keys(p, an, "analyze.anomaly", akeys))
+            return -1;
+        if (cfg_number(p, an, "threshold", "analyze.anomaly", &a->threshold) != 0)
+            return -1;
+        if (!isnan(a->threshold) && !(a->threshold > 0))
+            return cfg_fail(p, "analyze.anomaly.threshold", "a positive number",
+                            cJSON_GetObjectItemCaseSensitive(an, "threshold"));
+        struct {
+            const char *key;
+            int *dst;
+            int min;
+        } ints[] = {{"baseline_minutes", &a->baseline_minutes, 3},
+                    {"warmup_minutes", &a->warmup_minutes, 1},
+                    {"min_requests", &a->min_requests, 1},
+                    {"min_episode_minutes", &a->min_episode_minutes, 1},
+                    {"merge_gap_minutes", &a->merge_gap_minutes, 0}};
+        for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(an, ints[i].key);
+            if (!v)
+                continue;
+            char field[96];
+            snprintf(field, sizeof field, "analyze.anomaly.%s", ints[i].key);
+            if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+                v->valuedouble < ints[i].min || v->valuedouble > 100000) {
+                char want[64];
+                snprintf(want, sizeof want, "a whole number >= %d", ints[i].min);
+                return cfg_fail(p, field, want, v);
+            }
+            *ints[i].dst = (int)v->valuedouble;
+        }
+    }
+    return 0;
+}
+
+static void cfg_analyze_clear(struct cfg_analyze *a)
+{
+    for (size_t i = 0; i < a->nmap; i++)
+        free(a->map[i]);
+    free(a->map);
+    for (size_t i = 0; i < a->nhealth; i++)
+        free(a->health[i]);
+    free(a->health);
+    memset(a, 0, sizeof *a);
+}
+
 int config_parse(const char *text, const char *name, struct config **out, struct wr_error *err)
 {
     struct cfg_parser p = {.name = name, .err = err};
@@ -534,7 +654,7 @@ int config_parse(const char *text, const char *name, struct config **out, struct
         goto out;
     }
     static const char *const keys[] = {"services", "sources", "destinations", "secrets_file",
-                                       NULL}; /* destinations: comms.c */
+                                       "analyze", NULL}; /* destinations: comms.c */
     if (!cJSON_IsObject(root)) {
         cfg_fail(&p, "(top level)", "an object with \"services\"", root);
         goto out;
@@ -547,6 +667,20 @@ int config_parse(const char *text, const char *name, struct config **out, struct
         goto out;
     }
     const cJSON *services = cJSON_GetObjectItemCaseSensitive(root, "services");
+    const cJSON *analyze = cJSON_GetObjectItemCaseSensitive(root, "analyze");
+    if (!services && analyze) {
+        /* a file for `warroom analyze` alone */
+        if (!(c = calloc(1, sizeof *c)) || !(c->path = wr_strdup(name))) {
+            wr_fail(err, WR_E_NOMEM, "out of memory reading %s", name);
+            goto out;
+        }
+        if (cfg_parse_analyze(&p, analyze, &c->analyze) != 0)
+            goto out;
+        *out = c;
+        c = NULL;
+        rc = 0;
+        goto out;
+    }
     if (!cJSON_IsArray(services)) {
         cfg_fail(&p, "services", "an array of {name, slis}", services);
         goto out;
@@ -607,6 +741,8 @@ int config_parse(const char *text, const char *name, struct config **out, struct
         }
         free(svc_name);
     }
+    if (analyze && cfg_parse_analyze(&p, analyze, &c->analyze) != 0)
+        goto out;
     *out = c;
     c = NULL;
     rc = 0;
@@ -633,6 +769,7 @@ void config_free(struct config **c)
         return;
     for (size_t i = 0; i < (*c)->nslis; i++)
         cfg_sli_clear(&(*c)->slis[i]);
+    cfg_analyze_clear(&(*c)->analyze);
     free((*c)->slis);
     free((*c)->path);
     free(*c);

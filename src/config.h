@@ -92,10 +92,34 @@ struct cfg_sli {
     size_t nrules;
 };
 
+/*
+ * The "analyze" section (warroom analyze; every member optional):
+ *   "analyze": { "map": { "status": "statusCode", "duration": "latency:s" },
+ *                "health_paths": ["/healthz", "/readyz"],
+ *                "target": 0.995,
+ *                "anomaly": { "baseline_minutes": 60, "warmup_minutes": 10, "threshold": 4,
+ *                             "min_requests": 20, "min_episode_minutes": 2,
+ *                             "merge_gap_minutes": 2 } }
+ * A config file may hold only this section ("services" is then optional).
+ */
+struct cfg_analyze {
+    bool present;
+    char **map; /* "FIELD=NAME[:UNIT]" rules, checked by analyze_map_apply */
+    size_t nmap;
+    char **health; /* replaces the default health-check paths when has_health */
+    size_t nhealth;
+    bool has_health;
+    double target;    /* NAN when absent */
+    double threshold; /* NAN when absent */
+    int baseline_minutes, warmup_minutes, min_requests, min_episode_minutes,
+        merge_gap_minutes; /* -1 when absent */
+};
+
 struct config {
     char *path;
     struct cfg_sli *slis;
     size_t nslis;
+    struct cfg_analyze analyze;
 };
 
 /* Default path: $XDG_CONFIG_HOME/warroom/config.json or ~/.config/warroom/config.json.

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze_attach.h"
 #include "model.h"
 #include "paths.h"
 #include "pm_draft.h"
@@ -440,6 +441,11 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
         } else if (!*v && f == PM_F_impact && inc.impact) {
             free(v);
             v = strdup(inc.impact);
+        }
+        /* log analysis attached to the incident states its figures in Impact */
+        if (f == PM_F_impact && analyze_impact_append(s, id, &v, err) != 0) {
+            free(v);
+            goto out;
         }
         add_field(fields, f, v);
         free(v);

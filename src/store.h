@@ -152,6 +152,12 @@ int store_entry_append_data(struct store *s, int64_t incident_id, enum entry_kin
                             int64_t at, const char *author, const char *text, const char *data,
                             int64_t *id, struct wr_error *err);
 
+/* Append entries that carry their own uid (e->uid set: findings that must be recorded once),
+ * in one transaction; an entry whose uid is already saved is skipped (e->id left 0). *added
+ * gets how many were new. Every entry must belong to the same incident. */
+int store_entries_append_once(struct store *s, struct entry *entries, size_t n, size_t *added,
+                              struct wr_error *err);
+
 /* ---- state changes: each also appends its timeline entry in the same transaction ---- */
 
 /* Set milestone m to `at` (refused with WR_E_CONFLICT when out of order). */

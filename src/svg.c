@@ -55,6 +55,12 @@ static void fmt_num(char *buf, size_t n, double v)
 
 int svg_chart_write(const struct svg_chart *c, struct wr_buf *out, struct wr_error *err)
 {
+    return svg_chart_write_bands(c, NULL, 0, out, err);
+}
+
+int svg_chart_write_bands(const struct svg_chart *c, const struct svg_band *bands, size_t nbands,
+                          struct wr_buf *out, struct wr_error *err)
+{
     if (c->to_ms <= c->from_ms)
         return wr_fail(err, WR_E_INPUT, "cannot draw \"%s\": the time range is empty",
                        c->title ? c->title : "chart");
@@ -131,6 +137,21 @@ int svg_chart_write(const struct svg_chart *c, struct wr_buf *out, struct wr_err
                   SVG_MT + (int)ph / 2, SVG_MT + (int)ph / 2);
     svg_text(out, c->unit);
     wr_buf_puts(out, "</text>\n");
+    /* bands, clipped to the range */
+    for (size_t i = 0; i < nbands; i++) {
+        int64_t f = bands[i].from_ms < c->from_ms ? c->from_ms : bands[i].from_ms;
+        int64_t t = bands[i].to_ms > c->to_ms ? c->to_ms : bands[i].to_ms;
+        if (t <= f)
+            continue;
+        fmt_num(a, sizeof a, XOF(f));
+        fmt_num(b2, sizeof b2, XOF(t) - XOF(f));
+        wr_buf_printf(out,
+                      "<rect x=\"%s\" y=\"%d\" width=\"%s\" height=\"%d\" fill=\"#ff7f0e\" "
+                      "fill-opacity=\"0.18\"/><text x=\"%s\" y=\"%d\" fill=\"#b35806\">",
+                      a, SVG_MT, b2, SVG_H - SVG_MT - SVG_MB, a, SVG_MT + 12);
+        svg_text(out, bands[i].label);
+        wr_buf_puts(out, "</text>\n");
+    }
     /* objective */
     if (c->has_objective && isfinite(c->objective)) {
         fmt_num(a, sizeof a, YOF(c->objective));

@@ -30,6 +30,16 @@ struct svg_chart {
     size_t nmarkers;
 };
 
+/* A shaded time range (an anomaly episode) with a short label. */
+struct svg_band {
+    int64_t from_ms, to_ms;
+    const char *label;
+};
+
+/* svg_chart_write with shaded bands drawn behind the series (log analysis episodes). */
+int svg_chart_write_bands(const struct svg_chart *c, const struct svg_band *bands, size_t nbands,
+                          struct wr_buf *out, struct wr_error *err);
+
 /* Append the chart as a standalone SVG document to out. The bytes depend only on the chart
  * (fixed number formatting, no clock). -1 with err when the range is empty. */
 int svg_chart_write(const struct svg_chart *c, struct wr_buf *out, struct wr_error *err);

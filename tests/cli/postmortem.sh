@@ -15,6 +15,8 @@ die() { echo "FAIL: $*" >&2; fail=1; }
 w() { "$bin" "$@"; }
 
 id=$(w import "$src/data/demo/incident.json") || die "import"
+# The demo's log analysis attached (3 anomaly episodes + 1 summary): Impact states its figures.
+w --as cbenitez analyze "$src"/data/demo/logs/* --attach "$id" >/dev/null 2>&1 || die "analyze --attach"
 cfg="--config $src/data/example-config.json"
 # shellcheck disable=SC2086
 w $cfg export "$id" --format md -o "$tmp/a" >/dev/null 2>"$tmp/a.err" || die "export: $(cat "$tmp/a.err")"
@@ -59,7 +61,7 @@ import sys,xml.etree.ElementTree as E
 ns='{http://commonmark.org/xml/1.0}'
 t=list(E.parse('$tmp/x.xml').getroot().iter(ns+'table'))[-1]
 print(len(list(t.iter(ns+'table_row'))))")
-[ "$tl" = 58 ] || die "timeline table has $tl rows, expected the demo's 59 entries less 1 deleted"
+[ "$tl" = 62 ] || die "timeline table has $tl rows, expected the demo's 59 entries less 1 deleted, plus 4 from the log analysis"
 
 # Hostile text in entries and worksheet fields.
 id2=$(w new "Evil | title <b>x</b>" 2>/dev/null | tail -1 | tr -dc 0-9)

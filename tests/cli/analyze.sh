@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# analyze.sh: `warroom analyze` end to end: figures against an independent computation
+# (tests/tools/analyze_reference.py), the demo incident's anomaly episodes, JSON keys, --attach
+# idempotence and the postmortem's Impact, --replay as an SLI source, threads, and bad input.
+# Usage: analyze.sh WARROOM_BINARY   (WARROOM_SOURCE_DIR points at the source tree)
+set -u
+bin=${1:?usage: analyze.sh WARROOM_BINARY}
+src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+export TZ=UTC WARROOM_NOW=2026-03-10T13:30:00Z WARROOM_DB=$tmp/db.sqlite XDG_CONFIG_HOME=$tmp/cfg
+export WARROOM_DATA_DIR=$src/data WARROOM_TEMPLATE_DIR=$src/templates
+fail=0
+die() { echo "FAIL: $*" >&2; fail=1; }
+w() { "$bin" "$@"; }
+ref=$src/tests/tools/analyze_reference.py
+gen=$src/tests/tools/gen_demo_logs.py
+logs=("$src"/data/demo/logs/*)
+
+# ---- the demo logs: figures against the reference, keys, episodes ----
+w analyze --json "${logs[@]}" > "$tmp/demo.json" 2>"$tmp/demo.err" || die "analyze demo: $(cat "$tmp/demo.err")"
+python3 "$ref" "$tmp/demo.json" "${logs[@]}" >/dev/null || die "demo figures differ from the reference"
+python3 - "$tmp/demo.json" <<'PY' || die "demo JSON keys or episodes"
+import json, sys
+from datetime import datetime
+d = json.load(open(sys.argv[1]))
+for k in ["files", "lines", "malformed", "requests", "errors", "availability", "endpoints",
+          "error_types", "minutes", "anomalies", "recommendations"]:
+    assert k in d, "missing key " + k
+for e in d["endpoints"]:
+    assert set(["endpoint", "requests", "errors", "availability", "p50_ms", "p95_ms", "p99_ms"]) <= set(e), e
+for e in d["error_types"]:
+    assert set(["type", "dependency", "count"]) <= set(e), e
+for e in d["minutes"]:
+    assert set(["t", "requests", "errors", "p99_ms"]) <= set(e), e
+    assert e["t"].endswith("Z")
+for e in d["anomalies"]:
+    assert set(["series", "start", "end", "peak", "baseline"]) <= set(e), e
+for e in d["recommendations"]:
+    assert set(["finding", "action"]) <= set(e) and e["finding"] and e["action"], e
+t = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() / 60
+er = [a for a in d["anomalies"] if a["series"] == "error_rate"]
+assert len(er) == 1, er
+# planted: scoring timeouts from 09:12 local (12:12Z), rollback at 10:00 (13:00Z)
+assert abs(t(er[0]["start"]) - t("2026-03-10T12:12:00.000Z")) <= 3, er
+assert abs(t(er[0]["end"]) - t("2026-03-10T13:00:00.000Z")) <= 3, er
+p99 = [a for a in d["anomalies"] if a["series"] == "p99_ms"]
+assert p99 and abs(t(p99[0]["start"]) - t("2026-03-10T11:50:00.000Z")) <= 5, p99
+rules = [r["rule"] for r in d["recommendations"]]
+for want in ["dependency-timeouts", "dependency-connections", "latency-before-errors", "traffic-drop"]:
+    assert want in rules, (want, rules)
+top = d["error_types"][0]
+assert top["dependency"] == "scoring-provider" and top["class"] == "timeout", top
+aur = [e for e in d["error_types"] if e["dependency"].startswith("aurora-loan-prod")]
+assert aur and aur[0]["class"] == "pool", d["error_types"]
+onset = lambda e: t(e["onset"])
+assert abs(onset(aur[0]) - t("2026-03-10T12:25:00.000Z")) <= 3, aur
+assert d["files"][0]["format"] == "s3" and d["files"][1]["format"] == "cloudwatch", d["files"]
+PY
+
+# one thread or two, files or stdin: the same figures
+w analyze --json --threads 1 "${logs[@]}" > "$tmp/t1.json" 2>/dev/null || die "threads 1"
+cmp -s "$tmp/demo.json" "$tmp/t1.json" || die "--threads 1 differs from the default"
+w analyze --json - < "${logs[0]}" > "$tmp/stdin.json" 2>/dev/null || die "stdin"
+w analyze --json "${logs[0]}" > "$tmp/one.json" 2>/dev/null || die "one file"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); a.pop("files"); b.pop("files"); assert a==b' "$tmp/stdin.json" "$tmp/one.json" || die "stdin differs from the file"
+w analyze --json "$src/data/demo/logs/*.gz" > "$tmp/glob.json" 2>/dev/null || die "quoted glob"
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["files"]) == 2' "$tmp/glob.json" || die "glob expanded"
+
+# a large plain JSON-lines file split into chunks across threads; out-of-order lines
+python3 "$gen" --jsonl "$tmp/big.jsonl" --mb 40 || die "generate big"
+printf '{"timestamp":"2026-03-10T11:30:00.000Z","http_method":"GET","http_path":"/x/1","http_status":200,"duration_ms":5}\nnot json\n' >> "$tmp/big.jsonl"
+w analyze --json --threads 2 "$tmp/big.jsonl" > "$tmp/big2.json" 2>/dev/null || die "big, 2 threads"
+w analyze --json --threads 1 "$tmp/big.jsonl" > "$tmp/big1.json" 2>/dev/null || die "big, 1 thread"
+cmp -s "$tmp/big1.json" "$tmp/big2.json" || die "chunked run differs from the single-thread run"
+python3 "$ref" "$tmp/big2.json" "$tmp/big.jsonl" >/dev/null || die "big figures differ from the reference"
+python3 -c '
+import json,sys; d=json.load(open(sys.argv[1])); s=d["malformed_samples"]
+assert d["malformed"] == 1 and s[0]["line"] == d["lines"], s' "$tmp/big2.json" || die "malformed line number across chunks"
+rm -f "$tmp/big.jsonl"
+
+# ALB access logs
+python3 "$gen" --alb "$tmp/alb.log.gz" || die "generate alb"
+w analyze --json "$tmp/alb.log.gz" > "$tmp/alb.json" 2>/dev/null || die "alb"
+python3 "$ref" "$tmp/alb.json" "$tmp/alb.log.gz" >/dev/null || die "alb figures differ from the reference"
+
+# --map with a unit and nested keys; the same through the config's analyze section
+cat > "$tmp/mapped.jsonl" <<'EOF'
+{"ts":"2026-03-10T12:00:01Z","req":{"verb":"GET","route":"/a/12"},"statusCode":200,"latency":0.120}
+{"ts":"2026-03-10T12:00:02Z","req":{"verb":"GET","route":"/a/13"},"statusCode":503,"latency":1.5,"level":"error","error_type":"Boom"}
+{"ts":"2026-03-10T12:00:03Z","req":{"verb":"GET","route":"/a/14"},"statusCode":"200","latency":"0.080"}
+EOF
+maps=(--map status=statusCode --map duration=latency:s --map method=req.verb --map path=req.route)
+w analyze --json "${maps[@]}" "$tmp/mapped.jsonl" > "$tmp/mapped.json" 2>/dev/null || die "--map"
+python3 "$ref" "$tmp/mapped.json" "$tmp/mapped.jsonl" "${maps[@]}" >/dev/null || die "--map figures differ"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["endpoints"][0]; assert e["endpoint"]=="GET /a/{id}" and e["requests"]==3 and e["errors"]==1 and abs(e["p99_ms"]-1500)<15, e' "$tmp/mapped.json" || die "--map values"
+mkdir -p "$tmp/cfg/warroom"
+echo '{"analyze": {"map": {"status": "statusCode", "duration": "latency:s", "method": "req.verb", "path": "req.route"}}}' > "$tmp/cfg/warroom/config.json"
+w analyze --json "$tmp/mapped.jsonl" > "$tmp/mapped2.json" 2>/dev/null || die "config analyze.map"
+cmp -s "$tmp/mapped.json" "$tmp/mapped2.json" || die "config map differs from --map"
+echo '{"analyze": {"map": {"bogus": "x"}}}' > "$tmp/cfg/warroom/config.json"
+w analyze "$tmp/mapped.jsonl" >/dev/null 2>"$tmp/e" && die "bad config map accepted"
+grep -q "config.json: analyze.map" "$tmp/e" || die "bad config map message: $(cat "$tmp/e")"
+rm -f "$tmp/cfg/warroom/config.json"
+
+# ---- bad input: one-line errors or counted skips, never a crash or a hang ----
+expect() { # expect CODE PATTERN CMD...: exit status and a one-line message matching PATTERN
+    local code=$1 pat=$2; shift 2
+    "$@" >/dev/null 2>"$tmp/e"; local got=$?
+    [ "$got" = "$code" ] || die "$*: exit $got, expected $code ($(cat "$tmp/e"))"
+    grep -qE -- "$pat" "$tmp/e" || die "$*: message '$(cat "$tmp/e")' lacks /$pat/"
+    [ "$(grep -c . "$tmp/e")" -le 2 ] || die "$*: more than a line or two on stderr"
+}
+: > "$tmp/empty.log"
+expect 3 "empty" w analyze "$tmp/empty.log"
+w analyze --json "$tmp/empty.log" "${logs[1]}" > "$tmp/e.json" 2>"$tmp/e" || die "empty beside a good file"
+grep -q "empty file, skipped" "$tmp/e" || die "empty file warning"
+printf 'hello world\nthis is not a log\n' > "$tmp/unknown.txt"
+expect 3 "formats: cloudwatch .*s3 .*jsonl .*alb" w analyze "$tmp/unknown.txt"
+expect 8 "cannot open" w analyze "$tmp/nope.log"
+expect 8 "directory" w analyze "$tmp"
+cp "${logs[1]}" "$tmp/unreadable.gz"; chmod 000 "$tmp/unreadable.gz"
+if [ "$(id -u)" != 0 ]; then expect 8 "cannot open" w analyze "$tmp/unreadable.gz"; fi
+expect 3 'field "statusCodeX"' w analyze "${maps[@]}" --map status=statusCodeX "$tmp/mapped.jsonl"
+expect 2 "unknown field 'nonsense'" w analyze --map nonsense=x "$tmp/mapped.jsonl"
+expect 2 "unknown unit" w analyze --map duration=latency:h "$tmp/mapped.jsonl"
+expect 2 "--format bogus" w analyze --format bogus "$tmp/mapped.jsonl"
+expect 2 "usage" w analyze
+# truncated gzip: the lines before are analysed, a warning says so
+head -c 200000 "${logs[0]}" > "$tmp/trunc.gz"
+w analyze --json "$tmp/trunc.gz" > "$tmp/trunc.json" 2>"$tmp/e" || die "truncated gzip failed: $(cat "$tmp/e")"
+grep -q "truncated" "$tmp/e" || die "truncated gzip warning: $(cat "$tmp/e")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["lines"] > 1000 and d["warnings"], d["lines"]' "$tmp/trunc.json" || die "truncated gzip figures"
+# a 10 MB line, invalid UTF-8, control characters, out-of-order timestamps
+{
+  echo '{"timestamp":"2026-03-10T12:00:05Z","http_method":"GET","http_path":"/b/1","http_status":200,"duration_ms":3}'
+  python3 -c 'import sys; sys.stdout.write("{\"timestamp\":\"2026-03-10T12:00:06Z\",\"message\":\"" + "x" * (10 * 1024 * 1024) + "\"}\n")'
+  printf '{"timestamp":"2026-03-10T11:59:00Z","http_method":"GET","http_path":"/b/\xff\xfe/\x1b[31m","http_status":500,"duration_ms":4}\n'
+  echo '{"timestamp":"2026-03-10T11:58:00Z","http_method":"GET","http_path":"/b/2","http_status":200,"duration_ms":5}'
+} > "$tmp/hostile.jsonl"
+w analyze --json "$tmp/hostile.jsonl" > "$tmp/h.json" 2>"$tmp/e" || die "hostile: $(cat "$tmp/e")"
+python3 - "$tmp/h.json" <<'PY' || die "hostile figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["lines"] == 4 and d["malformed"] == 1 and d["requests"] == 3 and d["errors"] == 1, d
+assert d["malformed_samples"][0]["line"] == 2 and "1 MiB" in d["malformed_samples"][0]["reason"], d["malformed_samples"]
+assert d["invalid_utf8"] == 1, d["invalid_utf8"]
+assert d["first"].startswith("2026-03-10T11:58") and len(d["minutes"]) == 3, d["minutes"]
+for e in d["endpoints"]:
+    assert "\x1b" not in e["endpoint"], e
+PY
+w analyze "$tmp/hostile.jsonl" 2>/dev/null | grep -q $'\x1b' && die "escape sequence reached the terminal"
+
+# ---- reports: Markdown + SVG, replay as an SLI source ----
+w analyze "${logs[@]}" -o "$tmp/report" > "$tmp/o" 2>/dev/null || die "-o"
+[ -s "$tmp/report/analysis.md" ] || die "analysis.md"
+for f in requests error-rate p99; do
+    python3 -c 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.tag.endswith("svg"); assert list(r.iter("{http://www.w3.org/2000/svg}rect"))[1:], "no episode band"' "$tmp/report/analysis-$f.svg" || die "analysis-$f.svg"
+done
+grep -q '](analysis-error-rate.svg)' "$tmp/report/analysis.md" || die "chart not referenced"
+grep -q "timeouts to scoring-provider" "$tmp/report/analysis.md" || die "recommendation in the report"
+w analyze "${logs[@]}" --replay "$tmp/replay.json" >/dev/null 2>&1 || die "--replay"
+cat > "$tmp/replay-config.json" <<EOF
+{"sources": {"logs": {"type": "replay", "file": "$tmp/replay.json"}},
+ "services": [{"name": "loan-api", "slis": [
+   {"id": "avail", "type": "availability", "source": "logs", "series": "availability",
+    "target": 0.995, "window": "1h", "value_window": "5m"},
+   {"id": "p99", "type": "latency", "source": "logs", "series": "p99_ms", "threshold_ms": 2000}]}]}
+EOF
+w --config "$tmp/replay-config.json" sli --json --at 2026-03-10T12:40:00Z > "$tmp/sli.json" 2>"$tmp/e" || die "replay as SLI source: $(cat "$tmp/e")"
+python3 - "$tmp/sli.json" "$tmp/demo.json" <<'PY' || die "replay values"
+import json, sys
+s = json.load(open(sys.argv[1]))
+d = json.load(open(sys.argv[2]))
+slis = s if isinstance(s, list) else s.get("slis", s)
+text = json.dumps(slis)
+assert "avail" in text and "p99" in text, text[:400]
+p99 = [x for x in slis if x.get("id") == "p99"][0]
+minute = [m for m in d["minutes"] if m["t"] == "2026-03-10T12:39:00.000Z"][0]
+assert abs(p99["value"] - minute["p99_ms"]) < 0.01, (p99, minute)
+PY
+
+# ---- --attach: idempotent, and the postmortem's Impact states the figures ----
+id=$(w import "$src/data/demo/incident.json") || die "import"
+n0=$(w show "$id" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+w analyze "${logs[@]}" --attach "$id" >/dev/null 2>"$tmp/a1" || die "attach: $(cat "$tmp/a1")"
+n1=$(w show "$id" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+w analyze "${logs[@]}" --attach "$id" >/dev/null 2>"$tmp/a2" || die "attach again"
+n2=$(w show "$id" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+eps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["anomalies"]))' "$tmp/demo.json")
+[ "$n1" = $((n0 + eps + 1)) ] || die "attach added $((n1 - n0)) entries, expected $((eps + 1))"
+[ "$n2" = "$n1" ] || die "attaching twice added $((n2 - n1)) entries"
+grep -q "0 new timeline entries" "$tmp/a2" || die "second attach message: $(cat "$tmp/a2")"
+w show "$id" --json | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+es=[e for e in d["entries"] if "Log analysis" in (e.get("text") or "")]
+alerts=[e for e in es if e["kind"]=="alert"]
+assert alerts and all(e["at"] < "2026-03-10T13:05" for e in alerts), es
+assert any(e["kind"]=="note" for e in es), es' || die "attached entries"
+expect 4 "" w analyze "${logs[@]}" --attach 999
+w export "$id" --format md -o "$tmp/pm" >/dev/null 2>&1 || die "postmortem export"
+grep -q "Requests in the incident window" "$tmp/pm/postmortem.md" || die "postmortem Impact lacks the analysis"
+grep -q "Source: log analysis (warroom analyze)" "$tmp/pm/postmortem.md" || die "postmortem Impact lacks the source"
+
+[ $fail = 0 ] && echo "analyze: all checks passed"
+exit $fail
