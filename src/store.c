@@ -1570,45 +1570,6 @@ out:
     return rc;
 }
 
-int store_entries_append_once(struct store *s, struct entry *entries, size_t n, size_t *added,
-                              struct wr_error *err)
-{
-    int rc = -1;
-    *added = 0;
-    if (store_tx_begin(s, err) != 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        struct entry *e = &entries[i];
-        if (!e->uid[0] || !e->text || !*e->text || !wr_utf8_valid(e->text, strlen(e->text)) ||
-            (e->data && !wr_utf8_valid(e->data, strlen(e->data)))) {
-            wr_fail(err, WR_E_INPUT, "a recorded entry needs a uid and valid UTF-8 text");
-            goto out;
-        }
-        if (i == 0 && store_touch_incident(s, e->incident_id, err) != 0)
-            goto out;
-        e->recorded_ms = wr_now_ms();
-        e->rev = 1;
-        struct wr_error e2 = {0};
-        /* a uid already saved is the same finding: the statement fails alone, the
-         * transaction goes on */
-        if (entry_insert(s, e, &e2) == 0) {
-            (*added)++;
-        } else if (e2.code != WR_E_CONFLICT) {
-            *err = e2;
-            goto out;
-        } else {
-            e->id = 0;
-        }
-    }
-    if (store_tx_commit(s, err) != 0)
-        goto out;
-    rc = 0;
-out:
-    if (rc != 0)
-        store_tx_rollback(s);
-    return rc;
-}
-
 int store_fts_sync(struct store *s, struct wr_error *err)
 {
     int rc = -1;
