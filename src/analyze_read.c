@@ -187,6 +187,148 @@ static void source_close(struct source *s)
     s->z_init = false;
 }
 
+/* ---- gzip on its own thread: inflating and parsing one file use two cores ---- */
+
+#define GZ_PIPE_N 4
+#define GZ_PIPE_BUF (1024 * 1024)
+
+struct gz_pipe {
+    struct source *src;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    char *buf[GZ_PIPE_N];
+    size_t len[GZ_PIPE_N];
+    size_t head, tail, off; /* buffers produced, consumed; offset in the current one */
+    bool done, failed, stop, running;
+};
+
+static void *pipe_main(void *arg)
+{
+    struct gz_pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->head - p->tail == GZ_PIPE_N && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        bool stop = p->stop;
+        size_t slot = p->head % GZ_PIPE_N;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        ssize_t n = source_read(p->src, p->buf[slot], GZ_PIPE_BUF);
+        pthread_mutex_lock(&p->mu);
+        if (n <= 0) {
+            p->done = true;
+            p->failed = n < 0;
+        } else {
+            p->len[slot] = (size_t)n;
+            p->head++;
+        }
+        pthread_cond_broadcast(&p->cv);
+        bool end = p->done;
+        pthread_mutex_unlock(&p->mu);
+        if (end)
+            break;
+    }
+    return NULL;
+}
+
+/* Start inflating src on a thread; false when that is not possible (the caller then reads
+ * src itself). */
+static bool pipe_start(struct gz_pipe *p, struct source *src)
+{
+    memset(p, 0, sizeof *p);
+    p->src = src;
+    for (int i = 0; i < GZ_PIPE_N; i++)
+        if (!(p->buf[i] = malloc(GZ_PIPE_BUF))) {
+            for (int k = 0; k < i; k++)
+                free(p->buf[k]);
+            return false;
+        }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    if (pthread_create(&p->thread, NULL, pipe_main, p) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->cv);
+        for (int i = 0; i < GZ_PIPE_N; i++)
+            free(p->buf[i]);
+        return false;
+    }
+    p->running = true;
+    return true;
+}
+
+static ssize_t pipe_read(struct gz_pipe *p, char *dst, size_t cap)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->tail == p->head && !p->done)
+        pthread_cond_wait(&p->cv, &p->mu);
+    ssize_t n = 0;
+    if (p->tail == p->head) {
+        n = p->failed ? -1 : 0;
+    } else {
+        size_t slot = p->tail % GZ_PIPE_N;
+        size_t k = p->len[slot] - p->off;
+        if (k > cap)
+            k = cap;
+        /* copy outside the lock: the producer never touches a buffer not yet consumed */
+        pthread_mutex_unlock(&p->mu);
+        memcpy(dst, p->buf[slot] + p->off, k);
+        pthread_mutex_lock(&p->mu);
+        p->off += k;
+        if (p->off == p->len[slot]) {
+            p->off = 0;
+            p->tail++;
+            pthread_cond_broadcast(&p->cv);
+        }
+        n = (ssize_t)k;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+static void pipe_stop(struct gz_pipe *p)
+{
+    if (!p->running)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    for (int i = 0; i < GZ_PIPE_N; i++)
+        free(p->buf[i]);
+    p->running = false;
+}
+
+/* What the parsers read from: the source itself, or its inflating thread. */
+struct reader {
+    struct source *src;
+    struct gz_pipe pipe;
+    bool piped;
+};
+
+static void reader_open(struct reader *rd, struct source *src, bool threads)
+{
+    rd->src = src;
+    rd->piped = src->gz && threads && pipe_start(&rd->pipe, src);
+}
+
+static ssize_t reader_read(struct reader *rd, char *buf, size_t cap)
+{
+    return rd->piped ? pipe_read(&rd->pipe, buf, cap) : source_read(rd->src, buf, cap);
+}
+
+/* Stop the thread (the source's counters are final after this) and close the source. */
+static void reader_close(struct reader *rd)
+{
+    if (rd->piped)
+        pipe_stop(&rd->pipe);
+    source_close(rd->src);
+}
+
 /* ---- files and work items ---- */
 
 struct file_job {
@@ -216,6 +358,7 @@ struct run {
     size_t nfiles;
     struct item *items;
     size_t nitems, next;
+    int threads; /* cores to use: > 1 lets a gzip file inflate on its own thread */
     pthread_mutex_t lock;
 };
 
@@ -276,6 +419,8 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
 {
     struct source src = {.fd = f->fd, .seekable = f->seekable, .gz = f->gz,
                          .prefix = f->prefix, .prefix_len = f->prefix_len};
+    struct reader rd;
+    reader_open(&rd, &src, w->run->threads > 1);
     uint64_t lineno = 0, lines = 0, malformed = 0;
     off_t pos = it->start; /* offset of buf[0] in the (plain) file */
     bool skip_first = false;
@@ -289,7 +434,7 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
     int rc = 0;
     while (!done) {
         if (!eof && have < ANA_BUF) {
-            ssize_t n = source_read(&src, w->buf + have, ANA_BUF - have);
+            ssize_t n = reader_read(&rd, w->buf + have, ANA_BUF - have);
             if (n < 0) {
                 pthread_mutex_lock(&w->run->lock);
                 if (!f->failed)
@@ -367,11 +512,11 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
         if (eof && have == 0)
             break;
     }
+    reader_close(&rd);
     if (src.gz_problem && rc == 0)
         job_warn(w->run, f, "%s: the gzip stream %s after %llu bytes of text; the lines before "
                  "were analysed", f->path, src.gz_problem == 1 ? "ends early (truncated?)" :
                  "is corrupt", (unsigned long long)src.out_total);
-    source_close(&src);
     pthread_mutex_lock(&w->run->lock);
     f->lines += lines;
     f->malformed += malformed;
@@ -394,8 +539,10 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
     size_t caplen = 0;
     uint64_t line = 1, event_line = 0, lines = 0, malformed = 0;
     int rc = 0;
+    struct reader rd;
+    reader_open(&rd, &src, w->run->threads > 1);
     for (;;) {
-        ssize_t n = source_read(&src, w->buf, ANA_BUF);
+        ssize_t n = reader_read(&rd, w->buf, ANA_BUF);
         if (n < 0) {
             pthread_mutex_lock(&w->run->lock);
             if (!f->failed)
@@ -489,6 +636,7 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
             }
         }
     }
+    reader_close(&rd);
     if (rc == 0 && (depth != 0 || in_str || capturing)) {
         if (capturing) {
             lines++;
@@ -503,7 +651,6 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
         job_warn(w->run, f, "%s: the gzip stream %s after %llu bytes of text; the events before "
                  "were analysed", f->path, src.gz_problem == 1 ? "ends early (truncated?)" :
                  "is corrupt", (unsigned long long)src.out_total);
-    source_close(&src);
     pthread_mutex_lock(&w->run->lock);
     f->lines += lines;
     f->malformed += malformed;
@@ -694,6 +841,7 @@ int analyze_run(const struct analyze_options *opt, struct analyze_result **out,
     }
     if (threads > ANA_MAX_THREADS)
         threads = ANA_MAX_THREADS;
+    run.threads = threads;
     size_t cap_items = 0;
     for (size_t i = 0; i < run.nfiles; i++) {
         struct file_job *f = &run.files[i];
