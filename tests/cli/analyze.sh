@@ -58,6 +58,18 @@ assert abs(onset(aur[0]) - t("2026-03-10T12:25:00.000Z")) <= 3, aur
 assert d["files"][0]["format"] == "s3" and d["files"][1]["format"] == "cloudwatch", d["files"]
 PY
 
+# --from/--to keep [from, to): the counts are the minutes' sums over that window
+w analyze --json --from 2026-03-10T12:00Z --to 2026-03-10T12:30Z "${logs[@]}" > "$tmp/win.json" 2>/dev/null || die "--from/--to"
+python3 - "$tmp/win.json" "$tmp/demo.json" <<'PY' || die "--from/--to figures"
+import json, sys
+w = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2]))
+inside = [m for m in d["minutes"] if "2026-03-10T12:00" <= m["t"] < "2026-03-10T12:30"]
+assert w["requests"] == sum(m["requests"] for m in inside), (w["requests"], sum(m["requests"] for m in inside))
+assert w["errors"] == sum(m["errors"] for m in inside)
+assert w["filtered_out"] > 0 and w["first"] >= "2026-03-10T12:00" and w["last"] < "2026-03-10T12:30"
+assert [m["t"] for m in w["minutes"]] == [m["t"] for m in inside]
+PY
+
 # one thread or two, files or stdin: the same figures
 w analyze --json --threads 1 "${logs[@]}" > "$tmp/t1.json" 2>/dev/null || die "threads 1"
 cmp -s "$tmp/demo.json" "$tmp/t1.json" || die "--threads 1 differs from the default"
