@@ -132,11 +132,11 @@ def api_lines(rng):
                 retries = rng.choice([1, 2, 3, 3])
             u = rng.random()
             if apply and u < scoring_timeout_p(m):
-                status, dur = 504, 10000 + rng.uniform(0, 2500)
+                status, dur = 504, 6000 + rng.uniform(0, 2000)
                 retries = 3
                 line.update(level="error", message="credit application failed",
                             error_type="TimeoutException",
-                            error_message="scoring provider did not answer within 10000 ms (attempt 4 of 4)",
+                            error_message="scoring provider did not answer before the 8000 ms request deadline (attempt 4)",
                             dependency="scoring-provider")
             elif u < (scoring_timeout_p(m) if apply else 0.0) + pool_p(m):
                 status, dur = 503, 5000 + rng.uniform(0, 50)
