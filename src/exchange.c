@@ -349,7 +349,7 @@ struct reader {
 static int field_error(struct reader *r, const char *field, const char *expected)
 {
     return wr_fail(r->err, WR_E_INPUT, "import: %s%s%s: expected %s; fix the file and import again",
-                   r->path, *r->path ? "." : "", field, expected);
+                   r->path, *r->path && *field ? "." : "", field, expected);
 }
 
 static const cJSON *get(const cJSON *obj, const char *key)
@@ -480,7 +480,11 @@ static int import_entry(struct store *s, struct reader *r, int64_t id, const cJS
         snprintf(r->path + base, sizeof r->path - base, ".revisions[%d]", i);
         struct entry_revision *v = &arr[i];
         const char *author, *text;
-        if (!cJSON_IsObject(rj) || get_int(r, rj, "rev", i + 1, i + 1, &v->rev) != 0 ||
+        if (!cJSON_IsObject(rj)) { /* found by fuzz_import: refused without saying why */
+            field_error(r, "", "an object");
+            goto out;
+        }
+        if (get_int(r, rj, "rev", i + 1, i + 1, &v->rev) != 0 ||
             get_time(r, rj, "changed", true, &v->changed_ms) != 0 ||
             get_string(r, rj, "author", true, &author) != 0 || read_kind(r, rj, &v->kind) != 0 ||
             get_time(r, rj, "at", true, &v->at_ms) != 0 ||
