@@ -34,6 +34,23 @@ static sqlite3_stmt *st_of(struct db_stmt *st)
     return ((struct sqlite_stmt *)st)->st;
 }
 
+/* False when path, or the directory that must hold its -wal and -shm files, cannot be written. */
+static bool file_writable(const char *path)
+{
+    if (!path || !*path)
+        return true; /* in memory, or no file: nothing to say about permissions */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    return access(path, W_OK) == 0 && access(dir, W_OK) == 0;
+}
+
 /* Classify the connection's last error and record it; returns -1. */
 static int fail_from_conn(struct db *db)
 {
@@ -45,6 +62,12 @@ static int fail_from_conn(struct db *db)
     case SQLITE_LOCKED: f = DB_FAIL_BUSY; break;
     case SQLITE_FULL: f = DB_FAIL_FULL; break;
     case SQLITE_READONLY: f = DB_FAIL_READONLY; break;
+    case SQLITE_CANTOPEN:
+        /* A WAL database whose directory cannot be written (read-only mount, chattr +i, no
+         * permission) cannot make its -wal/-shm files: to the user it is read-only, which the
+         * message must say instead of "unable to open database file" (tests/fault/readonly.sh). */
+        f = file_writable(sqlite3_db_filename(c, "main")) ? DB_FAIL_OTHER : DB_FAIL_READONLY;
+        break;
     case SQLITE_PERM:
     case SQLITE_AUTH: f = DB_FAIL_DENIED; break;
     case SQLITE_NOTADB:
@@ -79,8 +102,9 @@ static int create_private_file(const char *path, struct wr_error *err)
                        dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        if (errno == EACCES || errno == EROFS) {
-            /* Maybe readable only: let SQLite report read-only on the first write. */
+        if (errno == EACCES || errno == EROFS || errno == EPERM) {
+            /* Maybe readable only (EPERM: an immutable file, chattr +i): let SQLite report
+             * read-only on the first write. */
             if (access(path, R_OK) == 0)
                 return 0;
             return wr_fail(err, WR_E_IO,
