@@ -21,10 +21,12 @@ for f in bin/warroom share/warroom/severity.json share/warroom/blameless.json \
     share/warroom/demo/replay.json share/warroom/demo/config.json \
     share/warroom/templates/postmortem.md share/warroom/templates/update-internal.mustache \
     share/man/man1/warroom.1.gz share/bash-completion/completions/warroom \
-    share/zsh/site-functions/_warroom share/doc/warroom/README.md; do
+    share/doc/warroom/README.md; do
   if [ -f "$P/$f" ]; then ok; else bad "not installed: $f"; fi
 done
 [ -x "$P/bin/warroom" ] && ok || bad "bin/warroom is not executable"
+# zsh: site-functions, or Debian's vendor-completions when the prefix is /usr.
+ls "$P"/share/zsh/*/_warroom >/dev/null 2>&1 && ok || bad "not installed: share/zsh/*/_warroom"
 
 # A clean environment: no override, a fresh HOME, no database yet.
 run() {
