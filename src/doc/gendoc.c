@@ -386,24 +386,27 @@ int main(int argc, char **argv)
         return 1;
     }
     char line[4096];
-    while (fgets(line, sizeof line, in)) {
-        if (strcmp(line, "@COMMANDS@\n") == 0 && strcmp(mode, "man") == 0)
+    int rc = 0;
+    bool man = strcmp(mode, "man") == 0;
+    while (rc == 0 && fgets(line, sizeof line, in)) {
+        if (man && strcmp(line, "@COMMANDS@\n") == 0)
             man_commands(out);
-        else if (strcmp(line, "@GLOBAL_OPTIONS@\n") == 0 && strcmp(mode, "man") == 0)
+        else if (man && strcmp(line, "@GLOBAL_OPTIONS@\n") == 0)
             man_global_options(out);
-        else if (strcmp(line, "@EXIT_STATUS@\n") == 0 && strcmp(mode, "man") == 0)
+        else if (man && strcmp(line, "@EXIT_STATUS@\n") == 0)
             man_exit_status(out);
-        else if (strcmp(line, "@COMMAND_SPEC@\n") == 0 && strcmp(mode, "man") != 0)
+        else if (!man && strcmp(line, "@COMMAND_SPEC@\n") == 0)
             spec(out);
-        else if (strncmp(line, "@INCLUDE ", 9) == 0) {
-            if (put_include(out, argv[2], line) != 0) {
-                fclose(in);
-                fclose(out);
-                remove(tmp);
-                return 1;
-            }
-        } else
+        else if (strncmp(line, "@INCLUDE ", 9) == 0)
+            rc = put_include(out, argv[2], line);
+        else
             put_substituted(out, line, date, datadir);
+    }
+    if (rc != 0) {
+        fclose(in);
+        fclose(out);
+        remove(tmp);
+        return 1;
     }
     fclose(in);
     if (fclose(out) != 0 || rename(tmp, argv[3]) != 0) {

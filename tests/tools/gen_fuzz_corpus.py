@@ -97,6 +97,10 @@ put("fuzz_severity", "severity.json", read("data/severity.json"))
 put("fuzz_severity", "override-cadence.json", '{"levels":{"SEV2":{"cadence_minutes":20}}}')
 put("fuzz_replay", "demo-replay.json", read("data/demo/replay.json"))
 put("fuzz_import", "demo-incident.json", read("data/demo/incident.json"))
+# A small valid document too (the demo's first entries): cheap to mutate, deep to reach.
+small = json.loads(read("data/demo/incident.json"))
+small["entries"] = small["entries"][:3]
+put("fuzz_import", "small-incident.json", json.dumps(small, ensure_ascii=False, indent=1))
 put("fuzz_lint", "postmortem-template.md", read("templates/postmortem.md"))
 put("fuzz_lint", "demo-postmortem.md", read("tests/golden/demo-postmortem.md"))
 # templates: byte 0 = escaping (bits 0-1) and strict (bit 2); then TEMPLATE \0 PARTIAL
