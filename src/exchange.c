@@ -530,9 +530,9 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const
         return field_error(r, "version", "a positive integer");
     if (v->valuedouble > EXCHANGE_VERSION)
         return wr_fail(r->err, WR_E_INPUT,
-                       "import: the file has format version %d but this warroom reads up to %d; "
+                       "import: the file has format version %g but this warroom reads up to %d; "
                        "upgrade warroom",
-                       (int)v->valuedouble, EXCHANGE_VERSION);
+                       v->valuedouble, EXCHANGE_VERSION); /* %g: any double (fuzz_import) */
     const cJSON *ij = get(doc, "incident");
     if (!cJSON_IsObject(ij))
         return field_error(r, "incident", "an object");
