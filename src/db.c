@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool db_target_is_postgres(const char *target)
@@ -29,13 +30,174 @@ bool db_target_is_postgres(const char *target)
     return *p == '=';
 }
 
+/* Append src[0..len) to out (capacity n, used *u), truncating; keeps out NUL-terminated. */
+static void put(char *out, size_t n, size_t *u, const char *src, size_t len)
+{
+    if (*u + 1 >= n)
+        return;
+    if (len > n - 1 - *u)
+        len = n - 1 - *u;
+    memcpy(out + *u, src, len);
+    *u += len;
+    out[*u] = '\0';
+}
+
+/* Mask the value of every password= parameter of a URL query (from q, just after '?'). */
+static void mask_query(const char *q, char *out, size_t n, size_t *u)
+{
+    while (*q) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        if (strncmp(q, "password=", 9) == 0) {
+            put(out, n, u, "password=***", 12);
+        } else {
+            put(out, n, u, q, len);
+        }
+        q += len;
+        if (*q == '&')
+            put(out, n, u, q++, 1);
+    }
+}
+
+void db_mask_target(const char *target, char *out, size_t n)
+{
+    size_t u = 0;
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    const char *scheme = strstr(target, "://");
+    if (scheme && db_target_is_postgres(target)) {
+        const char *auth = scheme + 3;
+        size_t alen = strcspn(auth, "/?");
+        const char *at = NULL;
+        for (const char *p = auth; p < auth + alen; p++)
+            if (*p == '@')
+                at = p;
+        put(out, n, &u, target, (size_t)(auth - target));
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            put(out, n, &u, auth, (size_t)(colon - auth));
+            put(out, n, &u, ":***", 4);
+            put(out, n, &u, at, (size_t)(auth + alen - at));
+        } else {
+            put(out, n, &u, auth, alen);
+        }
+        const char *rest = auth + alen;
+        const char *q = strchr(rest, '?');
+        put(out, n, &u, rest, q ? (size_t)(q + 1 - rest) : strlen(rest));
+        if (q)
+            mask_query(q + 1, out, n, &u);
+        return;
+    }
+    /* keyword = value pairs; a value is 'quoted' (with \' and \\ escapes) or runs to a space. */
+    const char *p = target;
+    while (*p) {
+        const char *start = p;
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *kw = p;
+        while (*p && *p != '=' && !isspace((unsigned char)*p))
+            p++;
+        bool is_password = (size_t)(p - kw) == 8 && strncmp(kw, "password", 8) == 0;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p != '=') { /* not keyword=value: copy the rest as it is */
+            put(out, n, &u, start, strlen(start));
+            return;
+        }
+        p++;
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *val = p;
+        if (*p == '\'') {
+            for (p++; *p && *p != '\''; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (*p == '\'')
+                p++;
+        } else {
+            while (*p && !isspace((unsigned char)*p))
+                p++;
+        }
+        put(out, n, &u, start, (size_t)(val - start));
+        if (is_password)
+            put(out, n, &u, "***", 3);
+        else
+            put(out, n, &u, val, (size_t)(p - val));
+    }
+}
+
 int db_open(const char *target, struct db **out, struct wr_error *err)
 {
     *out = NULL;
     if (db_target_is_postgres(target))
-        return wr_fail(err, WR_E_DB, "this warroom cannot open PostgreSQL databases yet; pass a "
-                                     "file path to --db");
+        return db_pg_open(target, out, err);
     return db_sqlite_open(target, out, err);
+}
+
+int db_init_base(struct db *db, const struct db_ops *ops, enum db_engine engine,
+                 const char *target)
+{
+    db->ops = ops;
+    db->engine = engine;
+    size_t n = strlen(target) + 16;
+    db->target = strdup(target);
+    db->display = malloc(n);
+    if (!db->target || !db->display)
+        return -1;
+    if (engine == DB_POSTGRES)
+        db_mask_target(target, db->display, n);
+    else
+        snprintf(db->display, n, "%s", target);
+    return 0;
+}
+
+void db_free_base(struct db *db)
+{
+    free(db->display);
+    free(db->target);
+    db->display = db->target = NULL;
+}
+
+const char *db_target(const struct db *db)
+{
+    return db->target;
+}
+
+void db_note_change(struct db *db, int64_t id)
+{
+    for (size_t i = 0; i < db->nchanged; i++)
+        if (db->changed[i] == id)
+            return;
+    if (db->nchanged < sizeof db->changed / sizeof db->changed[0])
+        db->changed[db->nchanged++] = id;
+    else
+        db->changed_overflow = true;
+}
+
+void db_take_changes(struct db *db, int64_t *ids, size_t max, size_t *n, bool *all)
+{
+    size_t k = db->nchanged < max ? db->nchanged : max;
+    memcpy(ids, db->changed, k * sizeof *ids);
+    *all = db->changed_overflow || k < db->nchanged;
+    *n = k;
+    db->nchanged = 0;
+    db->changed_overflow = false;
+}
+
+int db_change_fd(struct db *db)
+{
+    return db->ops->change_fd(db);
+}
+
+int db_reconnect(struct db *db)
+{
+    return db->ops->reconnect(db);
+}
+
+int db_lock_schema(struct db *db)
+{
+    return db->ops->lock_schema(db);
 }
 
 void db_close(struct db **dbp)

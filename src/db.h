@@ -19,6 +19,7 @@
 #define WARROOM_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -59,6 +60,10 @@ enum db_failure {
  * keyword/value string such as "service=warroom" or "host=... dbname=..."); else it is a path. */
 bool db_target_is_postgres(const char *target);
 
+/* Copy `target` into out (n bytes) with any password replaced by "***": the user:PASSWORD@ of a
+ * URL, its password= query parameter, and the password=VALUE keyword of a conninfo string. */
+void db_mask_target(const char *target, char *out, size_t n);
+
 /* Connect to `target` (a SQLite path, created 0600 when absent, whose directory must exist; or a
  * PostgreSQL URL / conninfo). Nothing is written yet. Errors: WR_E_IO (directory missing or
  * unwritable), WR_E_DB (cannot connect; the message masks any password), WR_E_NOMEM. */
@@ -70,6 +75,10 @@ enum db_engine db_engine(const struct db *db);
  * masked. Never contains a secret. */
 const char *db_display_name(const struct db *db);
 
+/* The target the connection was opened with, password included when it had one: only for
+ * opening another connection to the same database, never for showing. */
+const char *db_target(const struct db *db);
+
 /* Settings every warroom connection needs (SQLite: WAL, synchronous=FULL, foreign keys).
  * SQLite writes the file here, so the store calls it only after checking the schema version. */
 int db_configure(struct db *db);
@@ -77,6 +86,9 @@ int db_configure(struct db *db);
  * migration's transaction). */
 int db_schema_version(struct db *db, int *version);
 int db_set_schema_version(struct db *db, int version);
+/* Inside a transaction: wait until no other connection is migrating (SQLite's BEGIN IMMEDIATE
+ * already excludes them; PostgreSQL takes an advisory lock until the transaction ends). */
+int db_lock_schema(struct db *db);
 
 /* Run a script of statements without parameters (schema, migrations). */
 int db_exec(struct db *db, const char *script);
@@ -122,6 +134,17 @@ bool db_in_transaction(struct db *db);
 /* A counter that moves when another connection commits a change. SQLite: PRAGMA data_version.
  * PostgreSQL: notifications received on the warroom channel (see db_pg.c). */
 int db_change_counter(struct db *db, int64_t *out);
+
+/* The socket that becomes readable when a change notification arrives (PostgreSQL), or -1
+ * (SQLite: watch the file instead). Poll it, then call db_change_counter to drain it; also call
+ * db_change_counter after other queries, which may have read notifications off the socket. */
+int db_change_fd(struct db *db);
+/* Incident ids named by the notifications drained so far (each once), moved into ids (up to
+ * max) and forgotten; *all is set when more arrived than could be kept (reload everything). */
+void db_take_changes(struct db *db, int64_t *ids, size_t max, size_t *n, bool *all);
+/* Re-establish a lost connection (PostgreSQL; blocks up to connect_timeout). Prepared
+ * statements are prepared again on their next use. SQLite: nothing to do. */
+int db_reconnect(struct db *db);
 
 /* The last failure on the connection: its kind and the engine's message. */
 enum db_failure db_failure(const struct db *db);

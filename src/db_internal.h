@@ -17,6 +17,7 @@ struct db_ops {
     int (*configure)(struct db *db);
     int (*schema_version)(struct db *db, int *version);
     int (*set_schema_version)(struct db *db, int version);
+    int (*lock_schema)(struct db *db);
     int (*exec)(struct db *db, const char *script);
     struct db_stmt *(*prepare)(struct db *db, const char *sql, bool persistent);
     void (*finalize)(struct db_stmt *st);
@@ -36,12 +37,19 @@ struct db_ops {
     void (*rollback)(struct db *db);
     bool (*in_transaction)(struct db *db);
     int (*change_counter)(struct db *db, int64_t *out);
+    int (*change_fd)(struct db *db);
+    int (*reconnect)(struct db *db);
 };
 
 struct db {
     const struct db_ops *ops;
     enum db_engine engine;
     char *display; /* path, or the masked connection string */
+    char *target;  /* what it was opened with (may hold a password: never shown) */
+    /* Incident ids from change notifications not yet taken (db_take_changes). */
+    int64_t changed[256];
+    size_t nchanged;
+    bool changed_overflow;
     enum db_failure failure;
     char errmsg[512];
     struct db_stmt *slots[DB_SLOTS];
@@ -51,6 +59,14 @@ struct db {
 int db_set_failure(struct db *db, enum db_failure f, const char *msg);
 /* Forget the last failure (an operation succeeded). */
 void db_clear_failure(struct db *db);
+/* Remember that incident `id` changed (a notification's payload). */
+void db_note_change(struct db *db, int64_t id);
+/* Fill the common part of a new connection: ops, engine, target and its masked display name.
+ * -1 when out of memory. */
+int db_init_base(struct db *db, const struct db_ops *ops, enum db_engine engine,
+                 const char *target);
+/* Free what db_init_base allocated (not db itself). */
+void db_free_base(struct db *db);
 
 /* Backends' constructors: fill *out (allocated with its base struct db first). */
 int db_sqlite_open(const char *path, struct db **out, struct wr_error *err);

@@ -125,7 +125,7 @@ static void sq_close(struct db *db)
     sqlite3_finalize(s->begin);
     sqlite3_finalize(s->commit);
     sqlite3_close(s->conn);
-    free(db->display);
+    db_free_base(db);
     free(s);
 }
 
@@ -331,6 +331,26 @@ static int sq_change_counter(struct db *db, int64_t *out)
     return rc == SQLITE_ROW ? 0 : fail_from_conn(db);
 }
 
+/* BEGIN IMMEDIATE already holds the only write lock. */
+static int sq_lock_schema(struct db *db)
+{
+    (void)db;
+    return 0;
+}
+
+/* SQLite has no change socket: the cockpit watches the database's directory. */
+static int sq_change_fd(struct db *db)
+{
+    (void)db;
+    return -1;
+}
+
+static int sq_reconnect(struct db *db)
+{
+    (void)db;
+    return 0;
+}
+
 static const struct db_ops sqlite_ops = {
     .close = sq_close,
     .configure = sq_configure,
@@ -355,6 +375,9 @@ static const struct db_ops sqlite_ops = {
     .rollback = sq_rollback,
     .in_transaction = sq_in_transaction,
     .change_counter = sq_change_counter,
+    .change_fd = sq_change_fd,
+    .reconnect = sq_reconnect,
+    .lock_schema = sq_lock_schema,
 };
 
 int db_sqlite_open(const char *path, struct db **out, struct wr_error *err)
@@ -363,11 +386,8 @@ int db_sqlite_open(const char *path, struct db **out, struct wr_error *err)
     struct sqlite_db *s = calloc(1, sizeof *s);
     if (!s)
         return wr_fail(err, WR_E_NOMEM, "out of memory opening the database");
-    s->base.ops = &sqlite_ops;
-    s->base.engine = DB_SQLITE;
-    s->base.display = strdup(path);
-    if (!s->base.display) {
-        free(s);
+    if (db_init_base(&s->base, &sqlite_ops, DB_SQLITE, path) != 0) {
+        sq_close(&s->base);
         return wr_fail(err, WR_E_NOMEM, "out of memory opening the database");
     }
     if (create_private_file(path, err) != 0)

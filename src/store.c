@@ -52,11 +52,12 @@
     X(ST_ENTRY_INSERT,                                                                         \
       "INSERT INTO entries(incident_id, at_ms, recorded_ms, kind, author, text, pinned,"       \
       " deleted, rev, data, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"                  \
-      " coalesce(?10, ''), ?11) RETURNING id")                                                                                 \
+      " coalesce(?10, ''), ?11) ON CONFLICT(uid) DO NOTHING RETURNING id")                                                                                 \
     X(ST_REVISION_INSERT,                                                                      \
       "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text,"       \
       " pinned, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                          \
     X(ST_ENTRY_GET, "SELECT " ENTRY_COLUMNS " FROM entries WHERE id = ?1")                     \
+    X(ST_ENTRY_FIND_UID, "SELECT id, incident_id FROM entries WHERE uid = ?1")                     \
     X(ST_ENTRY_UPDATE,                                                                         \
       "UPDATE entries SET kind = ?2, at_ms = ?3, text = ?4, pinned = ?5, deleted = ?6,"        \
       " rev = ?7 WHERE id = ?1")                                                               \
@@ -365,10 +366,37 @@ const char *store_path(const struct store *s)
     return s->path;
 }
 
+const char *store_target(const struct store *s)
+{
+    return db_target(s->db);
+}
+
+bool store_is_remote(const struct store *s)
+{
+    return db_engine(s->db) == DB_POSTGRES;
+}
+
 int store_data_version(struct store *s, int64_t *out, struct wr_error *err)
 {
     if (db_change_counter(s->db, out) != 0)
         return store_db_fail(s, err, "checking for changes");
+    return 0;
+}
+
+int store_change_fd(struct store *s)
+{
+    return db_change_fd(s->db);
+}
+
+void store_changed_incidents(struct store *s, int64_t *ids, size_t max, size_t *n, bool *all)
+{
+    db_take_changes(s->db, ids, max, n, all);
+}
+
+int store_reconnect(struct store *s, struct wr_error *err)
+{
+    if (db_reconnect(s->db) != 0)
+        return store_db_fail(s, err, "reconnecting");
     return 0;
 }
 
@@ -499,7 +527,8 @@ int store_incident_reopen(struct store *s, int64_t incident_id, const char *auth
     incident_init(&inc);
     if (store_tx_begin(s, err) != 0)
         return -1;
-    if (store_incident_get(s, incident_id, &inc, err) != 0)
+    if (store_touch_incident(s, incident_id, err) != 0 ||
+        store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
     if (!incident_is_open(&inc)) {
         struct db_stmt *st = stmt(s, ST_MILESTONE_DELETE, err);
@@ -508,7 +537,6 @@ int store_incident_reopen(struct store *s, int64_t incident_id, const char *auth
         db_bind_int64(st, 1, incident_id);
         db_bind_text(st, 2, milestone_name(MS_CLOSED));
         if (store_step_done(s, st, err, "reopening the incident") != 0 ||
-            store_touch_incident(s, incident_id, err) != 0 ||
             store_system_entry(s, incident_id, KIND_MILESTONE, wr_now_ms(), author,
                          "Incident reopened (the closed milestone was cleared)", err) != 0)
             goto out;
@@ -704,7 +732,8 @@ static int check_text(const char *text, struct wr_error *err)
     return 0;
 }
 
-/* Insert the entry row and its first revision; inside a transaction. */
+/* Insert the entry row and its first revision; inside a transaction. Returns 0, 1 when an
+ * entry with e->uid is already saved (nothing written), or -1. */
 static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
 {
     struct db_stmt *st = stmt(s, ST_ENTRY_INSERT, err);
@@ -723,22 +752,34 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     if (!e->uid[0])
         wr_uid_new(e->uid, sizeof e->uid);
     db_bind_text(st, 11, e->uid);
-    if (db_step(st) != DB_ROW) {
+    int r = db_step(st);
+    if (r == DB_ERROR) {
         enum db_failure f = db_failure(s->db);
         db_reset(st);
-        if (f == DB_FAIL_UNIQUE)
-            return wr_fail(err, WR_E_CONFLICT, "an entry with uid %s is already saved", e->uid);
         if (f == DB_FAIL_FOREIGN_KEY)
             return wr_fail(err, WR_E_NOT_FOUND, "no incident %lld; `warroom list` shows the ids",
                            (long long)e->incident_id);
         return store_db_fail(s, err, "saving the entry");
     }
+    if (r == DB_DONE) { /* ON CONFLICT(uid) DO NOTHING: the uid is the idempotency key */
+        db_reset(st);
+        return 1;
+    }
     e->id = db_col_int64(st, 0);
     db_reset(st);
-    struct entry_revision r = {.rev = e->rev, .changed_ms = e->recorded_ms,
-                               .author = e->author, .text = e->text, .kind = e->kind,
-                               .at_ms = e->at_ms, .pinned = e->pinned, .deleted = e->deleted};
-    return revision_insert(s, e->id, &r, err);
+    struct entry_revision rev = {.rev = e->rev, .changed_ms = e->recorded_ms,
+                                 .author = e->author, .text = e->text, .kind = e->kind,
+                                 .at_ms = e->at_ms, .pinned = e->pinned, .deleted = e->deleted};
+    return revision_insert(s, e->id, &rev, err);
+}
+
+/* entry_insert for entries warroom writes itself: an existing uid is an error. */
+static int entry_insert_new(struct store *s, struct entry *e, struct wr_error *err)
+{
+    int r = entry_insert(s, e, err);
+    if (r == 1)
+        return wr_fail(err, WR_E_CONFLICT, "an entry with uid %s is already saved", e->uid);
+    return r;
 }
 
 int store_touch_incident(struct store *s, int64_t incident_id, struct wr_error *err)
@@ -756,13 +797,18 @@ int store_touch_incident(struct store *s, int64_t incident_id, struct wr_error *
     return 0;
 }
 
-int store_entry_append(struct store *s, struct entry *e, struct wr_error *err)
+/* store_entry_append and store_entry_deliver: `already` NULL makes an existing uid an error. */
+static int entry_append(struct store *s, struct entry *e, bool *already, struct wr_error *err)
 {
     int rc = -1;
+    if (already)
+        *already = false;
     if (check_text(e->text, err) != 0)
         return -1;
     if (!e->author || !*e->author)
         return wr_fail(err, WR_E_INPUT, "an entry needs an author");
+    if (already && !e->uid[0])
+        return wr_fail(err, WR_E_INPUT, "an entry delivered from a journal needs its uid");
     e->recorded_ms = wr_now_ms();
     if (e->at_ms == 0 || e->at_ms == WR_TIME_NONE)
         e->at_ms = e->recorded_ms;
@@ -770,8 +816,34 @@ int store_entry_append(struct store *s, struct entry *e, struct wr_error *err)
     e->deleted = false;
     if (store_tx_begin(s, err) != 0)
         return -1;
-    if (store_touch_incident(s, e->incident_id, err) != 0 || entry_insert(s, e, err) != 0)
+    if (store_touch_incident(s, e->incident_id, err) != 0)
         goto out;
+    int r = already ? entry_insert(s, e, err) : entry_insert_new(s, e, err);
+    if (r < 0)
+        goto out;
+    if (r == 1) { /* delivered before: report where it is, write nothing */
+        struct db_stmt *st = stmt(s, ST_ENTRY_FIND_UID, err);
+        if (!st)
+            goto out;
+        db_bind_text(st, 1, e->uid);
+        int step = db_step(st);
+        int64_t id = step == DB_ROW ? db_col_int64(st, 0) : 0;
+        int64_t inc = step == DB_ROW ? db_col_int64(st, 1) : 0;
+        db_reset(st);
+        if (step == DB_ERROR) {
+            store_db_fail(s, err, "looking up the entry");
+            goto out;
+        }
+        if (inc != e->incident_id) {
+            wr_fail(err, WR_E_CONFLICT, "entry uid %s is already saved in incident %lld, not %lld",
+                    e->uid, (long long)inc, (long long)e->incident_id);
+            goto out;
+        }
+        e->id = id;
+        *already = true;
+        store_tx_rollback(s);
+        return 0;
+    }
     if (e->kind == KIND_TODO) {
         /* A TODO: line is an action item from the moment it is saved (postmortem §6). */
         struct db_stmt *st = stmt(s, ST_ACTION_FROM_TODO, err);
@@ -793,6 +865,17 @@ out:
         e->id = 0;
     }
     return rc;
+}
+
+int store_entry_append(struct store *s, struct entry *e, struct wr_error *err)
+{
+    return entry_append(s, e, NULL, err);
+}
+
+int store_entry_deliver(struct store *s, struct entry *e, bool *already, struct wr_error *err)
+{
+    bool dummy;
+    return entry_append(s, e, already ? already : &dummy, err);
 }
 
 /* store_row_fn for ENTRY_COLUMNS. */
@@ -867,9 +950,7 @@ static int entry_revise(struct store *s, struct entry *cur, const char *author,
                                .author = (char *)author, .text = cur->text, .kind = cur->kind,
                                .at_ms = cur->at_ms, .pinned = cur->pinned,
                                .deleted = cur->deleted};
-    if (revision_insert(s, cur->id, &r, err) != 0)
-        return -1;
-    return store_touch_incident(s, cur->incident_id, err);
+    return revision_insert(s, cur->id, &r, err);
 }
 
 enum revise_op { REVISE_TEXT, REVISE_PIN, REVISE_DELETE };
@@ -884,7 +965,10 @@ static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum r
         return -1;
     if (store_tx_begin(s, err) != 0)
         return -1;
-    if (store_entry_get(s, entry_id, &cur, err) != 0)
+    /* The incident's row first: two edits of one entry queue there (PostgreSQL), so the second
+     * reads the first's revision instead of writing the same revision number. */
+    if (store_touch_incident(s, incident_id, err) != 0 ||
+        store_entry_get(s, entry_id, &cur, err) != 0)
         goto out;
     if (cur.incident_id != incident_id) {
         wr_fail(err, WR_E_NOT_FOUND,
@@ -961,11 +1045,11 @@ static void bind_filter(struct db_stmt *st, int64_t incident_id, const struct en
             kinds_buf[used] = '\0';
         }
         db_bind_text(st, 2, kinds_buf);
+    } else {
+        db_bind_text(st, 2, NULL); /* typed NULL: PostgreSQL needs every parameter's type */
     }
-    if (f->text && *f->text)
-        db_bind_text(st, 3, f->text);
-    if (f->author && *f->author)
-        db_bind_text(st, 4, f->author);
+    db_bind_text(st, 3, f->text && *f->text ? f->text : NULL);
+    db_bind_text(st, 4, f->author && *f->author ? f->author : NULL);
     db_bind_int(st, 5, f->pinned_only ? 1 : 0);
     db_bind_int(st, 6, f->include_deleted ? 1 : 0);
 }
@@ -1207,6 +1291,10 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
     int64_t id;
     if (store_step_id(s, st, &id, err, "importing an entry") != 0)
         goto out;
+    if (id == 0) {
+        wr_fail(err, WR_E_CONFLICT, "an entry with uid %s is already saved", e.uid);
+        goto out;
+    }
     for (size_t i = 0; i < n; i++)
         if (revision_insert(s, id, &revs[i], err) != 0)
             goto out;
@@ -1227,7 +1315,7 @@ int store_system_entry(struct store *s, int64_t incident_id, enum entry_kind kin
 {
     struct entry e = {.incident_id = incident_id, .at_ms = at, .recorded_ms = wr_now_ms(),
                       .kind = kind, .author = (char *)author, .text = (char *)text, .rev = 1};
-    return entry_insert(s, &e, err);
+    return entry_insert_new(s, &e, err);
 }
 
 int store_milestone_set(struct store *s, int64_t incident_id, enum milestone m, int64_t at,
@@ -1238,11 +1326,14 @@ int store_milestone_set(struct store *s, int64_t incident_id, enum milestone m, 
     incident_init(&inc);
     if (store_tx_begin(s, err) != 0)
         return -1;
-    if (store_incident_get(s, incident_id, &inc, err) != 0)
+    /* Touch first: the incident's row lock makes the order check and the write one step for
+     * concurrent writers on PostgreSQL (SQLite's BEGIN IMMEDIATE already does). */
+    if (store_touch_incident(s, incident_id, err) != 0 ||
+        store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
     if (milestone_check_order(inc.milestones, m, at, err) != 0)
         goto out;
-    if (milestone_put(s, incident_id, m, at, err) != 0 || store_touch_incident(s, incident_id, err))
+    if (milestone_put(s, incident_id, m, at, err) != 0)
         goto out;
     char text[128];
     snprintf(text, sizeof text, "%s %s", inc.milestones[m] == WR_TIME_NONE ? "Milestone" : "Moved milestone",
@@ -1267,7 +1358,8 @@ int store_phase_set(struct store *s, int64_t incident_id, enum phase p, int64_t 
     incident_init(&inc);
     if (store_tx_begin(s, err) != 0)
         return -1;
-    if (store_incident_get(s, incident_id, &inc, err) != 0)
+    if (store_touch_incident(s, incident_id, err) != 0 ||
+        store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
     struct db_stmt *st = stmt(s, ST_INCIDENT_SET_PHASE, err);
     if (!st)
@@ -1301,7 +1393,8 @@ int store_severity_set(struct store *s, int64_t incident_id, int sev, const char
         return wr_fail(err, WR_E_INPUT, "severity must be SEV1..SEV4");
     if (store_tx_begin(s, err) != 0)
         return -1;
-    if (store_incident_get(s, incident_id, &inc, err) != 0)
+    if (store_touch_incident(s, incident_id, err) != 0 ||
+        store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
     struct db_stmt *st = stmt(s, ST_SEVERITY_INSERT, err);
     if (!st)
@@ -1558,7 +1651,7 @@ int store_entry_append_data(struct store *s, int64_t incident_id, enum entry_kin
     struct entry e = {.incident_id = incident_id, .at_ms = at, .recorded_ms = wr_now_ms(),
                       .kind = kind, .author = (char *)author, .text = (char *)text,
                       .data = (char *)data, .rev = 1};
-    if (store_touch_incident(s, incident_id, err) != 0 || entry_insert(s, &e, err) != 0 ||
+    if (store_touch_incident(s, incident_id, err) != 0 || entry_insert_new(s, &e, err) != 0 ||
         store_tx_commit(s, err) != 0)
         goto out;
     if (id)
@@ -1573,6 +1666,8 @@ out:
 int store_fts_sync(struct store *s, struct wr_error *err)
 {
     int rc = -1;
+    if (db_engine(s->db) == DB_POSTGRES)
+        return 0; /* its GIN index is kept by PostgreSQL on every write */
     if (store_tx_begin(s, err) != 0)
         return -1;
     struct db_stmt *st = stmt(s, ST_FTS_SYNC, err);

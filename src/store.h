@@ -1,4 +1,5 @@
-/* store.h: the SQLite store. The only module that speaks SQL. */
+/* store.h: the store: SQLite (embedded) or PostgreSQL (team mode). The only module that speaks
+ * SQL (through the db.h seam). */
 #ifndef WARROOM_STORE_H
 #define WARROOM_STORE_H
 
@@ -13,6 +14,9 @@ struct store;
 
 /* Schema version this build writes. A database with a higher user_version is refused. */
 #define STORE_SCHEMA_VERSION 3
+/* The same for a PostgreSQL database (its own count, kept in table meta; see store_schema.c):
+ * version 1 holds everything of SQLite's version 3. */
+#define STORE_PG_SCHEMA_VERSION 1
 
 /*
  * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else
@@ -21,19 +25,42 @@ struct store;
 int store_default_path(char *buf, size_t n, bool create_dir, struct wr_error *err);
 
 /*
- * Open (creating if absent, mode 0600) and migrate the database at `path`. WAL,
- * synchronous=FULL, foreign_keys=ON, busy_timeout. The directory must exist.
- * Errors: WR_E_IO (directory missing or unwritable), WR_E_DB (not a SQLite database),
- * WR_E_DB_VERSION (written by a newer warroom: nothing is changed).
+ * Open and migrate the database named by `target`:
+ *  - a path: SQLite, created if absent with mode 0600; WAL, synchronous=FULL, foreign_keys=ON,
+ *    busy_timeout. The directory must exist.
+ *  - postgresql://..., postgres://... or a libpq keyword=value string (service=warroom):
+ *    PostgreSQL through libpq. Tables live in the connection's current schema (first on the
+ *    search_path); TLS as libpq's sslmode says; the password only from libpq's own sources
+ *    (the URL, PGPASSWORD, ~/.pgpass, the service file). synchronous_commit at least on.
+ * Errors: WR_E_IO (directory missing or unwritable), WR_E_DB (not a SQLite database, cannot
+ * connect, no rights), WR_E_DB_VERSION (written by a newer warroom: nothing is changed).
  */
-int store_open(const char *path, struct store **out, struct wr_error *err);
+int store_open(const char *target, struct store **out, struct wr_error *err);
 /* Close and set *s to NULL. Accepts NULL. */
 void store_close(struct store **s);
+/* The database as it may be shown: the path, or the connection string with its password
+ * masked. */
 const char *store_path(const struct store *s);
+/* What the store was opened with, password included when it had one: only for opening another
+ * connection (the cockpit's), never for showing. */
+const char *store_target(const struct store *s);
+/* True on PostgreSQL (team mode), false on SQLite. */
+bool store_is_remote(const struct store *s);
 
 /* Change counter: differs from the previous call when another connection committed.
- * Cheap (PRAGMA data_version); the TUI polls it. */
+ * Cheap: SQLite's PRAGMA data_version; on PostgreSQL it reads notifications already on the socket
+ * (no query to the server). The first call on PostgreSQL starts listening. */
 int store_data_version(struct store *s, int64_t *out, struct wr_error *err);
+/* PostgreSQL: the socket to add to a poll loop (readable when a change notification arrives;
+ * then call store_data_version). -1 on SQLite (watch the database's directory instead). */
+int store_change_fd(struct store *s);
+/* The incidents named by other connections' change notifications since the last call, each
+ * once, up to max, into ids; *all is set when more changed than could be listed or the
+ * connection was re-established (reload everything). Always empty on SQLite. */
+void store_changed_incidents(struct store *s, int64_t *ids, size_t max, size_t *n, bool *all);
+/* Re-establish a lost PostgreSQL connection (blocks up to the connect timeout, 10 s unless the
+ * target sets connect_timeout). Errors: WR_E_DB. A no-op on SQLite. */
+int store_reconnect(struct store *s, struct wr_error *err);
 
 /* Explicit transactions for multi-step writes (import). Calls may not nest. */
 int store_begin(struct store *s, struct wr_error *err);
@@ -72,6 +99,12 @@ int store_incident_update_text(struct store *s, const struct incident *inc,
 /* Append an entry: e->incident_id, kind, text, at_ms, author, pinned are read; e->id,
  * recorded_ms and rev are written. Returns only after the durable commit. */
 int store_entry_append(struct store *s, struct entry *e, struct wr_error *err);
+/* Deliver an entry written earlier elsewhere (a journal): like store_entry_append, but e->uid
+ * must be set and is the idempotency key: when an entry with that uid is already saved in the
+ * incident, nothing is written, *already is true and e->id is the saved entry's id (so a
+ * delivery whose acknowledgement was lost can be repeated safely). WR_E_CONFLICT when the uid
+ * is saved in another incident. */
+int store_entry_deliver(struct store *s, struct entry *e, bool *already, struct wr_error *err);
 /* Replace an entry's text (and optionally kind/pin/time: pass current values to keep them),
  * keeping the old revision. WR_E_NOT_FOUND if entry is not in incident. */
 int store_entry_edit(struct store *s, int64_t incident_id, int64_t entry_id, const char *text,
@@ -244,8 +277,10 @@ struct store_search_hit {
     char *snippet;    /* matched text with [ ] around the hits */
     double rank;      /* lower is better (bm25) */
 };
-/* Full-text search (FTS5) over every timeline, plus worksheet fields containing every word;
- * best first, at most `limit` hits. The query is taken as words, not FTS syntax. */
+/* Full-text search over every timeline, plus worksheet fields containing every word; best first,
+ * at most `limit` hits. SQLite (FTS5, bm25): the query is taken as words, not FTS syntax.
+ * PostgreSQL (tsvector, ts_rank): websearch_to_tsquery, so words are required too, and
+ * "a phrase", `or` and -word also work. */
 int store_search(struct store *s, const char *query, size_t limit, struct store_search_hit **out,
                  size_t *n, struct wr_error *err);
 void store_search_free(struct store_search_hit **arr, size_t n);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "store_internal.h"
 
 enum {
@@ -19,6 +21,7 @@ enum {
     OB_COMMS_DATA,
     OB_GET,
     OB_NEXT_DUE,
+    OB_CLAIM_PG,
 };
 
 #define OB_COLUMNS                                                                                 \
@@ -120,8 +123,8 @@ int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, 
 {
     int rc = -1;
     *found = false;
-    /* One UPDATE takes the row: the write lock makes it atomic across processes, so two warroom
-     * processes on one database never both send a message. A claim older than
+    /* One UPDATE takes the row: the write lock (SQLite) or row lock (PostgreSQL) makes it atomic
+     * across processes, so two warroom processes never both send a message. A claim older than
      * OUTBOX_STALE_CLAIM_MS belongs to a process that died while sending. */
     /* A read first: in WAL it never waits for another process's write lock, so the cockpit's
      * periodic delivery check stays off the lock (and off the disk) when nothing is due. */
@@ -140,13 +143,25 @@ int store_outbox_claim(struct store *s, int64_t now_ms, struct outbox_msg *out, 
         return 0;
     if (due != DB_ROW)
         return store_db_fail(s, err, "checking the outbox");
-    st = store_stmt(
-        s, OB_CLAIM,
-        "UPDATE outbox SET status = 'sending', claimed_ms = ?1, attempts = attempts + 1"
-        " WHERE id = (SELECT id FROM outbox WHERE (status IN ('queued', 'failed')"
-        " AND next_attempt_ms <= ?1) OR (status = 'sending' AND claimed_ms < ?2)"
-        " ORDER BY id LIMIT 1) RETURNING " OB_COLUMNS,
-        err);
+    /* On PostgreSQL (READ COMMITTED) two claimers can pick the same id in the subquery: the
+     * second then waits on the row lock and would re-check only the outer WHERE. So the due
+     * condition is repeated outside (after the first claim the row is no longer due), and the
+     * subquery skips rows another claimer holds, so it takes the next message instead. */
+#define OB_DUE "((status IN ('queued', 'failed') AND next_attempt_ms <= ?1)" \
+               " OR (status = 'sending' AND claimed_ms < ?2))"
+    st = db_engine(s->db) == DB_POSTGRES
+             ? store_stmt(s, OB_CLAIM_PG,
+                          "UPDATE outbox SET status = 'sending', claimed_ms = ?1,"
+                          " attempts = attempts + 1 WHERE id = (SELECT id FROM outbox WHERE " OB_DUE
+                          " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AND " OB_DUE
+                          " RETURNING " OB_COLUMNS,
+                          err)
+             : store_stmt(s, OB_CLAIM,
+                          "UPDATE outbox SET status = 'sending', claimed_ms = ?1,"
+                          " attempts = attempts + 1 WHERE id = (SELECT id FROM outbox WHERE " OB_DUE
+                          " ORDER BY id LIMIT 1) AND " OB_DUE " RETURNING " OB_COLUMNS,
+                          err);
+#undef OB_DUE
     if (!st)
         return -1;
     db_bind_int64(st, 1, now_ms);
@@ -325,32 +340,46 @@ int store_outbox_last_sent(struct store *s, int64_t incident_id, int64_t *sent_m
     return 0;
 }
 
+/* json_extract's answer for one member: a string as it is, a number or object as JSON text. */
+static char *json_member_text(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return strdup(v->valuestring);
+    return cJSON_PrintUnformatted(v);
+}
+
 int store_outbox_comms_value(struct store *s, int64_t incident_id, const char *destination,
                              const char *key, char **value, struct wr_error *err)
 {
     *value = NULL;
+    /* The JSON is read here rather than in SQL, so one statement serves both engines; an
+     * incident has a handful of comms entries. */
     struct db_stmt *st = store_stmt(
         s, OB_COMMS_DATA,
-        "SELECT json_extract(data, '$.' || ?3) FROM entries WHERE incident_id = ?1 AND kind = ?4"
-        " AND json_valid(data) AND json_extract(data, '$.destination') = ?2"
-        " AND json_extract(data, '$.' || ?3) IS NOT NULL ORDER BY id DESC LIMIT 1",
+        "SELECT data FROM entries WHERE incident_id = ?1 AND kind = ?2 AND data <> ''"
+        " ORDER BY id DESC",
         err);
     if (!st)
         return -1;
     db_bind_int64(st, 1, incident_id);
-    db_bind_text(st, 2, destination);
-    db_bind_text(st, 3, key);
-    db_bind_text(st, 4, kind_name(KIND_COMMS));
-    int r = db_step(st);
-    if (r == DB_ROW) {
-        *value = store_col_strdup(st, 0);
-        if (!*value) {
-            db_reset(st);
-            return wr_fail(err, WR_E_NOMEM, "out of memory");
+    db_bind_text(st, 2, kind_name(KIND_COMMS));
+    int r = DB_DONE;
+    bool oom = false;
+    while (!*value && !oom && (r = db_step(st)) == DB_ROW) {
+        cJSON *data = cJSON_Parse(db_col_text(st, 0));
+        const cJSON *dest = cJSON_GetObjectItemCaseSensitive(data, "destination");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(data, key);
+        if (cJSON_IsString(dest) && strcmp(dest->valuestring, destination) == 0 && v &&
+            !cJSON_IsNull(v)) {
+            *value = json_member_text(v);
+            oom = !*value;
         }
+        cJSON_Delete(data);
     }
     db_reset(st);
-    if (r != DB_ROW && r != DB_DONE)
+    if (oom)
+        return wr_fail(err, WR_E_NOMEM, "out of memory");
+    if (!*value && r == DB_ERROR)
         return store_db_fail(s, err, "reading an earlier message's delivery data");
     return 0;
 }

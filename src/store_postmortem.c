@@ -16,7 +16,16 @@ enum {
     PM_ACTION_LIST_ALL,
     PM_SEARCH_FTS,
     PM_SEARCH_FIELDS,
+    PM_SEARCH_PG,
+    PM_SEARCH_FIELDS_PG,
 };
+
+/* PostgreSQL's search: the user's words through websearch_to_tsquery (words are all required;
+ * "a phrase", or, -word also work), ranked by ts_rank (negated: lower is better, as bm25), with
+ * the hits in [ ] like FTS5's snippet. The expression to_tsvector('simple', ...) is the one the
+ * GIN indexes in store_schema.c are built on. */
+#define PG_HEADLINE_OPTS "'StartSel=[, StopSel=], MaxWords=16, MinWords=6, MaxFragments=1," \
+                         " FragmentDelimiter=...'"
 
 int store_pm_field_set(struct store *s, int64_t incident_id, const char *field, const char *value,
                        const char *author, struct wr_error *err)
@@ -331,9 +340,18 @@ int store_search(struct store *s, const char *query, size_t limit, struct store_
         free(fq);
         return wr_fail(err, WR_E_INPUT, "the search query is empty; give one or more words");
     }
+    bool pg = db_engine(s->db) == DB_POSTGRES;
     if (store_fts_sync(s, err) != 0)
         goto fail;
-    struct db_stmt *st = store_stmt(
+    struct db_stmt *st = pg ? store_stmt(
+        s, PM_SEARCH_PG,
+        "SELECT e.incident_id, e.id, e.at_ms, e.kind,"
+        " ts_headline('simple', e.text, q, " PG_HEADLINE_OPTS "),"
+        " -ts_rank(to_tsvector('simple', e.text), q) AS rank"
+        " FROM entries e, websearch_to_tsquery('simple', ?1) q"
+        " WHERE to_tsvector('simple', e.text) @@ q AND e.deleted = 0"
+        " ORDER BY rank, e.id LIMIT ?2",
+        err) : store_stmt(
         s, PM_SEARCH_FTS,
         "SELECT e.incident_id, e.id, e.at_ms, e.kind,"
         " snippet(entries_fts, 0, '[', ']', '...', 16), bm25(entries_fts)"
@@ -342,13 +360,20 @@ int store_search(struct store *s, const char *query, size_t limit, struct store_
         err);
     if (!st)
         goto fail;
-    db_bind_text(st, 1, fq);
+    db_bind_text(st, 1, pg ? query : fq);
     db_bind_int64(st, 2, (int64_t)limit);
     if (store_read_rows(s, st, sizeof **out, read_entry_hit, clear_hit, &entries, &nentries,
                         "searching the timelines", err) != 0)
         goto fail;
-    /* Worksheet fields, ranked by the same bm25 as the timeline hits. */
-    st = store_stmt(s, PM_SEARCH_FIELDS,
+    /* Worksheet fields, ranked by the same measure as the timeline hits. */
+    st = pg ? store_stmt(s, PM_SEARCH_FIELDS_PG,
+                         "SELECT f.incident_id, f.field, f.updated_ms,"
+                         " ts_headline('simple', f.value, q, " PG_HEADLINE_OPTS "),"
+                         " -ts_rank(to_tsvector('simple', f.value), q) AS rank"
+                         " FROM postmortem_fields f, websearch_to_tsquery('simple', ?1) q"
+                         " WHERE to_tsvector('simple', f.value) @@ q ORDER BY rank LIMIT ?2",
+                         err)
+            : store_stmt(s, PM_SEARCH_FIELDS,
                     "SELECT f.incident_id, f.field, f.updated_ms,"
                     " snippet(postmortem_fts, 2, '[', ']', '...', 16), bm25(postmortem_fts)"
                     " FROM postmortem_fts JOIN postmortem_fields f"
@@ -358,7 +383,7 @@ int store_search(struct store *s, const char *query, size_t limit, struct store_
                     err);
     if (!st)
         goto fail;
-    db_bind_text(st, 1, fq);
+    db_bind_text(st, 1, pg ? query : fq);
     db_bind_int64(st, 2, (int64_t)limit);
     if (store_read_rows(s, st, sizeof **out, read_field_hit, clear_hit, &fields, &nfields,
                         "searching the postmortem fields", err) != 0)

@@ -1,4 +1,5 @@
-/* test_store.c: the SQLite store and the JSON exchange, against real temporary databases. */
+/* test_store.c: the store and the JSON exchange, against real temporary databases: SQLite files,
+ * and (unit.test_store.pg) a real PostgreSQL server, with the same test bodies (test_db.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,15 +15,27 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "db.h"
 #include "exchange.h"
 #include "store.h"
+#include "test_db.h"
 
 struct fixture {
     char dir[256];
-    char path[300];
+    char path[300];   /* the SQLite file (SQLite-only tests) */
+    char target[600]; /* what store_open gets: the file, or the PostgreSQL URL */
+    char schema[64];  /* PostgreSQL: the test's own schema */
+    bool pg;
     struct store *s;
     int64_t inc;
 };
+
+/* Skip a test about SQLite files when running on PostgreSQL. */
+#define SQLITE_ONLY(f)                                                                         \
+    do {                                                                                       \
+        if ((f)->pg)                                                                           \
+            skip();                                                                            \
+    } while (0)
 
 static int setup(void **state)
 {
@@ -29,8 +43,11 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/warroom-test-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    f->pg = test_db_is_pg();
+    test_db_fresh(f->target, sizeof f->target, f->dir, "t", f->schema, sizeof f->schema);
     struct wr_error err = {0};
-    assert_int_equal(store_open(f->path, &f->s, &err), 0);
+    if (store_open(f->target, &f->s, &err) != 0)
+        fail_msg("store_open: %s", err.msg);
     struct incident inc;
     incident_init(&inc);
     inc.title = "Checkout failing";
@@ -65,6 +82,7 @@ static int64_t append(struct fixture *f, int64_t at, enum entry_kind kind, const
 static void test_file_is_private_and_wal(void **state)
 {
     struct fixture *f = *state;
+    SQLITE_ONLY(f);
     struct stat st;
     assert_int_equal(stat(f->path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
@@ -86,6 +104,7 @@ static void test_file_is_private_and_wal(void **state)
 static void test_newer_schema_refused_untouched(void **state)
 {
     struct fixture *f = *state;
+    SQLITE_ONLY(f);
     store_close(&f->s);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -112,6 +131,7 @@ static void test_newer_schema_refused_untouched(void **state)
 static void test_not_a_database(void **state)
 {
     struct fixture *f = *state;
+    SQLITE_ONLY(f);
     char path[400];
     snprintf(path, sizeof path, "%s/notes.txt", f->dir);
     FILE *fp = fopen(path, "w");
@@ -129,6 +149,7 @@ static void test_not_a_database(void **state)
 static void test_missing_directory(void **state)
 {
     struct fixture *f = *state;
+    SQLITE_ONLY(f);
     char path[400];
     snprintf(path, sizeof path, "%s/no/such/dir/x.db", f->dir);
     struct store *s = NULL;
@@ -141,6 +162,7 @@ static void test_missing_directory(void **state)
 static void test_read_only_database(void **state)
 {
     struct fixture *f = *state;
+    SQLITE_ONLY(f);
     if (geteuid() == 0)
         skip(); /* root ignores file modes */
     store_close(&f->s);
@@ -423,11 +445,14 @@ static void test_import_bad_documents_import_nothing(void **state)
     assert_int_equal(before, after);
 }
 
-/* Two processes append to the same incident at once: every entry lands, nobody sees an error. */
+/* Eight processes append to the same incident at once: every entry lands exactly once, nobody
+ * sees an error (SQLite: BEGIN IMMEDIATE queues them; PostgreSQL: the incident's row lock).
+ * 8 x 500 on PostgreSQL; 8 x 100 on SQLite, whose every commit waits for its own fsync. */
 static void test_concurrent_writers(void **state)
 {
     struct fixture *f = *state;
-    enum { WRITERS = 3, EACH = 150 };
+    enum { WRITERS = 8 };
+    const int EACH = f->pg ? 500 : 100;
     pid_t pids[WRITERS];
     for (int w = 0; w < WRITERS; w++) {
         pids[w] = fork();
@@ -435,8 +460,10 @@ static void test_concurrent_writers(void **state)
         if (pids[w] == 0) {
             struct store *s;
             struct wr_error err = {0};
-            if (store_open(f->path, &s, &err) != 0)
+            if (store_open(f->target, &s, &err) != 0) {
+                fprintf(stderr, "writer %d: %s\n", w, err.msg);
                 _exit(10);
+            }
             for (int i = 0; i < EACH; i++) {
                 char text[64];
                 snprintf(text, sizeof text, "writer %d entry %d", w, i);
@@ -480,12 +507,272 @@ static void test_data_version_sees_other_writers(void **state)
     assert_int_equal(store_data_version(f->s, &v2, &err), 0);
     assert_true(v1 == v2);
     struct store *other;
-    assert_int_equal(store_open(f->path, &other, &err), 0);
+    assert_int_equal(store_open(f->target, &other, &err), 0);
+    /* Our own writes do not count as another connection's. */
+    struct entry mine = {.incident_id = f->inc, .kind = KIND_NOTE, .author = "a", .text = "me"};
+    assert_int_equal(store_entry_append(f->s, &mine, &err), 0);
     struct entry e = {.incident_id = f->inc, .kind = KIND_NOTE, .author = "b", .text = "hi"};
     assert_int_equal(store_entry_append(other, &e, &err), 0);
     store_close(&other);
+    int fd = store_change_fd(f->s);
+    assert_int_equal(fd >= 0, f->pg); /* PostgreSQL: a socket to poll; SQLite: watch the file */
+    if (fd >= 0) { /* the notification travels through the server: wait for it, bounded */
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        for (int i = 0; i < 50; i++) {
+            assert_int_equal(store_data_version(f->s, &v3, &err), 0);
+            if (v3 != v2)
+                break;
+            poll(&p, 1, 100);
+        }
+    }
     assert_int_equal(store_data_version(f->s, &v3, &err), 0);
     assert_true(v3 != v2);
+    int64_t ids[8];
+    size_t n;
+    bool all;
+    store_changed_incidents(f->s, ids, 8, &n, &all);
+    assert_false(all);
+    if (f->pg) { /* the notification names the incident, once */
+        assert_int_equal(n, 1);
+        assert_int_equal(ids[0], f->inc);
+    } else {
+        assert_int_equal(n, 0);
+    }
+    store_changed_incidents(f->s, ids, 8, &n, &all);
+    assert_int_equal(n, 0);
+}
+
+/* The journal's delivery: the entry uid is the idempotency key. */
+static void test_deliver_is_idempotent(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    struct entry e = {.incident_id = f->inc, .kind = KIND_TODO, .author = "carol",
+                      .text = "add a retry budget", .uid = "0123456789abcdef0123456789abcdef"};
+    bool already = true;
+    assert_int_equal(store_entry_deliver(f->s, &e, &already, &err), 0);
+    assert_false(already);
+    int64_t first = e.id;
+    assert_true(first > 0);
+    int64_t count, count2;
+    assert_int_equal(store_entry_count(f->s, f->inc, NULL, &count, &err), 0);
+    struct action_item *acts;
+    size_t nacts;
+    assert_int_equal(store_action_list(f->s, f->inc, &acts, &nacts, &err), 0);
+    store_actions_free(&acts, nacts);
+    assert_int_equal(nacts, 1);
+    /* Again (the acknowledgement was lost): nothing written, the same id. */
+    struct entry again = e;
+    again.id = 0;
+    assert_int_equal(store_entry_deliver(f->s, &again, &already, &err), 0);
+    assert_true(already);
+    assert_int_equal(again.id, first);
+    assert_int_equal(store_entry_count(f->s, f->inc, NULL, &count2, &err), 0);
+    assert_int_equal(count2, count);
+    assert_int_equal(store_action_list(f->s, f->inc, &acts, &nacts, &err), 0);
+    store_actions_free(&acts, nacts);
+    assert_int_equal(nacts, 1);
+    /* A plain append of a saved uid is a conflict; so is the uid in another incident. */
+    struct entry dup = e;
+    assert_int_equal(store_entry_append(f->s, &dup, &err), -1);
+    assert_int_equal(err.code, WR_E_CONFLICT);
+    struct incident inc;
+    incident_init(&inc);
+    inc.title = "Other";
+    int64_t other;
+    assert_int_equal(store_incident_create(f->s, &inc, &other, &err), 0);
+    struct entry elsewhere = e;
+    elsewhere.incident_id = other;
+    assert_int_equal(store_entry_deliver(f->s, &elsewhere, &already, &err), -1);
+    assert_int_equal(err.code, WR_E_CONFLICT);
+    /* Without a uid a delivery is refused (a journal always has one). */
+    struct entry nouid = {.incident_id = f->inc, .kind = KIND_NOTE, .author = "c", .text = "x"};
+    assert_int_equal(store_entry_deliver(f->s, &nouid, &already, &err), -1);
+    assert_int_equal(err.code, WR_E_INPUT);
+}
+
+/* Search finds live entries and worksheet fields containing every word, best first, with the
+ * matched words marked. */
+static void test_search_ranked(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    append(f, 2000000, KIND_NOTE, "scoring provider timeout on loan apply");
+    append(f, 2100000, KIND_NOTE, "scoring timeout timeout timeout: scoring retries amplify");
+    append(f, 2200000, KIND_NOTE, "scoring is fine");
+    int64_t gone = append(f, 2300000, KIND_NOTE, "scoring timeout again");
+    assert_int_equal(store_entry_delete(f->s, f->inc, gone, "bob", &err), 0);
+    assert_int_equal(store_pm_field_set(f->s, f->inc, "summary",
+                                        "Retries without a budget turned a scoring timeout into an "
+                                        "outage",
+                                        "bob", &err),
+                     0);
+    struct store_search_hit *hits;
+    size_t n;
+    assert_int_equal(store_search(f->s, "scoring timeout", 10, &hits, &n, &err), 0);
+    assert_int_equal(n, 3);
+    int fields = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(hits[i].incident_id, f->inc);
+        assert_true(hits[i].entry_id != gone);
+        assert_non_null(strstr(hits[i].snippet, "[timeout]"));
+        if (i > 0)
+            assert_true(hits[i - 1].rank <= hits[i].rank);
+        if (strcmp(hits[i].where, "postmortem:summary") == 0)
+            fields++;
+        else
+            assert_string_equal(hits[i].where, "note");
+    }
+    assert_int_equal(fields, 1);
+    store_search_free(&hits, n);
+    assert_int_equal(store_search(f->s, "nothing-like-this", 10, &hits, &n, &err), 0);
+    assert_int_equal(n, 0);
+    store_search_free(&hits, n);
+    assert_int_equal(store_search(f->s, "  ", 10, &hits, &n, &err), -1);
+    assert_int_equal(err.code, WR_E_INPUT);
+}
+
+/* Four processes drain one outbox at once: every message is claimed and sent exactly once. */
+static void test_outbox_claim_exactly_once(void **state)
+{
+    struct fixture *f = *state;
+    enum { MESSAGES = 120, CLAIMERS = 4 };
+    struct wr_error err = {0};
+    int64_t first_id = 0;
+    for (int i = 0; i < MESSAGES; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "key-%d", i);
+        struct outbox_msg m = {.incident_id = f->inc, .destination = "slack",
+                               .template_name = "t", .subject = "s", .body = "b",
+                               .idempotency_key = key, .author = "a", .created_ms = 1000 + i};
+        int64_t id;
+        bool dup;
+        assert_int_equal(store_outbox_enqueue(f->s, &m, &id, &dup, &err), 0);
+        assert_false(dup);
+        if (i == 0)
+            first_id = id;
+        assert_int_equal(id, first_id + i);
+    }
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pids[CLAIMERS];
+    for (int c = 0; c < CLAIMERS; c++) {
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] == 0) {
+            close(fds[0]);
+            struct store *s;
+            if (store_open(f->target, &s, &err) != 0)
+                _exit(10);
+            for (;;) {
+                struct outbox_msg m;
+                bool found;
+                if (store_outbox_claim(s, wr_now_ms(), &m, &found, &err) != 0) {
+                    fprintf(stderr, "claimer %d: %s\n", c, err.msg);
+                    _exit(11);
+                }
+                if (!found)
+                    break;
+                int64_t id = m.id;
+                if (write(fds[1], &id, sizeof id) != (ssize_t)sizeof id)
+                    _exit(12);
+                if (store_outbox_mark_sent(s, &m, wr_now_ms(), "sent", "{}", &err) != 0) {
+                    fprintf(stderr, "claimer %d: %s\n", c, err.msg);
+                    _exit(13);
+                }
+                outbox_msg_clear(&m);
+            }
+            store_close(&s);
+            _exit(0);
+        }
+    }
+    close(fds[1]);
+    int seen[MESSAGES] = {0};
+    int64_t id, total = 0;
+    while (read(fds[0], &id, sizeof id) == (ssize_t)sizeof id) {
+        assert_true(id >= first_id && id < first_id + MESSAGES);
+        seen[id - first_id]++;
+        total++;
+    }
+    close(fds[0]);
+    for (int c = 0; c < CLAIMERS; c++) {
+        int status;
+        assert_int_equal(waitpid(pids[c], &status, 0), pids[c]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(total, MESSAGES);
+    for (int i = 0; i < MESSAGES; i++)
+        assert_int_equal(seen[i], 1);
+    struct outbox_msg *list;
+    size_t n;
+    assert_int_equal(store_outbox_list(f->s, f->inc, &list, &n, &err), 0);
+    assert_int_equal(n, MESSAGES);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(list[i].status, "sent");
+        assert_int_equal(list[i].attempts, 1);
+    }
+    store_outbox_free(&list, n);
+    struct entry_filter comms = {.kinds = 1u << KIND_COMMS};
+    int64_t sent;
+    assert_int_equal(store_entry_count(f->s, f->inc, &comms, &sent, &err), 0);
+    assert_int_equal(sent, MESSAGES);
+}
+
+/* A password never reaches what is shown: masked in the name, absent from errors. */
+static void test_password_masked(void **state)
+{
+    (void)state;
+    struct {
+        const char *in, *out;
+    } cases[] = {
+        {"postgresql://ana:s3cret@db.example:5432/warroom?sslmode=verify-full",
+         "postgresql://ana:***@db.example:5432/warroom?sslmode=verify-full"},
+        {"postgres://ana@db/warroom?password=s3cret&sslmode=require",
+         "postgres://ana@db/warroom?password=***&sslmode=require"},
+        {"postgresql://db/warroom", "postgresql://db/warroom"},
+        {"host=db user=ana password=s3cret dbname=warroom",
+         "host=db user=ana password=*** dbname=warroom"},
+        {"host=db password = 'se cr\\'et' dbname=w", "host=db password = *** dbname=w"},
+        {"service=warroom", "service=warroom"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[256];
+        db_mask_target(cases[i].in, out, sizeof out);
+        assert_string_equal(out, cases[i].out);
+        assert_true(db_target_is_postgres(cases[i].in));
+    }
+    assert_false(db_target_is_postgres("/tmp/x.db"));
+    assert_false(db_target_is_postgres("./a=b.db"));
+    assert_false(db_target_is_postgres("warroom.db"));
+    /* Nothing listens on port 1: the error names the masked target, never the password. */
+    struct store *s = NULL;
+    struct wr_error err = {0};
+    assert_int_equal(store_open("postgresql://ana:s3cret@127.0.0.1:1/warroom?connect_timeout=2",
+                                &s, &err),
+                     -1);
+    assert_null(s);
+    assert_int_equal(err.code, WR_E_DB);
+    assert_null(strstr(err.msg, "s3cret"));
+    assert_non_null(strstr(err.msg, "ana:***@127.0.0.1:1"));
+}
+
+/* PostgreSQL: a schema written by a newer warroom is refused and left as it is. */
+static void test_pg_newer_schema_refused(void **state)
+{
+    struct fixture *f = *state;
+    if (!f->pg)
+        skip();
+    store_close(&f->s);
+    test_db_pg_exec(f->schema, "UPDATE meta SET value = 99 WHERE key = 'schema_version'");
+    struct wr_error err = {0};
+    assert_int_equal(store_open(f->target, &f->s, &err), -1);
+    assert_int_equal(err.code, WR_E_DB_VERSION);
+    assert_non_null(strstr(err.msg, "upgrade warroom"));
+    /* Still 99, and still exactly the one incident. */
+    test_db_pg_exec(f->schema, "DO $$ BEGIN IF (SELECT value FROM meta WHERE key ="
+                               " 'schema_version') <> 99 OR (SELECT count(*) FROM incidents) <> 1"
+                               " THEN RAISE 'changed'; END IF; END $$");
 }
 
 /* Count FTS matches through an independent connection. */
@@ -508,6 +795,7 @@ static int fts_count(const char *path, const char *query)
 static void test_fts_sync_is_lazy_and_exact(void **state)
 {
     struct fixture *f = *state;
+    SQLITE_ONLY(f);
     struct wr_error err = {0};
     int64_t a = append(f, 2000000, KIND_NOTE, "aurora connection pool exhausted");
     append(f, 2100000, KIND_NOTE, "scoring provider timeouts");
@@ -547,6 +835,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fts_sync_is_lazy_and_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deliver_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_ranked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_claim_exactly_once, setup, teardown),
+        cmocka_unit_test(test_password_masked),
+        cmocka_unit_test_setup_teardown(test_pg_newer_schema_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,598 @@
+/* db_pg.c: the PostgreSQL backend of the database seam (team mode), through libpq.
+ *
+ * Statements are prepared on the server on first run, with the parameter types the binds gave
+ * (?N is rewritten to $N); a run fetches its whole result, so a statement's rows can be read
+ * while other statements run on the same connection. Changes arrive as NOTIFY on the channel
+ * "warroom:SCHEMA" with the incident id as payload, sent by the schema's triggers at commit
+ * (store_schema.c); LISTEN starts with the first db_change_counter call.
+ */
+#include "db_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+/* Type oids from pg_type (stable across releases). */
+#define OID_INT8 20
+#define OID_TEXT 25
+#define OID_FLOAT8 701
+
+struct pg_db {
+    struct db base; /* first: a struct db * is a struct pg_db * */
+    PGconn *conn;
+    unsigned next_name;   /* prepared statement names w1, w2, ... */
+    unsigned generation;  /* bumped by a reconnect: statements prepared before are gone */
+    bool listening;
+    int64_t notifications; /* from other sessions, the change counter */
+};
+
+struct pg_stmt {
+    struct db_stmt base;
+    char *sql;       /* with $N */
+    int nparams;
+    char name[16];   /* server-side name; "" until prepared */
+    unsigned generation;
+    Oid *types;      /* of the current binds (0 = unbound: the prepared type) */
+    Oid *prepared_types;
+    const char **values;
+    char (*numbers)[32];
+    PGresult *res;
+    int row, nrows;
+    bool executed;
+};
+
+static PGconn *conn_of(struct db *db)
+{
+    return ((struct pg_db *)db)->conn;
+}
+
+/* Record a failure from a result (or from the connection when res is NULL); returns -1. */
+static int fail_from(struct db *db, const PGresult *res)
+{
+    PGconn *c = conn_of(db);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : NULL;
+    if (!msg || !*msg)
+        msg = PQerrorMessage(c);
+    enum db_failure f = DB_FAIL_OTHER;
+    if (PQstatus(c) == CONNECTION_BAD || !state)
+        f = PQstatus(c) == CONNECTION_BAD ? DB_FAIL_CONNECTION : DB_FAIL_OTHER;
+    else if (strcmp(state, "23505") == 0)
+        f = DB_FAIL_UNIQUE;
+    else if (strcmp(state, "23503") == 0)
+        f = DB_FAIL_FOREIGN_KEY;
+    else if (strncmp(state, "23", 2) == 0)
+        f = DB_FAIL_CONSTRAINT;
+    else if (strcmp(state, "53100") == 0)
+        f = DB_FAIL_FULL;
+    else if (strcmp(state, "25006") == 0)
+        f = DB_FAIL_READONLY;
+    else if (strcmp(state, "42501") == 0 || strncmp(state, "28", 2) == 0)
+        f = DB_FAIL_DENIED;
+    else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+        f = DB_FAIL_CONNECTION;
+    else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+             strcmp(state, "55P03") == 0)
+        f = DB_FAIL_BUSY;
+    return db_set_failure(db, f, msg);
+}
+
+/* Run a command without parameters; 0 when it succeeded. */
+static int run(struct db *db, const char *sql)
+{
+    PGresult *res = PQexec(conn_of(db), sql);
+    ExecStatusType st = PQresultStatus(res);
+    int rc = 0;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        rc = fail_from(db, res);
+    else
+        db_clear_failure(db);
+    PQclear(res);
+    return rc;
+}
+
+static void pg_close(struct db *db)
+{
+    struct pg_db *p = (struct pg_db *)db;
+    PQfinish(p->conn);
+    db_free_base(db);
+    free(p);
+}
+
+/* Durability: a commit is acknowledged only once it is on disk (never weaker than `on`, but a
+ * stronger setting such as remote_apply is kept). Times are integers, so the zone is moot. */
+static int pg_configure(struct db *db)
+{
+    return run(db, "SET client_encoding = 'UTF8';"
+                   "SELECT set_config('synchronous_commit', 'on', false)"
+                   " WHERE current_setting('synchronous_commit') IN ('off', 'local')");
+}
+
+/* One integer (or NULL: *out untouched, *found false) from a query without parameters. */
+static int query_int(struct db *db, const char *sql, int64_t *out, bool *found)
+{
+    PGresult *res = PQexec(conn_of(db), sql);
+    int rc = -1;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fail_from(db, res);
+        goto out;
+    }
+    *found = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0);
+    if (*found)
+        *out = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    db_clear_failure(db);
+    rc = 0;
+out:
+    PQclear(res);
+    return rc;
+}
+
+/* The version lives in table meta of the connection's schema; no table yet means 0. A
+ * connection with no schema to create tables in cannot hold a warroom database. */
+static int pg_schema_version(struct db *db, int *version)
+{
+    int64_t v = 0;
+    bool found = false;
+    if (query_int(db, "SELECT CASE WHEN current_schema() IS NULL THEN -1"
+                      " WHEN to_regclass('meta') IS NULL THEN 0 ELSE 1 END",
+                      &v, &found) != 0)
+        return -1;
+    if (v < 0)
+        return db_set_failure(db, DB_FAIL_DENIED,
+                              "no schema to create the tables in: create one and put it first on "
+                              "the role's search_path (README, team mode)");
+    *version = 0;
+    if (v == 0)
+        return 0;
+    if (query_int(db, "SELECT value FROM meta WHERE key = 'schema_version'", &v, &found) != 0)
+        return -1;
+    *version = found ? (int)v : 0;
+    return 0;
+}
+
+static int pg_set_schema_version(struct db *db, int version)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta(key, value) VALUES('schema_version', %d)"
+             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+             version);
+    return run(db, sql);
+}
+
+/* Two warroom processes migrating one schema at once: the second waits here, then finds the
+ * work done. The lock is per schema (its name's hash) and ends with the transaction. */
+static int pg_lock_schema(struct db *db)
+{
+    return run(db, "SELECT pg_advisory_xact_lock(hashtext('warroom migrate ' ||"
+                   " coalesce(current_schema(), '')))");
+}
+
+static int pg_exec(struct db *db, const char *script)
+{
+    return run(db, script);
+}
+
+/* ?N -> $N outside quotes; *nparams gets the highest N. NULL when out of memory. */
+static char *rewrite_placeholders(const char *sql, int *nparams)
+{
+    size_t len = strlen(sql);
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    char quote = 0;
+    *nparams = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = sql[i];
+        if (quote) {
+            if (c == quote)
+                quote = 0;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '?' && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+            int n = 0;
+            out[o++] = '$';
+            while (sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+                n = n * 10 + (sql[i + 1] - '0');
+                out[o++] = sql[++i];
+            }
+            if (n > *nparams)
+                *nparams = n;
+            continue;
+        }
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void pg_finalize(struct db_stmt *st)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    struct pg_db *d = (struct pg_db *)st->db;
+    PQclear(p->res);
+    /* Forget the server's copy, unless the connection it lived on is gone. */
+    if (p->name[0] && p->generation == d->generation && PQstatus(d->conn) == CONNECTION_OK &&
+        PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
+        char sql[40];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
+        PQclear(PQexec(d->conn, sql));
+    }
+    free(p->sql);
+    free(p->types);
+    free(p->prepared_types);
+    free(p->values);
+    free(p->numbers);
+    free(p);
+}
+
+static struct db_stmt *pg_prepare(struct db *db, const char *sql, bool persistent)
+{
+    (void)persistent; /* every statement is prepared on the server at its first run */
+    struct pg_stmt *p = calloc(1, sizeof *p);
+    if (!p)
+        goto nomem;
+    p->base.db = db;
+    p->sql = rewrite_placeholders(sql, &p->nparams);
+    size_t n = p->nparams ? (size_t)p->nparams : 1;
+    p->types = calloc(n, sizeof *p->types);
+    p->prepared_types = calloc(n, sizeof *p->prepared_types);
+    p->values = calloc(n, sizeof *p->values);
+    p->numbers = calloc(n, sizeof *p->numbers);
+    if (!p->sql || !p->types || !p->prepared_types || !p->values || !p->numbers)
+        goto nomem;
+    return &p->base;
+nomem:
+    if (p)
+        pg_finalize(&p->base);
+    db_set_failure(db, DB_FAIL_OTHER, "out of memory");
+    return NULL;
+}
+
+static void pg_reset(struct db_stmt *st)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    PQclear(p->res);
+    p->res = NULL;
+    p->executed = false;
+    p->row = p->nrows = 0;
+}
+
+/* Reset and unbind; the types stay, so the prepared statement stays valid. */
+static void pg_clear(struct db_stmt *st)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    pg_reset(st);
+    for (int i = 0; i < p->nparams; i++)
+        p->values[i] = NULL;
+}
+
+/* Parameters beyond the statement's are ignored, as SQLite does. */
+static bool param_ok(struct pg_stmt *p, int i)
+{
+    return i >= 1 && i <= p->nparams;
+}
+
+static void pg_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    if (!param_ok(p, i))
+        return;
+    snprintf(p->numbers[i - 1], sizeof p->numbers[i - 1], "%lld", (long long)v);
+    p->values[i - 1] = p->numbers[i - 1];
+    p->types[i - 1] = OID_INT8;
+}
+
+static void pg_bind_double(struct db_stmt *st, int i, double v)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    if (!param_ok(p, i))
+        return;
+    snprintf(p->numbers[i - 1], sizeof p->numbers[i - 1], "%.17g", v);
+    p->values[i - 1] = p->numbers[i - 1];
+    p->types[i - 1] = OID_FLOAT8;
+}
+
+static void pg_bind_text(struct db_stmt *st, int i, const char *v)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    if (!param_ok(p, i))
+        return;
+    p->values[i - 1] = v;
+    p->types[i - 1] = OID_TEXT;
+}
+
+static void pg_bind_null_int64(struct db_stmt *st, int i)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    if (!param_ok(p, i))
+        return;
+    p->values[i - 1] = NULL;
+    p->types[i - 1] = OID_INT8;
+}
+
+/* Prepare on the server when never prepared on this connection, or when a bind's type differs
+ * from the prepared one. */
+static int ensure_prepared(struct pg_stmt *p)
+{
+    struct pg_db *d = (struct pg_db *)p->base.db;
+    bool need = !p->name[0] || p->generation != d->generation;
+    for (int i = 0; !need && i < p->nparams; i++)
+        need = p->types[i] && p->types[i] != p->prepared_types[i];
+    if (!need)
+        return 0;
+    if (p->name[0] && p->generation == d->generation) {
+        char sql[40];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
+        PQclear(PQexec(d->conn, sql));
+    }
+    for (int i = 0; i < p->nparams; i++)
+        if (p->types[i])
+            p->prepared_types[i] = p->types[i];
+    snprintf(p->name, sizeof p->name, "w%u", ++d->next_name);
+    PGresult *res = PQprepare(d->conn, p->name, p->sql, p->nparams, p->prepared_types);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = fail_from(&d->base, res);
+        p->name[0] = '\0';
+    }
+    PQclear(res);
+    p->generation = d->generation;
+    return rc;
+}
+
+static int pg_step(struct db_stmt *st)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    if (!p->executed) {
+        p->executed = true;
+        if (ensure_prepared(p) != 0)
+            return DB_ERROR;
+        p->res = PQexecPrepared(conn_of(st->db), p->name, p->nparams, p->values, NULL, NULL, 0);
+        ExecStatusType s = PQresultStatus(p->res);
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+            fail_from(st->db, p->res);
+            PQclear(p->res);
+            p->res = NULL;
+            return DB_ERROR;
+        }
+        const char *tuples = PQcmdTuples(p->res);
+        st->changes = *tuples ? strtoll(tuples, NULL, 10) : 0;
+        p->nrows = PQntuples(p->res);
+        p->row = -1;
+    }
+    if (!p->res)
+        return DB_DONE;
+    if (p->row < p->nrows)
+        p->row++;
+    return p->row < p->nrows ? DB_ROW : DB_DONE;
+}
+
+static const char *value(struct db_stmt *st, int i)
+{
+    struct pg_stmt *p = (struct pg_stmt *)st;
+    if (!p->res || p->row < 0 || p->row >= p->nrows || i < 0 || i >= PQnfields(p->res) ||
+        PQgetisnull(p->res, p->row, i))
+        return NULL;
+    return PQgetvalue(p->res, p->row, i);
+}
+
+/* Text-format integers; booleans (from EXISTS and the like) read as 1/0. */
+static int64_t pg_col_int64(struct db_stmt *st, int i)
+{
+    const char *v = value(st, i);
+    if (!v)
+        return 0;
+    if (v[0] == 't' && !v[1])
+        return 1;
+    if (v[0] == 'f' && !v[1])
+        return 0;
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_col_double(struct db_stmt *st, int i)
+{
+    const char *v = value(st, i);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+static const char *pg_col_text(struct db_stmt *st, int i)
+{
+    return value(st, i);
+}
+
+static bool pg_col_null(struct db_stmt *st, int i)
+{
+    return value(st, i) == NULL;
+}
+
+/* READ COMMITTED: a statement sees what was committed before it started. The store makes
+ * read-then-write sequences safe by updating the incident's row first (a row lock held to the
+ * end of the transaction) and claims outbox rows with FOR UPDATE SKIP LOCKED. */
+static int pg_begin(struct db *db)
+{
+    return run(db, "BEGIN");
+}
+
+/* A COMMIT of a transaction that already failed reports success as ROLLBACK: that is a
+ * failure here. A connection lost during COMMIT leaves the outcome unknown; callers that must
+ * not duplicate (the journal) make the write idempotent (entry uids). */
+static int pg_commit(struct db *db)
+{
+    PGresult *res = PQexec(conn_of(db), "COMMIT");
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail_from(db, res);
+    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = db_set_failure(db, DB_FAIL_OTHER, "the transaction failed and was rolled back");
+    else
+        db_clear_failure(db);
+    PQclear(res);
+    return rc;
+}
+
+static void pg_rollback(struct db *db)
+{
+    if (PQtransactionStatus(conn_of(db)) != PQTRANS_IDLE)
+        PQclear(PQexec(conn_of(db), "ROLLBACK"));
+}
+
+static bool pg_in_transaction(struct db *db)
+{
+    PGTransactionStatusType t = PQtransactionStatus(conn_of(db));
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/* LISTEN on this schema's channel (the triggers notify 'warroom:' || schema). */
+static int start_listening(struct pg_db *d)
+{
+    PGresult *res = PQexec(d->conn, "SELECT 'warroom:' || coalesce(current_schema(), '')");
+    int rc = -1;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fail_from(&d->base, res);
+        goto out;
+    }
+    const char *channel = PQgetvalue(res, 0, 0);
+    char *ident = PQescapeIdentifier(d->conn, channel, strlen(channel));
+    if (!ident) {
+        fail_from(&d->base, NULL);
+        goto out;
+    }
+    size_t n = strlen(ident) + 16;
+    char *sql = malloc(n);
+    if (sql) {
+        snprintf(sql, n, "LISTEN %s", ident);
+        rc = run(&d->base, sql);
+        free(sql);
+    } else {
+        db_set_failure(&d->base, DB_FAIL_OTHER, "out of memory");
+    }
+    PQfreemem(ident);
+    if (rc == 0)
+        d->listening = true;
+out:
+    PQclear(res);
+    return rc;
+}
+
+/* Read what the socket holds (no round trip to the server) and count other sessions'
+ * notifications; each payload is an incident id. */
+static int pg_change_counter(struct db *db, int64_t *out)
+{
+    struct pg_db *d = (struct pg_db *)db;
+    if (!d->listening && start_listening(d) != 0)
+        return -1;
+    if (!PQconsumeInput(d->conn))
+        return fail_from(db, NULL);
+    PGnotify *n;
+    int self = PQbackendPID(d->conn);
+    while ((n = PQnotifies(d->conn)) != NULL) {
+        if (n->be_pid != self) {
+            d->notifications++;
+            char *end;
+            errno = 0;
+            long long id = strtoll(n->extra, &end, 10);
+            if (errno == 0 && end != n->extra && *end == '\0' && id > 0)
+                db_note_change(db, id);
+        }
+        PQfreemem(n);
+    }
+    *out = d->notifications;
+    return 0;
+}
+
+static int pg_change_fd(struct db *db)
+{
+    return PQsocket(conn_of(db));
+}
+
+static int pg_reconnect(struct db *db)
+{
+    struct pg_db *d = (struct pg_db *)db;
+    PQreset(d->conn);
+    if (PQstatus(d->conn) != CONNECTION_OK)
+        return fail_from(db, NULL);
+    d->generation++;
+    bool was_listening = d->listening;
+    d->listening = false;
+    if (pg_configure(db) != 0 || (was_listening && start_listening(d) != 0))
+        return -1;
+    /* Whatever happened while disconnected is unknown: report a change of everything. */
+    d->notifications++;
+    db->changed_overflow = true;
+    db_clear_failure(db);
+    return 0;
+}
+
+static const struct db_ops pg_ops = {
+    .close = pg_close,
+    .configure = pg_configure,
+    .schema_version = pg_schema_version,
+    .set_schema_version = pg_set_schema_version,
+    .lock_schema = pg_lock_schema,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .clear = pg_clear,
+    .bind_int64 = pg_bind_int64,
+    .bind_double = pg_bind_double,
+    .bind_text = pg_bind_text,
+    .bind_null_int64 = pg_bind_null_int64,
+    .step = pg_step,
+    .reset = pg_reset,
+    .col_int64 = pg_col_int64,
+    .col_double = pg_col_double,
+    .col_text = pg_col_text,
+    .col_null = pg_col_null,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .in_transaction = pg_in_transaction,
+    .change_counter = pg_change_counter,
+    .change_fd = pg_change_fd,
+    .reconnect = pg_reconnect,
+};
+
+/* libpq prints notices (e.g. "relation already exists, skipping") on stderr by default, which
+ * would land on the cockpit's screen: warroom has nothing to tell the user about them. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
+{
+    *out = NULL;
+    struct pg_db *d = calloc(1, sizeof *d);
+    if (!d)
+        return wr_fail(err, WR_E_NOMEM, "out of memory opening the database");
+    if (db_init_base(&d->base, &pg_ops, DB_POSTGRES, conninfo) != 0) {
+        pg_close(&d->base);
+        return wr_fail(err, WR_E_NOMEM, "out of memory opening the database");
+    }
+    /* Defaults first: whatever the target says wins (expand_dbname). Passwords come only from
+     * libpq's own sources: the target, PGPASSWORD, ~/.pgpass, the service file. */
+    const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+    const char *const vals[] = {"10", "warroom", conninfo, NULL};
+    d->conn = PQconnectdbParams(keys, vals, 1);
+    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", d->conn ? PQerrorMessage(d->conn) : "out of memory");
+        for (char *p = msg; *p; p++)
+            if (*p == '\n')
+                *p = *(p + 1) ? ' ' : '\0';
+        wr_fail(err, WR_E_DB, "cannot connect to %s: %s; check the server, the URL and the "
+                              "password source (PGPASSWORD, ~/.pgpass, service file)",
+                d->base.display, msg);
+        pg_close(&d->base);
+        return -1;
+    }
+    PQsetNoticeProcessor(d->conn, ignore_notice, NULL);
+    *out = &d->base;
+    return 0;
+}
