@@ -776,7 +776,8 @@ static int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)
         return -1;
     if (!cli_store(ctx)) /* creates the database and reports problems before curses starts */
         return -1;
-    struct tui_request req = {.db_path = store_path(ctx->store), .incident_id = id,
+    /* The target itself (a PostgreSQL URL may carry a password): store_path is only for show. */
+    struct tui_request req = {.db_path = store_target(ctx->store), .incident_id = id,
                               .max_frames = frames ? atoi(frames) : 0};
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s", req.db_path);
@@ -942,6 +943,7 @@ static const struct cli_command *const command_tables[] = {
     cli_postmortem_commands,
     cli_facts_commands,
     cli_analyze_commands,
+    cli_db_commands,
 };
 
 const struct cli_command *const *cli_command_tables(size_t *n)
@@ -983,7 +985,8 @@ static void print_usage(FILE *f)
         for (const struct cli_command *c = command_tables[t]; c->name; c++)
             fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\nTimes: 2026-11-21T09:15Z (or +02:00), HH:MM[:SS] (local, today), -15m, -2h.\n"
-               "Database: --db PATH, else $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db.\n"
+               "Database: --db PATH, else $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db;\n"
+               "a postgresql:// URL or service=NAME selects PostgreSQL (team mode).\n"
                "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 conflict,\n"
                "6 database, 7 database too new, 8 file, 9 memory, 10 config, 11 network.\n");
 }

@@ -369,6 +369,11 @@ int db_begin(struct db *db)
     return db->ops->begin(db);
 }
 
+int db_begin_read(struct db *db)
+{
+    return db->ops->begin_read(db);
+}
+
 int db_commit(struct db *db)
 {
     return db->ops->commit(db);

@@ -127,6 +127,9 @@ bool db_col_null(struct db_stmt *st, int i);
  * busy_timeout, so writers queue instead of failing). PostgreSQL: READ COMMITTED; the store
  * serialises writers of one incident by updating its row first. */
 int db_begin(struct db *db);
+/* A read-only transaction on one consistent snapshot (SQLite: a deferred BEGIN, which WAL keeps
+ * on its snapshot; PostgreSQL: REPEATABLE READ READ ONLY). End it with db_rollback. */
+int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 bool db_in_transaction(struct db *db);

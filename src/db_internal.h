@@ -33,6 +33,7 @@ struct db_ops {
     const char *(*col_text)(struct db_stmt *st, int i);
     bool (*col_null)(struct db_stmt *st, int i);
     int (*begin)(struct db *db);
+    int (*begin_read)(struct db *db);
     int (*commit)(struct db *db);
     void (*rollback)(struct db *db);
     bool (*in_transaction)(struct db *db);

@@ -418,6 +418,11 @@ static int pg_begin(struct db *db)
     return run(db, "BEGIN");
 }
 
+static int pg_begin_read(struct db *db)
+{
+    return run(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
 /* A COMMIT of a transaction that already failed reports success as ROLLBACK: that is a
  * failure here. A connection lost during COMMIT leaves the outcome unknown; callers that must
  * not duplicate (the journal) make the write idempotent (entry uids). */
@@ -549,6 +554,7 @@ static const struct db_ops pg_ops = {
     .col_text = pg_col_text,
     .col_null = pg_col_null,
     .begin = pg_begin,
+    .begin_read = pg_begin_read,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .in_transaction = pg_in_transaction,

@@ -300,6 +300,11 @@ static int sq_begin(struct db *db)
     return step_retrying(db, &((struct sqlite_db *)db)->begin, "BEGIN IMMEDIATE");
 }
 
+static int sq_begin_read(struct db *db)
+{
+    return sq_exec(db, "BEGIN");
+}
+
 static int sq_commit(struct db *db)
 {
     return step_retrying(db, &((struct sqlite_db *)db)->commit, "COMMIT");
@@ -371,6 +376,7 @@ static const struct db_ops sqlite_ops = {
     .col_text = sq_col_text,
     .col_null = sq_col_null,
     .begin = sq_begin,
+    .begin_read = sq_begin_read,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .in_transaction = sq_in_transaction,

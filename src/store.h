@@ -361,6 +361,24 @@ void store_facts_free(struct store_fact **arr, size_t n);
 int store_fact_import(struct store *s, int64_t incident_id, const struct store_fact *f,
                       struct wr_error *err);
 
+/* ---- moving whole databases (store_copy.c) ---- */
+
+struct store_copy_result {
+    int64_t incidents, entries;
+};
+/*
+ * Copy incidents from `from` into `to`, between any two engines: every incident when n is 0,
+ * else ids[0..n). All or nothing: one transaction on `to`, one read snapshot of `from`. A copy
+ * keeps everything (uids, entry uids, every revision, severity and role history, milestones,
+ * worksheet, facts, action items, the outbox); only the local ids are new. Errors:
+ * WR_E_NOT_FOUND (an id is not in `from`), WR_E_CONFLICT (an incident, entry uid or outbox key is
+ * already in `to`; nothing copied), WR_E_DB.
+ */
+int store_copy(struct store *from, struct store *to, const int64_t *ids, size_t n,
+               struct store_copy_result *result, struct wr_error *err);
+/* The schema version of the open database and its engine's name ("sqlite", "postgresql"). */
+int store_schema_info(struct store *s, int *version, const char **engine, struct wr_error *err);
+
 /* Current holder(s) of a role joined with ", " into buf ("" when nobody). */
 int store_role_holder(struct store *s, int64_t incident_id, enum role role, char *buf, size_t n,
                       struct wr_error *err);

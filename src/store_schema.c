@@ -376,3 +376,9 @@ fail:
     db_rollback(s->db);
     return -1;
 }
+
+int store_schema_info(struct store *s, int *version, const char **engine, struct wr_error *err)
+{
+    *engine = db_engine(s->db) == DB_POSTGRES ? "postgresql" : "sqlite";
+    return store_schema_check(s, version, err);
+}

@@ -5,7 +5,8 @@ set -u
 WR=$1
 T=$(mktemp -d /tmp/warroom-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-export WARROOM_DB=$T/w.db TZ=UTC USER=scribe
+# WARROOM_TEST_PG (cli.basic.pg, under tests/tools/pg_server.sh): the same on PostgreSQL.
+export WARROOM_DB=${WARROOM_TEST_PG:-$T/w.db} TZ=UTC USER=scribe
 pass=0 fail=0
 
 ok() { pass=$((pass + 1)); }
@@ -112,7 +113,7 @@ expect_fail "unknown option" 2 "unknown option --bogus" -- "$WR" log 1 hi --bogu
 expect_fail "missing db dir" 8 "does not exist" -- "$WR" --db "$T/nope/x.db" list
 printf 'hello, I am not a database %.0s' $(seq 300) >"$T/text.db"
 expect_fail "not a database" 6 "not a warroom database" -- "$WR" --db "$T/text.db" list
-cp "$WARROOM_DB" "$T/newer.db"
+"$WR" --db "$T/newer.db" list >/dev/null
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version=42"); c.commit()' "$T/newer.db"
 expect_fail "newer database" 7 "upgrade warroom" -- "$WR" --db "$T/newer.db" list
 echo '{"format":"warroom-incident","version":1,"incident":' >"$T/broken.json"

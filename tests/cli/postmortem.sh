@@ -8,7 +8,9 @@ bin=${1:?usage: postmortem.sh WARROOM_BINARY}
 src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export TZ=UTC WARROOM_NOW=2026-03-10T13:30:00Z WARROOM_DB=$tmp/db.sqlite XDG_CONFIG_HOME=$tmp/cfg
+# WARROOM_TEST_PG (cli.postmortem.pg, under tests/tools/pg_server.sh): the same on PostgreSQL.
+export TZ=UTC WARROOM_NOW=2026-03-10T13:30:00Z WARROOM_DB=${WARROOM_TEST_PG:-$tmp/db.sqlite}
+export XDG_CONFIG_HOME=$tmp/cfg
 export WARROOM_DATA_DIR=$src/data WARROOM_TEMPLATE_DIR=$src/templates
 fail=0
 die() { echo "FAIL: $*" >&2; fail=1; }

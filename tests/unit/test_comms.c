@@ -13,6 +13,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "test_db.h"
+
 #include "comms.h"
 #include "store.h"
 
@@ -71,8 +73,7 @@ static struct store *open_store(void)
     char path[512];
     struct store *s = NULL;
     struct wr_error err;
-    snprintf(path, sizeof path, "%s/t.db", tmpdir);
-    unlink(path);
+    test_db_fresh(path, sizeof path, tmpdir, "t", NULL, 0); /* SQLite, or PostgreSQL (.pg) */
     if (store_open(path, &s, &err) != 0)
         fail_msg("store_open: %s", err.msg);
     return s;

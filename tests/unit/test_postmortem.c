@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "test_db.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,8 @@ static struct store *open_store(void)
 {
     snprintf(dbdir, sizeof dbdir, "/tmp/wr-pm-XXXXXX");
     assert_non_null(mkdtemp(dbdir));
-    char path[128];
-    snprintf(path, sizeof path, "%s/db.sqlite", dbdir);
+    char path[512];
+    test_db_fresh(path, sizeof path, dbdir, "db", NULL, 0); /* SQLite, or PostgreSQL (.pg) */
     struct store *s = NULL;
     struct wr_error err;
     assert_int_equal(store_open(path, &s, &err), 0);

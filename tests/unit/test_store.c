@@ -719,6 +719,78 @@ static void test_outbox_claim_exactly_once(void **state)
     assert_int_equal(sent, MESSAGES);
 }
 
+
+/* db copy: everything of an incident reaches the other database (here always a SQLite file, so
+ * the .pg run copies PostgreSQL -> SQLite), and a copy that collides copies nothing. */
+static void test_copy_all_or_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    int64_t a = append(f, 2000000, KIND_NOTE, "first words");
+    assert_int_equal(store_entry_edit(f->s, f->inc, a, "edited words", "bob", &err), 0);
+    int64_t todo = append(f, 2100000, KIND_TODO, "add a retry budget");
+    assert_int_equal(store_severity_set(f->s, f->inc, 2, "checkout errors", 2200000, "ic", &err),
+                     0);
+    assert_int_equal(store_pm_field_set(f->s, f->inc, "summary", "It broke", "bob", &err), 0);
+    struct outbox_msg m = {.incident_id = f->inc, .destination = "slack", .template_name = "t",
+                           .subject = "s", .body = "b", .idempotency_key = "copy-key",
+                           .author = "a", .created_ms = 1000};
+    assert_int_equal(store_outbox_enqueue(f->s, &m, NULL, NULL, &err), 0);
+    char target[400];
+    snprintf(target, sizeof target, "%s/copy.db", f->dir);
+    struct store *to;
+    assert_int_equal(store_open(target, &to, &err), 0);
+    struct store_copy_result res;
+    assert_int_equal(store_copy(f->s, to, NULL, 0, &res, &err), 0);
+    assert_int_equal(res.incidents, 1);
+    assert_int_equal(res.entries, 3);
+    int64_t copied;
+    struct incident inc;
+    assert_int_equal(store_incident_get(f->s, f->inc, &inc, &err), 0);
+    assert_int_equal(store_incident_find_uid(to, inc.uid, &copied, &err), 0);
+    incident_clear(&inc);
+    assert_true(copied > 0);
+    char *before = export_text(f->s, f->inc), *after = export_text(to, copied);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* The action item still points at its TODO entry, by that entry's new id. */
+    struct action_item *acts;
+    size_t n;
+    assert_int_equal(store_action_list(to, copied, &acts, &n, &err), 0);
+    assert_int_equal(n, 1);
+    struct entry e;
+    assert_int_equal(store_entry_get(to, acts[0].source_entry_id, &e, &err), 0);
+    assert_string_equal(e.text, "add a retry budget");
+    entry_clear(&e);
+    store_actions_free(&acts, n);
+    (void)todo;
+    struct outbox_msg *ob;
+    assert_int_equal(store_outbox_list(to, copied, &ob, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(ob[0].idempotency_key, "copy-key");
+    store_outbox_free(&ob, n);
+    /* Again: the uid is there, so nothing at all is copied (not even a second incident). */
+    struct incident other;
+    incident_init(&other);
+    other.title = "Not yet copied";
+    int64_t oid;
+    assert_int_equal(store_incident_create(f->s, &other, &oid, &err), 0);
+    assert_int_equal(store_copy(f->s, to, NULL, 0, &res, &err), -1);
+    assert_int_equal(err.code, WR_E_CONFLICT);
+    struct incident *list;
+    assert_int_equal(store_incident_list(to, true, &list, &n, &err), 0);
+    store_incidents_free(&list, n);
+    assert_int_equal(n, 1);
+    /* Only the listed one: it arrives. A missing id: WR_E_NOT_FOUND. */
+    assert_int_equal(store_copy(f->s, to, &oid, 1, &res, &err), 0);
+    assert_int_equal(res.incidents, 1);
+    int64_t missing = 9999;
+    assert_int_equal(store_copy(f->s, to, &missing, 1, &res, &err), -1);
+    assert_int_equal(err.code, WR_E_NOT_FOUND);
+    store_close(&to);
+}
+
 /* A password never reaches what is shown: masked in the name, absent from errors. */
 static void test_password_masked(void **state)
 {
@@ -838,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deliver_is_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_ranked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_claim_exactly_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_all_or_nothing, setup, teardown),
         cmocka_unit_test(test_password_masked),
         cmocka_unit_test_setup_teardown(test_pg_newer_schema_refused, setup, teardown),
     };

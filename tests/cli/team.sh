@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# team.sh: team mode from the command line, against a real PostgreSQL server (CTest runs it under
+# tests/tools/pg_server.sh): `db copy` SQLite -> PostgreSQL -> SQLite with identical exports, a
+# colliding or partial copy copies nothing, the password never shown (URL, PGPASSWORD, ~/.pgpass,
+# service file), and a server that goes away and comes back.
+# Usage: team.sh PATH/TO/warroom
+set -u
+WR=$1
+src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+if [ -z "${WARROOM_TEST_PG:-}" ]; then
+  echo "team.sh: run it under tests/tools/pg_server.sh (it needs WARROOM_TEST_PG)" >&2
+  exit 2
+fi
+T=$(mktemp -d /tmp/warroom-team-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export TZ=UTC USER=scribe WARROOM_DATA_DIR=$src/data
+PG=$WARROOM_TEST_PG
+PASSWORD=$PGPASSWORD
+port=${PG##*:}; port=${port%%/*}
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_eq() { if [ "$2" == "$3" ]; then ok; else bad "$1: expected [$2] got [$3]"; fi; }
+# expect_fail NAME EXIT_CODE STDERR_SUBSTRING -- command...: that exit, one stderr line with it.
+expect_fail() {
+  local name=$1 code=$2 needle=$3; shift 4
+  "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ $rc -ne "$code" ]; then bad "$name: exit $rc, expected $code ($(cat "$T/err"))"; return; fi
+  if [ "$(wc -l <"$T/err")" -ne 1 ]; then bad "$name: stderr is not one line: $(cat "$T/err")"; return; fi
+  if ! grep -qF -- "$needle" "$T/err"; then bad "$name: stderr lacks [$needle]: $(cat "$T/err")"; return; fi
+  ok
+}
+count() { "$WR" --db "$1" list --all --json | jq length; }
+
+# --- db copy: SQLite -> PostgreSQL -> SQLite gives the same export, byte for byte ---
+"$WR" --db "$T/a.db" import "$src/data/demo/incident.json" >/dev/null || bad "import demo"
+"$WR" --db "$T/a.db" action 1 add "Circuit breaker on scoring calls" --type prevent --owner ana \
+  --priority P0 >/dev/null || bad "action add"
+"$WR" --db "$T/a.db" pm 1 root_causes "Retry policy without a budget" >/dev/null || bad "pm field"
+"$WR" --db "$T/a.db" new "Second incident" --started 2026-03-11T08:00:00Z >/dev/null
+e=$("$WR" --db "$T/a.db" log 2 '! page the database team')
+"$WR" --db "$T/a.db" edit 2 "$e" 'page the database team now' >/dev/null || bad "edit"
+"$WR" --db "$T/a.db" sev 2 SEV2 --why 'checkout errors' >/dev/null || bad "sev"
+for id in 1 2; do "$WR" --db "$T/a.db" export $id -o "$T/a$id.json" || bad "export a $id"; done
+out=$("$WR" db copy --from "$T/a.db" --to "$PG") || bad "copy to PostgreSQL"
+case $out in "copied 2 incidents ("*" entries) from $T/a.db to $PG") ok ;; *) bad "copy said [$out]" ;; esac
+"$WR" db copy --from "$PG" --to "$T/b.db" >/dev/null || bad "copy back to SQLite"
+for id in 1 2; do
+  "$WR" --db "$T/b.db" export $id -o "$T/b$id.json" || bad "export b $id"
+  if cmp -s "$T/a$id.json" "$T/b$id.json"; then ok; else bad "incident $id differs after SQLite -> PostgreSQL -> SQLite"; fi
+done
+expect_eq "action item copied" 1 \
+  "$("$WR" --db "$PG" action 1 list --json | jq '[.[] | select(.description == "Circuit breaker on scoring calls")] | length')"
+expect_eq "search works on the copy" 1 "$("$WR" --db "$PG" search 'retry budget' --json | jq '[.[] | select(.where == "postmortem:root_causes")] | length')"
+
+# --- all or nothing ---
+expect_fail "copy into a database that has it" 5 "already in" -- "$WR" db copy --from "$T/a.db" --to "$PG"
+expect_eq "nothing added by the refused copy" 2 "$(count "$PG")"
+expect_fail "copy of a missing id" 4 "no incident 99" -- "$WR" db copy --from "$T/a.db" --to "$T/c.db" 1 99
+expect_eq "nothing copied when one id is missing" 0 "$(count "$T/c.db")"
+"$WR" db copy --from "$T/a.db" --to "$T/d.db" INC-2 >/dev/null || bad "copy one incident"
+expect_eq "only the listed incident" "Second incident" "$("$WR" --db "$T/d.db" list --all --json | jq -r '.[0].title')"
+expect_fail "copy needs --to" 2 "needs --to" -- "$WR" db copy --from "$T/a.db"
+expect_fail "copy onto itself" 2 "same database" -- env WARROOM_DB="$T/a.db" "$WR" db copy --to "$T/a.db"
+
+# --- the password is never shown ---
+url="postgresql://warroom:$PASSWORD@127.0.0.1:$port/warroom"
+env -u PGPASSWORD "$WR" --db "$url" db info >"$T/info" 2>&1 || bad "db info with the password in the URL: $(cat "$T/info")"
+grep -qF "postgresql://warroom:***@127.0.0.1:$port/warroom" "$T/info" && ok || bad "db info not masked: $(cat "$T/info")"
+env -u PGPASSWORD "$WR" --db "$url" show 1 --json >"$T/show" 2>&1 || bad "show through the URL"
+env -u PGPASSWORD "$WR" --db "$url" export 1 >"$T/exp" 2>&1 || bad "export through the URL"
+env -u PGPASSWORD "$WR" --db "$url" log 1 'checked from a laptop' >"$T/log" 2>&1 || bad "log through the URL"
+wrong="postgresql://warroom:not-$PASSWORD@127.0.0.1:$port/warroom"
+expect_fail "wrong password" 6 "password authentication failed" -- env -u PGPASSWORD "$WR" --db "$wrong" list
+cp "$T/err" "$T/wrong.err"
+expect_fail "no password at all" 6 "password source" -- env -u PGPASSWORD HOME="$T" "$WR" --db "$PG" list
+if grep -rqF -- "$PASSWORD" "$T/info" "$T/show" "$T/exp" "$T/log" "$T/wrong.err" "$T/err"; then
+  bad "the password appears in warroom's output"
+else ok; fi
+# ~/.pgpass (0600) and a service file: libpq's own password sources.
+printf '127.0.0.1:%s:warroom:warroom:%s\n' "$port" "$PASSWORD" >"$T/.pgpass"
+chmod 600 "$T/.pgpass"
+printf '[warroom]\nhost=127.0.0.1\nport=%s\ndbname=warroom\nuser=warroom\n' "$port" >"$T/pg_service.conf"
+expect_eq "~/.pgpass" 2 "$(env -u PGPASSWORD HOME="$T" "$WR" --db "$PG" list --all --json | jq length)"
+expect_eq "service=warroom" 2 "$(env -u PGPASSWORD HOME="$T" PGSERVICEFILE="$T/pg_service.conf" "$WR" --db service=warroom list --all --json | jq length)"
+
+# --- the server goes away and comes back: a clear error, then everything acknowledged is there ---
+acked=$("$WR" --db "$PG" log 1 'acknowledged before the outage') || bad "log before the outage"
+# shellcheck disable=SC2086
+$WARROOM_TEST_PG_RUN "$WARROOM_TEST_PG_BIN/pg_ctl" -D "$WARROOM_TEST_PG_DATA" -m immediate stop >/dev/null 2>&1 ||
+  bad "stopping the server"
+expect_fail "server down" 6 "cannot connect to $PG" -- "$WR" --db "$PG" log 1 'typed during the outage'
+# shellcheck disable=SC2086
+(cd "$T" && $WARROOM_TEST_PG_RUN "$WARROOM_TEST_PG_BIN/pg_ctl" -D "$WARROOM_TEST_PG_DATA" \
+  -l "$WARROOM_TEST_PG_DATA/../restart.log" -w -o "$WARROOM_TEST_PG_OPTS" start >/dev/null 2>&1) ||
+  bad "restarting the server"
+expect_eq "acknowledged entry survived an immediate stop" "acknowledged before the outage" \
+  "$("$WR" --db "$PG" show 1 --json | jq -r --argjson id "$acked" '.entries[] | select(.id == $id) | .text')"
+
+echo "team: $pass passed, $fail failed"
+[ $fail -eq 0 ]
