@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
+#include "libpq.h"
+
+/* libpq's functions, loaded by the first db_pg_open (libpq.c). */
+static const struct libpq *pq;
 
 /* Type oids from pg_type (stable across releases). */
 #define OID_INT8 20
@@ -53,13 +56,13 @@ static PGconn *conn_of(struct db *db)
 static int fail_from(struct db *db, const PGresult *res)
 {
     PGconn *c = conn_of(db);
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = res ? PQresultErrorMessage(res) : NULL;
+    const char *state = res ? pq->PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? pq->PQresultErrorMessage(res) : NULL;
     if (!msg || !*msg)
-        msg = PQerrorMessage(c);
+        msg = pq->PQerrorMessage(c);
     enum db_failure f = DB_FAIL_OTHER;
-    if (PQstatus(c) == CONNECTION_BAD || !state)
-        f = PQstatus(c) == CONNECTION_BAD ? DB_FAIL_CONNECTION : DB_FAIL_OTHER;
+    if (pq->PQstatus(c) == CONNECTION_BAD || !state)
+        f = pq->PQstatus(c) == CONNECTION_BAD ? DB_FAIL_CONNECTION : DB_FAIL_OTHER;
     else if (strcmp(state, "23505") == 0)
         f = DB_FAIL_UNIQUE;
     else if (strcmp(state, "23503") == 0)
@@ -83,21 +86,21 @@ static int fail_from(struct db *db, const PGresult *res)
 /* Run a command without parameters; 0 when it succeeded. */
 static int run(struct db *db, const char *sql)
 {
-    PGresult *res = PQexec(conn_of(db), sql);
-    ExecStatusType st = PQresultStatus(res);
+    PGresult *res = pq->PQexec(conn_of(db), sql);
+    ExecStatusType st = pq->PQresultStatus(res);
     int rc = 0;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         rc = fail_from(db, res);
     else
         db_clear_failure(db);
-    PQclear(res);
+    pq->PQclear(res);
     return rc;
 }
 
 static void pg_close(struct db *db)
 {
     struct pg_db *p = (struct pg_db *)db;
-    PQfinish(p->conn);
+    pq->PQfinish(p->conn);
     db_free_base(db);
     free(p);
 }
@@ -114,19 +117,19 @@ static int pg_configure(struct db *db)
 /* One integer (or NULL: *out untouched, *found false) from a query without parameters. */
 static int query_int(struct db *db, const char *sql, int64_t *out, bool *found)
 {
-    PGresult *res = PQexec(conn_of(db), sql);
+    PGresult *res = pq->PQexec(conn_of(db), sql);
     int rc = -1;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (pq->PQresultStatus(res) != PGRES_TUPLES_OK) {
         fail_from(db, res);
         goto out;
     }
-    *found = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0);
+    *found = pq->PQntuples(res) > 0 && !pq->PQgetisnull(res, 0, 0);
     if (*found)
-        *out = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        *out = strtoll(pq->PQgetvalue(res, 0, 0), NULL, 10);
     db_clear_failure(db);
     rc = 0;
 out:
-    PQclear(res);
+    pq->PQclear(res);
     return rc;
 }
 
@@ -214,13 +217,13 @@ static void pg_finalize(struct db_stmt *st)
 {
     struct pg_stmt *p = (struct pg_stmt *)st;
     struct pg_db *d = (struct pg_db *)st->db;
-    PQclear(p->res);
+    pq->PQclear(p->res);
     /* Forget the server's copy, unless the connection it lived on is gone. */
-    if (p->name[0] && p->generation == d->generation && PQstatus(d->conn) == CONNECTION_OK &&
-        PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
+    if (p->name[0] && p->generation == d->generation && pq->PQstatus(d->conn) == CONNECTION_OK &&
+        pq->PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
         char sql[40];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
-        PQclear(PQexec(d->conn, sql));
+        pq->PQclear(pq->PQexec(d->conn, sql));
     }
     free(p->sql);
     free(p->types);
@@ -256,7 +259,7 @@ nomem:
 static void pg_reset(struct db_stmt *st)
 {
     struct pg_stmt *p = (struct pg_stmt *)st;
-    PQclear(p->res);
+    pq->PQclear(p->res);
     p->res = NULL;
     p->executed = false;
     p->row = p->nrows = 0;
@@ -328,19 +331,19 @@ static int ensure_prepared(struct pg_stmt *p)
     if (p->name[0] && p->generation == d->generation) {
         char sql[40];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
-        PQclear(PQexec(d->conn, sql));
+        pq->PQclear(pq->PQexec(d->conn, sql));
     }
     for (int i = 0; i < p->nparams; i++)
         if (p->types[i])
             p->prepared_types[i] = p->types[i];
     snprintf(p->name, sizeof p->name, "w%u", ++d->next_name);
-    PGresult *res = PQprepare(d->conn, p->name, p->sql, p->nparams, p->prepared_types);
+    PGresult *res = pq->PQprepare(d->conn, p->name, p->sql, p->nparams, p->prepared_types);
     int rc = 0;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+    if (pq->PQresultStatus(res) != PGRES_COMMAND_OK) {
         rc = fail_from(&d->base, res);
         p->name[0] = '\0';
     }
-    PQclear(res);
+    pq->PQclear(res);
     p->generation = d->generation;
     return rc;
 }
@@ -352,17 +355,17 @@ static int pg_step(struct db_stmt *st)
         p->executed = true;
         if (ensure_prepared(p) != 0)
             return DB_ERROR;
-        p->res = PQexecPrepared(conn_of(st->db), p->name, p->nparams, p->values, NULL, NULL, 0);
-        ExecStatusType s = PQresultStatus(p->res);
+        p->res = pq->PQexecPrepared(conn_of(st->db), p->name, p->nparams, p->values, NULL, NULL, 0);
+        ExecStatusType s = pq->PQresultStatus(p->res);
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
             fail_from(st->db, p->res);
-            PQclear(p->res);
+            pq->PQclear(p->res);
             p->res = NULL;
             return DB_ERROR;
         }
-        const char *tuples = PQcmdTuples(p->res);
+        const char *tuples = pq->PQcmdTuples(p->res);
         st->changes = *tuples ? strtoll(tuples, NULL, 10) : 0;
-        p->nrows = PQntuples(p->res);
+        p->nrows = pq->PQntuples(p->res);
         p->row = -1;
     }
     if (!p->res)
@@ -375,10 +378,10 @@ static int pg_step(struct db_stmt *st)
 static const char *value(struct db_stmt *st, int i)
 {
     struct pg_stmt *p = (struct pg_stmt *)st;
-    if (!p->res || p->row < 0 || p->row >= p->nrows || i < 0 || i >= PQnfields(p->res) ||
-        PQgetisnull(p->res, p->row, i))
+    if (!p->res || p->row < 0 || p->row >= p->nrows || i < 0 || i >= pq->PQnfields(p->res) ||
+        pq->PQgetisnull(p->res, p->row, i))
         return NULL;
-    return PQgetvalue(p->res, p->row, i);
+    return pq->PQgetvalue(p->res, p->row, i);
 }
 
 /* Text-format integers; booleans (from EXISTS and the like) read as 1/0. */
@@ -428,41 +431,41 @@ static int pg_begin_read(struct db *db)
  * not duplicate (the journal) make the write idempotent (entry uids). */
 static int pg_commit(struct db *db)
 {
-    PGresult *res = PQexec(conn_of(db), "COMMIT");
+    PGresult *res = pq->PQexec(conn_of(db), "COMMIT");
     int rc = 0;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (pq->PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = fail_from(db, res);
-    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+    else if (strcmp(pq->PQcmdStatus(res), "ROLLBACK") == 0)
         rc = db_set_failure(db, DB_FAIL_OTHER, "the transaction failed and was rolled back");
     else
         db_clear_failure(db);
-    PQclear(res);
+    pq->PQclear(res);
     return rc;
 }
 
 static void pg_rollback(struct db *db)
 {
-    if (PQtransactionStatus(conn_of(db)) != PQTRANS_IDLE)
-        PQclear(PQexec(conn_of(db), "ROLLBACK"));
+    if (pq->PQtransactionStatus(conn_of(db)) != PQTRANS_IDLE)
+        pq->PQclear(pq->PQexec(conn_of(db), "ROLLBACK"));
 }
 
 static bool pg_in_transaction(struct db *db)
 {
-    PGTransactionStatusType t = PQtransactionStatus(conn_of(db));
+    PGTransactionStatusType t = pq->PQtransactionStatus(conn_of(db));
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
 /* LISTEN on this schema's channel (the triggers notify 'warroom:' || schema). */
 static int start_listening(struct pg_db *d)
 {
-    PGresult *res = PQexec(d->conn, "SELECT 'warroom:' || coalesce(current_schema(), '')");
+    PGresult *res = pq->PQexec(d->conn, "SELECT 'warroom:' || coalesce(current_schema(), '')");
     int rc = -1;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+    if (pq->PQresultStatus(res) != PGRES_TUPLES_OK || pq->PQntuples(res) != 1) {
         fail_from(&d->base, res);
         goto out;
     }
-    const char *channel = PQgetvalue(res, 0, 0);
-    char *ident = PQescapeIdentifier(d->conn, channel, strlen(channel));
+    const char *channel = pq->PQgetvalue(res, 0, 0);
+    char *ident = pq->PQescapeIdentifier(d->conn, channel, strlen(channel));
     if (!ident) {
         fail_from(&d->base, NULL);
         goto out;
@@ -476,11 +479,11 @@ static int start_listening(struct pg_db *d)
     } else {
         db_set_failure(&d->base, DB_FAIL_OTHER, "out of memory");
     }
-    PQfreemem(ident);
+    pq->PQfreemem(ident);
     if (rc == 0)
         d->listening = true;
 out:
-    PQclear(res);
+    pq->PQclear(res);
     return rc;
 }
 
@@ -491,11 +494,11 @@ static int pg_change_counter(struct db *db, int64_t *out)
     struct pg_db *d = (struct pg_db *)db;
     if (!d->listening && start_listening(d) != 0)
         return -1;
-    if (!PQconsumeInput(d->conn))
+    if (!pq->PQconsumeInput(d->conn))
         return fail_from(db, NULL);
     PGnotify *n;
-    int self = PQbackendPID(d->conn);
-    while ((n = PQnotifies(d->conn)) != NULL) {
+    int self = pq->PQbackendPID(d->conn);
+    while ((n = pq->PQnotifies(d->conn)) != NULL) {
         if (n->be_pid != self) {
             d->notifications++;
             char *end;
@@ -504,7 +507,7 @@ static int pg_change_counter(struct db *db, int64_t *out)
             if (errno == 0 && end != n->extra && *end == '\0' && id > 0)
                 db_note_change(db, id);
         }
-        PQfreemem(n);
+        pq->PQfreemem(n);
     }
     *out = d->notifications;
     return 0;
@@ -512,14 +515,14 @@ static int pg_change_counter(struct db *db, int64_t *out)
 
 static int pg_change_fd(struct db *db)
 {
-    return PQsocket(conn_of(db));
+    return pq->PQsocket(conn_of(db));
 }
 
 static int pg_reconnect(struct db *db)
 {
     struct pg_db *d = (struct pg_db *)db;
-    PQreset(d->conn);
-    if (PQstatus(d->conn) != CONNECTION_OK)
+    pq->PQreset(d->conn);
+    if (pq->PQstatus(d->conn) != CONNECTION_OK)
         return fail_from(db, NULL);
     d->generation++;
     bool was_listening = d->listening;
@@ -574,6 +577,8 @@ static void ignore_notice(void *arg, const char *message)
 int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
 {
     *out = NULL;
+    if (!pq && !(pq = libpq_load(err)))
+        return -1;
     struct pg_db *d = calloc(1, sizeof *d);
     if (!d)
         return wr_fail(err, WR_E_NOMEM, "out of memory opening the database");
@@ -585,10 +590,10 @@ int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
      * libpq's own sources: the target, PGPASSWORD, ~/.pgpass, the service file. */
     const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
     const char *const vals[] = {"10", "warroom", conninfo, NULL};
-    d->conn = PQconnectdbParams(keys, vals, 1);
-    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+    d->conn = pq->PQconnectdbParams(keys, vals, 1);
+    if (!d->conn || pq->PQstatus(d->conn) != CONNECTION_OK) {
         char msg[400];
-        snprintf(msg, sizeof msg, "%s", d->conn ? PQerrorMessage(d->conn) : "out of memory");
+        snprintf(msg, sizeof msg, "%s", d->conn ? pq->PQerrorMessage(d->conn) : "out of memory");
         for (char *p = msg; *p; p++)
             if (*p == '\n')
                 *p = *(p + 1) ? ' ' : '\0';
@@ -598,7 +603,7 @@ int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
         pg_close(&d->base);
         return -1;
     }
-    PQsetNoticeProcessor(d->conn, ignore_notice, NULL);
+    pq->PQsetNoticeProcessor(d->conn, ignore_notice, NULL);
     *out = &d->base;
     return 0;
 }

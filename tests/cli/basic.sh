@@ -130,6 +130,9 @@ expect_eq "failures lost nothing and added nothing" "$before" "$("$WR" show 1 --
 # The writer loop runs in its own process group (job control on: pgid = its pid) so one SIGKILL
 # stops the loop and the warroom it is running at once; we read the results only after the
 # whole group is gone.
+# The files exist before the writer starts: the wait below must not read a file the child has
+# not opened yet (wc fails, the loop ends at once and "0 of 0 acknowledged" looks like a pass).
+: >"$T/acked"; : >"$T/writer.err"
 set -m
 ( for i in $(seq 1 400); do "$WR" log 1 "durable $i" || exit 1; done ) >"$T/acked" 2>"$T/writer.err" &
 writer=$!

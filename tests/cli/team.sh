@@ -84,6 +84,14 @@ printf '[warroom]\nhost=127.0.0.1\nport=%s\ndbname=warroom\nuser=warroom\n' "$po
 expect_eq "~/.pgpass" 2 "$(env -u PGPASSWORD HOME="$T" "$WR" --db "$PG" list --all --json | jq length)"
 expect_eq "service=warroom" 2 "$(env -u PGPASSWORD HOME="$T" PGSERVICEFILE="$T/pg_service.conf" "$WR" --db service=warroom list --all --json | jq length)"
 
+# --- libpq is loaded only for a PostgreSQL database; without it, one clear line ---
+LD_DEBUG=libs LD_DEBUG_OUTPUT="$T/ld" "$WR" --db "$PG" list >/dev/null 2>&1 || bad "list with LD_DEBUG"
+grep -h 'calling init: ' "$T"/ld.* | grep -q 'libpq\.so' && ok || bad "a PostgreSQL database did not load libpq"
+rm -f "$T"/ld.*
+LD_DEBUG=libs LD_DEBUG_OUTPUT="$T/ld" "$WR" --db "$T/a.db" list >/dev/null 2>&1 || bad "list on SQLite"
+grep -h 'calling init: ' "$T"/ld.* | grep -q 'libpq\.so' && bad "a SQLite database loaded libpq" || ok
+expect_fail "libpq missing" 6 "apt-get install libpq5" -- env WARROOM_LIBPQ="$T/no/libpq.so.5" "$WR" --db "$PG" list
+
 # --- the server goes away and comes back: a clear error, then everything acknowledged is there ---
 acked=$("$WR" --db "$PG" log 1 'acknowledged before the outage') || bad "log before the outage"
 # shellcheck disable=SC2086
