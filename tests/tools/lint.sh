@@ -12,7 +12,7 @@ if grep -rlnE '#include[[:space:]]*[<"](n?curses|ncursesw/curses)\.h' "$top/src"
   echo "lint: src/ must not include curses (the engine has no face)" >&2
   fail=1
 fi
-if grep -rnE 'sqlite3_(prepare|exec)' "$top/src" "$top/ui" --include='*.c' | grep -vE '^'"$top"'/src/(store(_[a-z]+)?|db_[a-z]+)\.c:'; then
+if grep -rnE 'sqlite3_(prepare|exec)|PQ(exec|prepare|exec(Params|Prepared))[[:space:]]*\(' "$top/src" "$top/ui" --include='*.c' | grep -vE '^'"$top"'/src/(store(_[a-z]+)?|db_[a-z]+)\.c:'; then
   echo "lint: SQL outside the store (src/store*.c) and its engines (src/db_*.c)" >&2
   fail=1
 fi
