@@ -493,7 +493,8 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
         /* keep the partial line; one longer than the limit is counted and skipped */
         size_t left = have - at;
         if (left > ANA_LINE_MAX) {
-            if (!skipping) {
+            /* the previous chunk's last line (skip_first) is that chunk's to count */
+            if (!skipping && !skip_first) {
                 lineno++;
                 lines++;
                 w->agg.lines++;
@@ -501,7 +502,7 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
                 ana_agg_malformed(&w->agg, it->file, it->chunk, lineno, "line longer than 1 MiB");
                 lineno--; /* counted again when its end is reached */
             }
-            skipping = true;
+            skipping = !skip_first;
             pos += (off_t)have;
             have = 0;
             continue;
@@ -906,7 +907,9 @@ int analyze_run(const struct analyze_options *opt, struct analyze_result **out,
     for (size_t i = 0; i < run.nfiles; i++) {
         struct file_job *f = &run.files[i];
         struct analyze_file *o = &r->files[r->nfiles++];
-        if (!(o->path = strdup(strcmp(f->path, "-") == 0 ? "(standard input)" : f->path)))
+        /* a path is shown in reports and on terminals: no control characters, valid UTF-8 */
+        if (!(o->path = wr_text_sanitize(strcmp(f->path, "-") == 0 ? "(standard input)" : f->path,
+                                         true)))
             goto nomem;
         o->format = f->empty ? "empty" : analyze_format_name(f->fmt);
         o->gzip = f->gz;

@@ -90,6 +90,21 @@ python3 -c '
 import json,sys; d=json.load(open(sys.argv[1])); s=d["malformed_samples"]
 assert d["malformed"] == 1 and s[0]["line"] == d["lines"], s' "$tmp/big2.json" || die "malformed line number across chunks"
 rm -f "$tmp/big.jsonl"
+# a 10 MB line across the 16 MiB chunk boundary is one malformed line, counted once
+python3 - "$tmp/cross.jsonl" <<'PY'
+import sys
+line = '{"timestamp":"2026-03-10T12:00:00Z","http_method":"GET","http_path":"/c/1","http_status":200,"duration_ms":7}\n'
+with open(sys.argv[1], "w") as f:
+    n = (16 * 1024 * 1024 - 3 * 1024 * 1024) // len(line)
+    f.write(line * n)
+    f.write('{"message":"' + "y" * (10 * 1024 * 1024) + '"}\n')
+    f.write(line * 1000)
+PY
+w analyze --json --threads 2 "$tmp/cross.jsonl" > "$tmp/cross2.json" 2>/dev/null || die "cross, 2 threads"
+w analyze --json --threads 1 "$tmp/cross.jsonl" > "$tmp/cross1.json" 2>/dev/null || die "cross, 1 thread"
+cmp -s "$tmp/cross1.json" "$tmp/cross2.json" || die "a long line across chunks counts differently with threads"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["malformed"] == 1 and d["lines"] == d["requests"] + 1, (d["malformed"], d["lines"], d["requests"])' "$tmp/cross2.json" || die "long line across chunks"
+rm -f "$tmp/cross.jsonl"
 
 # ALB access logs
 python3 "$gen" --alb "$tmp/alb.log.gz" || die "generate alb"
