@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "model.h"
+#include "tz.h"
 
 #define ANALYZE_SOURCE "warroom analyze"
 
@@ -275,14 +276,24 @@ int analyze_impact_append(struct store *s, int64_t incident_id, char **text,
     struct wr_buf b = {0};
     if (*text && **text)
         wr_buf_printf(&b, "%s\n", *text);
-    int64_t f_ms, t_ms;
-    char f1[32] = "?", t1[32] = "?";
-    if (wr_time_parse(from->valuestring, 0, &f_ms, NULL) == 0)
+    int64_t f_ms = WR_TIME_NONE, t_ms = WR_TIME_NONE;
+    char f1[32] = "?", t1[32] = "?", lf[32] = "", lt[32] = "", zone[32] = "UTC", when[160];
+    if (wr_time_parse(from->valuestring, 0, &f_ms, NULL) == 0) {
         wr_time_fmt(f_ms, true, "%Y-%m-%d %H:%M", f1, sizeof f1);
-    if (wr_time_parse(to->valuestring, 0, &t_ms, NULL) == 0)
+        wr_time_fmt(f_ms, false, "%Y-%m-%d %H:%M", lf, sizeof lf);
+        tz_label(f_ms, zone, sizeof zone);
+    }
+    if (wr_time_parse(to->valuestring, 0, &t_ms, NULL) == 0) {
         wr_time_fmt(t_ms, true, "%H:%M", t1, sizeof t1);
-    wr_buf_printf(&b, "Requests in the incident window (%s to %s UTC): %.0f, of which %.0f "
-                  "failed with a 5xx", f1, t1, req, er);
+        wr_time_fmt(t_ms, false, "%H:%M", lt, sizeof lt);
+    }
+    /* in the incident's zone first (the postmortem has switched to it), UTC beside it */
+    if (strcmp(zone, "UTC") != 0 && f_ms != WR_TIME_NONE && t_ms != WR_TIME_NONE)
+        snprintf(when, sizeof when, "%s to %s %s, %s to %s UTC", lf, lt, zone, f1, t1);
+    else
+        snprintf(when, sizeof when, "%s to %s UTC", f1, t1);
+    wr_buf_printf(&b, "Requests in the incident window (%s): %.0f, of which %.0f failed with a "
+                  "5xx", when, req, er);
     if (req > 0)
         wr_buf_printf(&b, " (%.2f%% available)", 100.0 * (req - er) / req);
     wr_buf_puts(&b, ".");
