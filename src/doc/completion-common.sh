@@ -115,6 +115,12 @@ _warroom_candidates() {
       # `list --json` is an array of incidents; each has one numeric "id".
       _warroom_run list --all --json 2>/dev/null | grep -o '"id":[[:space:]]*[0-9]*' |
         grep -o '[0-9]*$' ;;
+    id-titled)
+      # "ID:title" for shells that show descriptions; the title's JSON escapes are left as is.
+      _warroom_run list --all --json 2>/dev/null |
+        grep -oE '"(id|title)":[[:space:]]*([0-9]+|"([^"\\]|\\.)*")' |
+        awk '/^"id"/ { sub(/^"id":[[:space:]]*/, ""); id = $0; next }
+             /^"title"/ { sub(/^"title":[[:space:]]*"/, ""); sub(/"$/, ""); print id ":" $0 }' ;;
     template) _warroom_run comms --list 2>/dev/null | awk '{print $1}' ;;
     dest) _warroom_run comms --destinations 2>/dev/null | awk '{print $1}' ;;
     choice:*) printf '%s\n' "${1#choice:}" | tr ',' '\n' ;;

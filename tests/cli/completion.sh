@@ -83,6 +83,10 @@ else
   }
   expect "$(zsh_complete "$WR" '')" "$cmds" "zsh: commands"
   expect "$(zsh_complete "$WR" --db "$DB" show '')" "1 2 3 " "zsh: incident ids"
+  titled=$(zsh -f -c 'source "$1" >/dev/null 2>&1; _warroom_bin=$2 _wr_db=$3 _wr_config=
+    _warroom_candidates id-titled' zsh "$DOC/_warroom" "$WR" "$DB" | sort | tr '\n' '|')
+  if [ "$titled" == "1:incident one|2:incident two|3:incident three|" ]; then ok; else
+    bad "zsh: incident ids with their titles: [$titled]"; fi
   expect "$(zsh_complete "$WR" --db "$DB" comms 1 '')" "$templates" "zsh: template names"
   expect "$(zsh_complete "$WR" --config "$CFG" comms 1 x --to '')" "archive ops-slack " \
     "zsh: destinations"
