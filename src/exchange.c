@@ -421,8 +421,10 @@ static int get_csv(struct reader *r, const cJSON *obj, const char *key, char **o
     const cJSON *arr = get(obj, key), *it;
     wr_buf_append(&b, "", 0);
     *out = NULL;
-    if (arr && !cJSON_IsArray(arr))
+    if (arr && !cJSON_IsArray(arr)) {
+        wr_buf_free(&b); /* leaked before (found by fuzz_import under LeakSanitizer) */
         return field_error(r, key, "an array of strings");
+    }
     cJSON_ArrayForEach(it, arr)
     {
         if (!cJSON_IsString(it) || strchr(it->valuestring, ',')) {
