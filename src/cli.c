@@ -406,20 +406,42 @@ out:
 
 static int cmd_edit(struct cli_ctx *ctx, int argc, char **argv)
 {
+    const char *kind = NULL, *at = NULL;
+    struct cli_opt opts[] = {{"--kind", &kind, NULL}, {"--at", &at, NULL}, {NULL, NULL, NULL}};
     char *pos[CLI_MAX_POS];
     int npos;
     long long id = 0, entry = 0;
-    if (parse_opts(ctx, "edit", argc, argv, NULL, pos, &npos) != 0 ||
-        want_positionals(ctx, "edit", npos, 3, 3, "ID ENTRY TEXT") != 0 ||
-        entry_arg(ctx, pos[1], &entry) != 0 || text_arg(ctx, pos[2], "the new text") != 0 ||
+    if (parse_opts(ctx, "edit", argc, argv, opts, pos, &npos) != 0 ||
+        want_positionals(ctx, "edit", npos, 2, 3, "ID ENTRY [TEXT] [--kind K] [--at TIME]") != 0 ||
+        entry_arg(ctx, pos[1], &entry) != 0 ||
+        (npos == 3 && text_arg(ctx, pos[2], "the new text") != 0) ||
         cli_incident_arg(ctx, pos[0], &id) != 0)
         return -1;
-    char *text = strdup(pos[2]);
-    if (!text)
-        return wr_fail(&ctx->err, WR_E_NOMEM, "out of memory");
-    wr_trim(text);
-    int rc = store_entry_edit(ctx->store, id, entry, text, model_author(ctx->author), &ctx->err);
-    free(text);
+    if (npos == 2 && !kind && !at)
+        return wr_fail(&ctx->err, WR_E_USAGE, "edit: give the new TEXT, --kind K or --at TIME");
+    int k = -1;
+    int64_t when = 0;
+    if (kind && ((k = kind_from_name(kind)) < 0 || !kind_typeable((enum entry_kind)k)))
+        return wr_fail(&ctx->err, WR_E_INPUT, "--kind %s: expected note, action, decision, "
+                                              "hypothesis, todo, comms or alert", kind);
+    /* After the incident: a local --at is read in its zone. */
+    if (at && time_arg(ctx, at, &when) != 0)
+        return -1;
+    const char *author = model_author(ctx->author);
+    int rc = 0;
+    if (npos == 3) {
+        char *text = strdup(pos[2]);
+        if (!text)
+            return wr_fail(&ctx->err, WR_E_NOMEM, "out of memory");
+        wr_trim(text);
+        rc = store_entry_edit(ctx->store, id, entry, text, author, &ctx->err);
+        free(text);
+    }
+    /* One revision per change, as the cockpit's keys make them. */
+    if (rc == 0 && k >= 0)
+        rc = store_entry_set_kind(ctx->store, id, entry, (enum entry_kind)k, author, &ctx->err);
+    if (rc == 0 && at)
+        rc = store_entry_set_at(ctx->store, id, entry, when, author, &ctx->err);
     if (rc == 0)
         fprintf(ctx->out, "%lld\n", entry);
     return rc;
@@ -897,8 +919,12 @@ const struct cli_command cli_core_commands[] = {
      "TEXT follows the input-line grammar (README: \"The input line\"): ! decision, > action,\n"
      "? hypothesis, + or TODO: todo, ~ comms, # alert, * pin, @TIME backdate.",
      cmd_log},
-    {"edit", "ID ENTRY TEXT", "replace an entry's text (the old text is kept in its history)",
-     NULL, cmd_edit},
+    {"edit", "ID ENTRY [TEXT] [--kind K] [--at TIME]",
+     "change an entry's text, kind or time (the old ones are kept in its history)",
+     "--kind: note, action, decision, hypothesis, todo, comms or alert (a todo becomes an action\n"
+     "item). --at: when it happened (backdate or correct). Entries warroom records itself keep\n"
+     "their kind and time. Each change is one revision, as the cockpit's e, K and @ keys make.",
+     cmd_edit},
     {"rm", "ID ENTRY", "delete an entry (soft: it stays in its history)", NULL, cmd_rm},
     {"pin", "ID ENTRY [--off]", "mark an entry as a key event (--off unpins; kept in history)",
      NULL, cmd_pin},

@@ -370,15 +370,25 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
         snprintf(win + l, sizeof win - l, " (%s to ",
                  wr_time_fmt(start, false, "%Y-%m-%d %H:%M", local, sizeof local));
         l = strlen(win);
+        char d1[16], d2[16];
+        bool same_day = strcmp(wr_time_fmt(start, false, "%Y-%m-%d", d1, sizeof d1),
+                               wr_time_fmt(end, false, "%Y-%m-%d", d2, sizeof d2)) == 0;
         snprintf(win + l, sizeof win - l, "%s %s)",
-                 wr_time_fmt(end, false, "%H:%M", local, sizeof local), zone);
+                 wr_time_fmt(end, false, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", local,
+                             sizeof local),
+                 zone);
     }
+    /* An export days after the start names the day it was measured to. */
+    char d1[16], d2[16];
+    bool export_same_day = strcmp(wr_time_fmt(start, true, "%Y-%m-%d", d1, sizeof d1),
+                                  wr_time_fmt(opt->now_ms, true, "%Y-%m-%d", d2, sizeof d2)) == 0;
     /* An unresolved incident is measured to the export's "now" (the cockpit's clock when
      * exported from the cockpit), and the document says so wherever that matters. */
     char until[160] = "";
     if (open)
-        snprintf(until, sizeof until, " (not resolved yet: measured to %s, when this was "
+        snprintf(until, sizeof until, " (not resolved yet: measured to %s%s%s, when this was "
                                       "exported)",
+                 export_same_day ? "" : d2, export_same_day ? "" : " ",
                  pm_when(opt->now_ms, local, sizeof local));
     size_t wl = strlen(win);
     snprintf(win + wl, sizeof win - wl, "%s", until);

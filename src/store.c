@@ -82,6 +82,10 @@
     X(ST_ACTION_FROM_TODO,                                                                     \
       "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
       " updated_ms) VALUES(?1, ?2, '', ?3, ?4, ?4)")                                            \
+    X(ST_ACTION_FROM_RETYPED_TODO,                                                             \
+      "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
+      " updated_ms) SELECT ?1, ?2, '', ?3, ?4, ?4 WHERE NOT EXISTS("                            \
+      " SELECT 1 FROM action_items WHERE source_entry_id = ?3)")                               \
     X(ST_FTS_SYNC,                                                                             \
       "INSERT INTO entries_fts(rowid, text) SELECT id, text FROM entries WHERE id >"            \
       " (SELECT value FROM meta WHERE key = 'fts_indexed_upto') ORDER BY id")                  \
@@ -953,11 +957,20 @@ static int entry_revise(struct store *s, struct entry *cur, const char *author,
     return revision_insert(s, cur->id, &r, err);
 }
 
-enum revise_op { REVISE_TEXT, REVISE_PIN, REVISE_DELETE };
+enum revise_op { REVISE_TEXT, REVISE_PIN, REVISE_DELETE, REVISE_KIND, REVISE_AT };
+
+/* The new value a revision sets (the one its op names). */
+struct revise_arg {
+    const char *text;
+    bool pin;
+    enum entry_kind kind;
+    int64_t at;
+};
 
 static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum revise_op op,
-                  const char *text, bool pin, const char *author, struct wr_error *err)
+                  const struct revise_arg *arg, const char *author, struct wr_error *err)
 {
+    const char *text = arg->text;
     int rc = -1;
     struct entry cur;
     entry_init(&cur);
@@ -992,8 +1005,48 @@ static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum r
         cur.text = copy;
         break;
     }
-    case REVISE_PIN: cur.pinned = pin; break;
+    case REVISE_PIN: cur.pinned = arg->pin; break;
     case REVISE_DELETE: cur.deleted = true; break;
+    case REVISE_KIND:
+    case REVISE_AT:
+        /* An entry warroom recorded mirrors state kept elsewhere (a milestone's time, a
+         * severity change): its kind and time change with that state, never on their own. */
+        if (!kind_typeable(cur.kind)) {
+            wr_fail(err, WR_E_CONFLICT,
+                    "entry %lld records a %s: warroom keeps its %s (change the %s itself)",
+                    (long long)entry_id, kind_name(cur.kind), op == REVISE_KIND ? "kind" : "time",
+                    kind_name(cur.kind));
+            goto out;
+        }
+        if (op == REVISE_KIND && !kind_typeable(arg->kind)) {
+            wr_fail(err, WR_E_INPUT,
+                    "'%s' entries are recorded by warroom; use note, action, decision, "
+                    "hypothesis, todo, comms or alert",
+                    kind_name(arg->kind));
+            goto out;
+        }
+        if (op == REVISE_AT && arg->at > wr_now_ms() + 60000) {
+            wr_fail(err, WR_E_INPUT, "that time is in the future; an entry records what already "
+                                     "happened");
+            goto out;
+        }
+        if (op == REVISE_KIND && arg->kind == KIND_TODO && cur.kind != KIND_TODO) {
+            /* Like a TODO: line, a todo is an action item from now on (once). */
+            struct db_stmt *st = stmt(s, ST_ACTION_FROM_RETYPED_TODO, err);
+            if (!st)
+                goto out;
+            db_bind_int64(st, 1, cur.incident_id);
+            db_bind_text(st, 2, cur.text);
+            db_bind_int64(st, 3, cur.id);
+            db_bind_int64(st, 4, wr_now_ms());
+            if (store_step_done(s, st, err, "recording the action item") != 0)
+                goto out;
+        }
+        if (op == REVISE_KIND)
+            cur.kind = arg->kind;
+        else
+            cur.at_ms = arg->at;
+        break;
     }
     if (entry_revise(s, &cur, author, err) != 0 || store_tx_commit(s, err) != 0)
         goto out;
@@ -1008,19 +1061,36 @@ out:
 int store_entry_edit(struct store *s, int64_t incident_id, int64_t entry_id, const char *text,
                      const char *author, struct wr_error *err)
 {
-    return revise(s, incident_id, entry_id, REVISE_TEXT, text, false, author, err);
+    struct revise_arg a = {.text = text};
+    return revise(s, incident_id, entry_id, REVISE_TEXT, &a, author, err);
 }
 
 int store_entry_pin(struct store *s, int64_t incident_id, int64_t entry_id, bool pinned,
                     const char *author, struct wr_error *err)
 {
-    return revise(s, incident_id, entry_id, REVISE_PIN, NULL, pinned, author, err);
+    struct revise_arg a = {.pin = pinned};
+    return revise(s, incident_id, entry_id, REVISE_PIN, &a, author, err);
+}
+
+int store_entry_set_kind(struct store *s, int64_t incident_id, int64_t entry_id,
+                         enum entry_kind kind, const char *author, struct wr_error *err)
+{
+    struct revise_arg a = {.kind = kind};
+    return revise(s, incident_id, entry_id, REVISE_KIND, &a, author, err);
+}
+
+int store_entry_set_at(struct store *s, int64_t incident_id, int64_t entry_id, int64_t at,
+                       const char *author, struct wr_error *err)
+{
+    struct revise_arg a = {.at = at};
+    return revise(s, incident_id, entry_id, REVISE_AT, &a, author, err);
 }
 
 int store_entry_delete(struct store *s, int64_t incident_id, int64_t entry_id,
                        const char *author, struct wr_error *err)
 {
-    return revise(s, incident_id, entry_id, REVISE_DELETE, NULL, false, author, err);
+    struct revise_arg a = {0};
+    return revise(s, incident_id, entry_id, REVISE_DELETE, &a, author, err);
 }
 
 /* Bind ?1..?6 from a filter. kinds_buf receives the ",a,b," list for the kinds mask. */

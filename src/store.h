@@ -112,6 +112,15 @@ int store_entry_edit(struct store *s, int64_t incident_id, int64_t entry_id, con
 /* Set or clear the pin (a new revision). */
 int store_entry_pin(struct store *s, int64_t incident_id, int64_t entry_id, bool pinned,
                     const char *author, struct wr_error *err);
+/* Change an entry's kind (a new revision). Only between the kinds the scribe types: an entry
+ * warroom records (milestone, severity, ...) keeps its kind (WR_E_CONFLICT). Becoming a todo
+ * makes it an action item, once. */
+int store_entry_set_kind(struct store *s, int64_t incident_id, int64_t entry_id,
+                         enum entry_kind kind, const char *author, struct wr_error *err);
+/* Move an entry to when it happened (backdate or correct its time; a new revision). Refused for
+ * entries warroom records (their time is the state's) and for future times. */
+int store_entry_set_at(struct store *s, int64_t incident_id, int64_t entry_id, int64_t at,
+                       const char *author, struct wr_error *err);
 /* Soft delete: the entry stays, marked deleted, with its history. */
 int store_entry_delete(struct store *s, int64_t incident_id, int64_t entry_id,
                        const char *author, struct wr_error *err);

@@ -113,6 +113,7 @@ struct tui {
     char message[512]; /* status-line message (sanitised) */
     bool message_error;
     unsigned message_gen; /* editor generation when the message was set */
+    int message_frame;    /* frames drawn when it was set (a prompt shows newer errors) */
 
     bool dirty, relayout, quit;
     unsigned damage; /* main panels (bit i: panels[i]) to redraw when not dirty */
@@ -207,6 +208,9 @@ void tui_sli_stop(struct tui *t);
 int tui_sli_snapshot(struct tui *t, const char *reason);
 /* Refresh every SLI now (their in-flight requests continue). */
 void tui_sli_refresh(struct tui *t);
+/* The SLI configuration in use (the postmortem's graphs read it); NULL when none. */
+struct config;
+const struct config *tui_sli_config(struct tui *t);
 
 /* ---- stakeholder updates (overlay_comms.c) ---- */
 /* Load the destinations, deliver the outbox from the loop, record overdue updates and fill
@@ -219,6 +223,26 @@ void tui_comms_stop(struct tui *t);
 void tui_comms_changed(struct tui *t);
 /* Compose dialog: the due template preselected, preview, edit, destinations, Enter sends. */
 int comms_overlay_open(struct tui *t);
+
+/* ---- the entry under the timeline's cursor (entry_actions.c) ---- */
+/* Each makes one revision through the same store call as `warroom edit/rm/pin`, then reloads. */
+void entry_action_edit(struct tui *t);    /* prompt prefilled with the text; Enter saves */
+void entry_action_delete(struct tui *t);  /* asks, then soft-deletes */
+void entry_action_pin(struct tui *t);     /* pin or unpin */
+void entry_action_kind(struct tui *t);    /* menu of the typeable kinds */
+void entry_action_time(struct tui *t);    /* prompt for when it happened (@TIME forms) */
+void entry_action_history(struct tui *t); /* every revision, read-only */
+
+/* ---- incident facts (overlay_facts.c) ---- */
+/* Facts dialog: each fact with its value or warroom's proposal; Enter edits (Up/Down recall
+ * earlier values), a accepts the proposal, c confirms the cause, x clears; the time zone too. */
+int facts_overlay_open(struct tui *t);
+
+/* ---- export from the cockpit (export.c) ---- */
+/* Write the postmortem (Markdown + SVG graphs) and the incident JSON, measured to the cockpit's
+ * clock (the demo's virtual one), into ./INC-<id>-export/ (else under $HOME); the status line
+ * says where. */
+void tui_export(struct tui *t);
 
 /* ---- postmortem (overlay_worksheet.c) ---- */
 /* Worksheet overlay: fields with a line editor (Enter edits, Enter saves), Tab: action items. */

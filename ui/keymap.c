@@ -7,7 +7,11 @@
 #include "timeline.h"
 
 static void act_help(struct tui *t) { help_overlay_open(t); }
-static void act_command_mode(struct tui *t) { tui_set_mode(t, MODE_COMMAND); }
+static void act_command_mode(struct tui *t)
+{
+    tui_set_mode(t, MODE_COMMAND);
+    timeline_cursor_ensure(t); /* the cursor starts on the newest entry: Esc e edits it */
+}
 static void act_input_mode(struct tui *t)
 {
     if (t->read_only) {
@@ -24,8 +28,16 @@ static void act_redraw(struct tui *t)
 }
 static void act_page_up(struct tui *t) { timeline_page(t, -1); }
 static void act_page_down(struct tui *t) { timeline_page(t, 1); }
-static void act_line_up(struct tui *t) { timeline_scroll(t, -1); }
-static void act_line_down(struct tui *t) { timeline_scroll(t, 1); }
+static void act_line_up(struct tui *t) { timeline_cursor(t, -1); }
+static void act_line_down(struct tui *t) { timeline_cursor(t, 1); }
+static void act_entry_edit(struct tui *t) { entry_action_edit(t); }
+static void act_entry_delete(struct tui *t) { entry_action_delete(t); }
+static void act_entry_pin(struct tui *t) { entry_action_pin(t); }
+static void act_entry_kind(struct tui *t) { entry_action_kind(t); }
+static void act_entry_time(struct tui *t) { entry_action_time(t); }
+static void act_entry_history(struct tui *t) { entry_action_history(t); }
+static void act_facts(struct tui *t) { facts_overlay_open(t); }
+static void act_export(struct tui *t) { tui_export(t); }
 static void act_top(struct tui *t) { timeline_top(t); }
 static void act_bottom(struct tui *t) { timeline_bottom(t); }
 static void on_search(struct tui *t, const char *text) { timeline_search(t, text); }
@@ -94,6 +106,8 @@ const struct ui_binding tui_bindings[] = {
     {BOTH, FN(KEY_F(6)), "F6", "stakeholder update: the due one preselected, Enter Enter sends", act_comms},
     {BOTH, FN(KEY_F(7)), "F7", "postmortem worksheet: fields (Enter edits) and action items (Tab)", act_worksheet},
     {BOTH, FN(KEY_F(8)), "F8", "incident info: milestones (1-6 set now), durations, roles", act_info},
+    {BOTH, FN(KEY_F(9)), "F9", "incident facts: summary, symptom, cause, mitigation, next step, time zone", act_facts},
+    {BOTH, FN(KEY_F(10)), "F10", "export the postmortem and the incident JSON now; says where", act_export},
 
     {MODE_INPUT, CH(UI_ESC), "Esc", "switch to commands (single keys)", act_command_mode},
     {MODE_INPUT, CH('\r'), "Enter", "save the line as a timeline entry", NULL},
@@ -122,10 +136,19 @@ const struct ui_binding tui_bindings[] = {
     {MODE_COMMAND, FN(KEY_HOME), "Home", NULL, act_top},
     {MODE_COMMAND, CH('G'), "G or End", "newest entry, follow new ones", act_bottom},
     {MODE_COMMAND, FN(KEY_END), "End", NULL, act_bottom},
-    {MODE_COMMAND, FN(KEY_UP), "Up/k", "scroll up a line", act_line_up},
+    {MODE_COMMAND, FN(KEY_UP), "Up/k", "cursor to the older entry", act_line_up},
     {MODE_COMMAND, CH('k'), "k", NULL, act_line_up},
-    {MODE_COMMAND, FN(KEY_DOWN), "Down/j", "scroll down a line", act_line_down},
+    {MODE_COMMAND, FN(KEY_DOWN), "Down/j", "cursor to the newer entry", act_line_down},
     {MODE_COMMAND, CH('j'), "j", NULL, act_line_down},
+    {MODE_COMMAND, CH('e'), "e", "edit the entry under the cursor (old text kept in its history)", act_entry_edit},
+    {MODE_COMMAND, CH('d'), "d or Del", "delete the entry under the cursor (asks; history kept)", act_entry_delete},
+    {MODE_COMMAND, FN(KEY_DC), "Del", NULL, act_entry_delete},
+    {MODE_COMMAND, CH('*'), "*", "pin or unpin the entry under the cursor as a key event", act_entry_pin},
+    {MODE_COMMAND, CH('K'), "K", "change the kind of the entry under the cursor", act_entry_kind},
+    {MODE_COMMAND, CH('@'), "@", "change when the entry under the cursor happened (backdate)", act_entry_time},
+    {MODE_COMMAND, CH('H'), "H", "history of the entry under the cursor (every revision)", act_entry_history},
+    {MODE_COMMAND, CH('F'), "F", "incident facts (as F9)", act_facts},
+    {MODE_COMMAND, CH('x'), "x", "export the postmortem and the incident JSON (as F10)", act_export},
     {MODE_COMMAND, CH('o'), "o", "open another incident (picker)", act_picker},
     {MODE_COMMAND, CH('s'), "s", "severity dialog (as F2)", act_severity},
     {MODE_COMMAND, CH('r'), "r", "roles dialog (as F3)", act_roles},

@@ -66,6 +66,7 @@ int confirm_overlay_open(struct tui *t, const char *question, void (*on_yes)(str
 /* ---- one-line prompt (search) ---- */
 
 struct prompt {
+    int opened_frame; /* errors set from this frame on are shown above the field */
     char label[64];
     struct lineedit *le;
     void (*on_submit)(struct tui *t, const char *text);
@@ -80,6 +81,12 @@ static void prompt_draw(struct tui *t, void *state, struct ui_rect screen)
     if (y < 0 || COLS <= 0)
         return;
     draw_fill(y, 0, COLS, 0);
+    /* The prompt covers the status line: a refusal of what was submitted shows just above, so
+     * the text stays in the field and the reason stays in sight. */
+    if (t->message[0] && t->message_error && t->message_frame >= p->opened_frame && y > 0) {
+        draw_fill(y - 1, 0, COLS, 0);
+        draw_text(y - 1, 0, COLS, t->message, draw_attr(STYLE_ERROR));
+    }
     int lw = draw_text(y, 0, COLS, p->label, draw_attr(STYLE_PROMPT));
     int fw = COLS - lw;
     if (fw <= 0)
@@ -147,7 +154,7 @@ int prompt_overlay_open(struct tui *t, const char *label, const char *initial,
     struct prompt *p = calloc(1, sizeof *p);
     if (!p)
         return -1;
-    p->le = lineedit_new(1024);
+    p->le = lineedit_new(WR_TEXT_MAX); /* whole entries are edited here, not only searches */
     if (!p->le) {
         free(p);
         return -1;
@@ -157,6 +164,7 @@ int prompt_overlay_open(struct tui *t, const char *label, const char *initial,
         lineedit_set(p->le, initial);
     p->on_submit = on_submit;
     p->cursor_y = -1;
+    p->opened_frame = t->frames;
     return tui_push_overlay(t, &prompt_ops, p);
 }
 

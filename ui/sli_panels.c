@@ -310,6 +310,11 @@ void tui_sli_start(struct tui *t)
     ts->schedule_timer = loop_set_timer(t->loop, 0, on_schedule, ts);
 }
 
+const struct config *tui_sli_config(struct tui *t)
+{
+    return t->sli ? t->sli->config : NULL;
+}
+
 void tui_sli_stop(struct tui *t)
 {
     struct tui_sli *ts = t->sli;

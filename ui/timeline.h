@@ -23,6 +23,14 @@ void timeline_pinned_next(struct tui *t, bool older);
 /* Show only these kinds (bit mask of 1u << kind; 0 = all). */
 void timeline_set_kinds(struct tui *t, unsigned kinds);
 unsigned timeline_kinds(const struct tui *t);
+/* The entry under the cursor (the selection), when it is on screen; NULL otherwise. Valid
+ * until the timeline refetches (the next key or reload). */
+struct entry;
+const struct entry *timeline_selected(struct tui *t);
+/* Put the cursor on the newest visible entry unless one is already selected on screen. */
+void timeline_cursor_ensure(struct tui *t);
+/* Move the cursor by `delta` entries (negative: older), scrolling to keep it on screen. */
+void timeline_cursor(struct tui *t, int delta);
 /* Forget the selection (the highlighted match). */
 void timeline_clear_selection(struct tui *t);
 /* "42-55/1200" style position text and whether the view follows new entries. */

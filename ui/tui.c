@@ -67,6 +67,7 @@ void tui_message(struct tui *t, bool error, const char *fmt, ...)
     free(safe);
     t->message_error = error;
     t->message_gen = lineedit_generation(t->editor);
+    t->message_frame = t->frames;
     if (error)
         fprintf(stderr, "warroom: %s\n", t->message); /* stderr is the log file here */
     tui_dirty(t);

@@ -82,9 +82,10 @@ static void st_draw(struct tui *t, void *state, struct ui_rect r)
     int y = r.y;
     static const char *const input_keys[] = {"Enter", "save", "Esc", "commands", "PgUp/PgDn",
                                              "scroll", "F1", "help", NULL};
-    static const char *const command_keys[] = {"q", "quit", "i", "type", "/", "search", "n/N",
-                                               "match", "f", "filter", "p/P", "pinned", "t",
-                                               "UTC", "?", "help", NULL};
+    static const char *const command_keys[] = {"q", "quit", "i", "type", "k/j", "entry", "e",
+                                               "edit", "d", "delete", "*", "pin", "K", "kind",
+                                               "@", "time", "F", "facts", "x", "export", "?",
+                                               "help", NULL};
     static const char *const readonly_keys[] = {"q", "quit", "R", "reopen", "o", "incidents",
                                                 "/", "search", "?", "help", NULL};
     bool fresh_message = t->message[0] &&

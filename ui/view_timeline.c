@@ -336,6 +336,75 @@ void timeline_set_kinds(struct tui *t, unsigned kinds)
 
 unsigned timeline_kinds(const struct tui *t) { return t->timeline->kinds; }
 
+const struct entry *timeline_selected(struct tui *t)
+{
+    struct timeline *tl = t->timeline;
+    if (!tl || tl->selected_id == 0 || t->inc.id == 0)
+        return NULL;
+    if (tl->stale)
+        fetch(tl);
+    for (size_t i = 0; i < tl->n_rows; i++)
+        if (tl->rows[i].id == tl->selected_id)
+            return &tl->rows[i];
+    return NULL;
+}
+
+void timeline_cursor_ensure(struct tui *t)
+{
+    struct timeline *tl = t->timeline;
+    if (!tl || t->inc.id == 0)
+        return;
+    if (tl->stale)
+        fetch(tl);
+    if (!timeline_selected(t) && tl->n_rows > 0) {
+        tl->selected_id = tl->rows[tl->n_rows - 1].id;
+        tui_dirty(t);
+    }
+}
+
+void timeline_cursor(struct tui *t, int delta)
+{
+    struct timeline *tl = t->timeline;
+    if (!tl || t->inc.id == 0 || delta == 0)
+        return;
+    if (tl->stale)
+        fetch(tl);
+    if (tl->n_rows == 0)
+        return;
+    int idx = -1;
+    for (size_t i = 0; i < tl->n_rows; i++)
+        if (tl->rows[i].id == tl->selected_id)
+            idx = (int)i;
+    if (idx < 0) {
+        /* No cursor in view: start at the newest visible entry. */
+        tl->selected_id = tl->rows[tl->n_rows - 1].id;
+        tui_dirty(t);
+        return;
+    }
+    int target = idx + delta, last = (int)tl->n_rows - 1;
+    if (target < 0) {
+        int64_t before = tl->rows[0].id;
+        timeline_scroll(t, target); /* the view follows the cursor up */
+        if (tl->stale)
+            fetch(tl);
+        if (tl->n_rows > 0 && tl->rows[0].id != before)
+            tl->selected_id = tl->rows[0].id;
+    } else if (target > last) {
+        if (tl->follow) {
+            tui_message(t, false, "Newest entry");
+        } else {
+            timeline_scroll(t, target - last);
+            if (tl->stale)
+                fetch(tl);
+            if (tl->n_rows > 0)
+                tl->selected_id = tl->rows[tl->n_rows - 1].id;
+        }
+    } else {
+        tl->selected_id = tl->rows[target].id;
+    }
+    tui_dirty(t);
+}
+
 void timeline_clear_selection(struct tui *t)
 {
     t->timeline->selected_id = 0;

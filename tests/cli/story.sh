@@ -204,5 +204,20 @@ id3=$(TZ=Asia/Kolkata "$bin" new "Default zone") || die "new"
 "$bin" show "$id3" --json | python3 -c 'import json,sys; z=json.load(sys.stdin)["incident"]["tz"]; assert z in ("Asia/Kolkata","+05:30"), z' ||
     die "a new incident takes its creator's zone"
 
+# Entry kind and time from the CLI (the cockpit's K and @ use the same store calls).
+e=$("$bin" log "$id2" 'checked the canary') || die "log"
+"$bin" edit "$id2" "$e" --kind hypothesis >/dev/null || die "edit --kind"
+"$bin" edit "$id2" "$e" --kind todo >/dev/null || die "edit --kind todo"
+"$bin" action "$id2" list | grep -q "checked the canary" || die "a todo entry becomes an action item"
+"$bin" edit "$id2" "$e" --kind milestone 2>"$tmp/e"; [ $? = 3 ] || die "--kind milestone must be refused"
+"$bin" edit "$id2" "$e" --at 2026-03-11T10:00Z 2>"$tmp/e"; [ $? = 3 ] || die "a future --at must be refused"
+grep -q "in the future" "$tmp/e" || die "future message: $(cat "$tmp/e")"
+m=$("$bin" show "$id2" --json | python3 -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin)["entries"] if e["kind"]=="milestone"][0])')
+"$bin" edit "$id2" "$m" --at 08:00 2>"$tmp/e"; [ $? = 5 ] || die "a milestone entry keeps its time"
+grep -q "warroom keeps its time" "$tmp/e" || die "milestone time message: $(cat "$tmp/e")"
+"$bin" history "$e" --json | python3 -c '
+import json,sys; h=json.load(sys.stdin)
+assert [r["kind"] for r in h]==["note","hypothesis","todo"], h' || die "kind history"
+
 [ $fail = 0 ] && echo "story: ok"
 exit $fail

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exchange.h"
+#include "facts.h"
 #include "model.h"
 #include "store.h"
 #include "util.h"
@@ -71,6 +73,19 @@ static struct vt *spawn(struct fixture *f, const char *const *extra_env)
     struct vt *vt = vt_spawn(argv, env, 24, 100);
     assert_non_null(vt);
     assert_int_equal(vt_wait_text(vt, "Payments failing", VT_WAIT_MAX_MS), 0);
+    return vt;
+}
+
+/* spawn() for a fixture whose title is not "Payments failing". */
+static struct vt *spawn_titled(struct fixture *f, const char *title)
+{
+    const char *argv[] = {WARROOM_BIN, "--db", f->db, "tui", f->idbuf, NULL};
+    const char *env[] = {"WARROOM_NOW=" NOW_ISO, f->home, f->xdg, "XDG_STATE_HOME=", "TZ=UTC",
+                         "USER=", "LOGNAME=", "WARROOM_AS=scribe",
+                         "WARROOM_TEMPLATES_DIR=" WARROOM_SOURCE_DIR "/templates", NULL};
+    struct vt *vt = vt_spawn(argv, env, 24, 100);
+    assert_non_null(vt);
+    assert_int_equal(vt_wait_text(vt, title, VT_WAIT_MAX_MS), 0);
     return vt;
 }
 
@@ -137,10 +152,382 @@ static void test_countdown_without_destinations(void **state)
     remove_fixture(&f);
 }
 
+
+/* ---- entry actions on the timeline's cursor ---- */
+
+#define T0 1773144000000LL /* 2026-03-10T12:00:00Z = 09:00 at the incident's UTC-3 */
+
+static int64_t add(struct store *s, int64_t id, int64_t at, enum entry_kind kind, const char *text)
+{
+    struct wr_error err;
+    struct entry e = {.incident_id = id, .at_ms = at, .kind = kind, .author = (char *)"ana",
+                      .text = (char *)text};
+    assert_int_equal(store_entry_append(s, &e, &err), 0);
+    return e.id;
+}
+
+/* Revisions of an entry as "rev|kind|at|text|pinned|deleted|author" lines (the times of change
+ * left out, and `at` only from revision at_from on), to compare the cockpit's history with the
+ * CLI's. */
+static char *history_of(const char *db, int64_t entry, int at_from)
+{
+    struct wr_error err;
+    struct store *s = NULL;
+    struct entry_revision *r = NULL;
+    size_t n = 0;
+    struct wr_buf b = {0};
+    assert_int_equal(store_open(db, &s, &err), 0);
+    assert_int_equal(store_entry_history(s, entry, &r, &n, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        wr_buf_printf(&b, "%d|%s|%lld|%s|%d|%d|%s\n", r[i].rev, kind_name(r[i].kind),
+                      r[i].rev >= at_from ? (long long)r[i].at_ms : 0LL, r[i].text, r[i].pinned,
+                      r[i].deleted, r[i].author);
+    store_revisions_free(&r, n);
+    store_close(&s);
+    return wr_buf_steal(&b);
+}
+
+static void test_entry_actions(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_fixture(&f, 5);
+    struct wr_error err;
+    struct store *s = NULL;
+    assert_int_equal(store_open(f.db, &s, &err), 0);
+    /* Two entries with the same text: the cockpit changes the newer, the CLI the older. */
+    int64_t cli_one = add(s, f.id, NOW_MS - 20 * 60000LL, KIND_NOTE, "retry storm suspected");
+    int64_t doomed = add(s, f.id, NOW_MS - 19 * 60000LL, KIND_NOTE, "aurora failover seen");
+    int64_t tui_one = add(s, f.id, NOW_MS - 10 * 60000LL, KIND_NOTE, "retry storm suspected");
+    int64_t milestone = 0;
+    assert_int_equal(store_milestone_set(s, f.id, MS_DETECTED, NOW_MS - 9 * 60000LL, "ana", &err), 0);
+    /* The incident's own zone: local times typed in the cockpit are UTC-3. */
+    assert_int_equal(facts_set_tz(s, f.id, "-03:00", "ana", &err), 0);
+    store_close(&s);
+    struct vt *vt = spawn(&f, NULL);
+    assert_int_equal(vt_wait_text(vt, "Milestone detected", VT_WAIT_MAX_MS), 0);
+
+    /* Esc: the cursor starts on the newest entry (the time zone's fact entry); entries warroom
+     * records keep their kind and time. */
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_text(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "K"), 0);
+    assert_int_equal(vt_wait_text(vt, "records a fact: warroom keeps its kind", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "k@"), 0);
+    assert_int_equal(vt_wait_text(vt, "records a milestone: its time is the milestone's", VT_WAIT_MAX_MS), 0);
+    /* k: the newest note; e edits it. */
+    assert_int_equal(vt_keys(vt, "k"), 0);
+    assert_int_equal(vt_keys(vt, "e"), 0);
+    assert_int_equal(vt_wait_text(vt, "Edit: retry storm suspected", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, " from scoring<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "edited; the old text is kept", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "retry storm suspected from scoring", VT_WAIT_MAX_MS), 0);
+    /* *: pin; K 3: decision; @: when it happened (09:40 local = 12:40 UTC). */
+    assert_int_equal(vt_keys(vt, "*"), 0);
+    assert_int_equal(vt_wait_text(vt, "pinned as a key event", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "K"), 0);
+    assert_int_equal(vt_wait_text(vt, "Change the entry's kind", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "3"), 0);
+    assert_int_equal(vt_wait_text(vt, "is now a decision", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "@"), 0);
+    assert_int_equal(vt_wait_text(vt, "Happened at: 09:51:00", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<C-u>yesterday-ish<Enter>"), 0); /* refused, text kept */
+    assert_int_equal(vt_wait_text(vt, "Happened at: yesterday-ish", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "cannot read time", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<C-u>09:40<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "now at 09:40:00", VT_WAIT_MAX_MS), 0);
+    /* H: every revision. */
+    assert_int_equal(vt_keys(vt, "H"), 0);
+    assert_int_equal(vt_wait_text(vt, "History of entry", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "rev 5", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "History of entry", VT_WAIT_MAX_MS), 0);
+    /* The cursor stayed on the moved entry, now the oldest: j j reaches the failover note, d
+     * asks, y deletes. */
+    assert_int_equal(vt_keys(vt, "jjd"), 0);
+    assert_int_equal(vt_wait_text(vt, "aurora failover seen\"? Its history is kept.", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "y"), 0);
+    assert_int_equal(vt_wait_text(vt, "deleted; its history keeps every revision", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_gone(vt, "aurora failover seen", VT_WAIT_MAX_MS), 0);
+    /* The help lists the entry keys (from the same table that dispatches them). */
+    assert_int_equal(vt_keys(vt, "?"), 0);
+    assert_int_equal(vt_wait_text(vt, "Help: keys", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<PgDn><PgDn>"), 0);
+    assert_int_equal(vt_wait_text(vt, "change when the entry under the cursor happened", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "q"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Help: keys", VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+    (void)milestone;
+
+    assert_int_equal(store_open(f.db, &s, &err), 0);
+    struct entry e;
+    assert_int_equal(store_entry_get(s, tui_one, &e, &err), 0);
+    assert_string_equal(e.text, "retry storm suspected from scoring");
+    assert_int_equal(e.kind, KIND_DECISION);
+    assert_true(e.pinned);
+    assert_int_equal(e.at_ms, T0 + 40 * 60000LL);
+    assert_int_equal(e.rev, 5);
+    entry_clear(&e);
+    assert_int_equal(store_entry_get(s, doomed, &e, &err), 0);
+    assert_true(e.deleted);
+    entry_clear(&e);
+    store_close(&s);
+
+    /* The same changes made with the CLI leave the same history, revision for revision. */
+    char entry[32], cmd[1024];
+    snprintf(entry, sizeof entry, "%lld", (long long)cli_one);
+    static const char *const steps[][2] = {{"edit", "'retry storm suspected from scoring'"},
+                                           {"pin", ""},
+                                           {"edit", "--kind decision"},
+                                           {"edit", "--at 09:40"}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "TZ=UTC WARROOM_NOW=" NOW_ISO " %s --db %s --as scribe %s %s %s %s >/dev/null",
+                 WARROOM_BIN, f.db, steps[i][0], f.idbuf, entry, steps[i][1]);
+        assert_int_equal(system(cmd), 0);
+    }
+    /* The two entries began at different times; from the @ change (revision 5) on they agree on
+     * that too. Every revision is otherwise identical. */
+    char *tui = history_of(f.db, tui_one, 5), *cli = history_of(f.db, cli_one, 5);
+    assert_string_equal(cli, tui);
+    assert_non_null(strstr(tui, "5|decision|1773146400000|retry storm suspected from scoring|1|0|scribe"));
+    free(tui);
+    free(cli);
+    remove_fixture(&f);
+}
+
+/* ---- the facts dialog ---- */
+
+/* The demo incident (seed 000) in a fresh database: its facts, proposals and time zone. */
+static void make_demo_fixture(struct fixture *f)
+{
+    struct wr_error err;
+    struct store *s = NULL;
+    snprintf(f->dir, sizeof f->dir, "/tmp/wr-tui-story-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
+    snprintf(f->home, sizeof f->home, "HOME=%s", f->dir);
+    snprintf(f->xdg, sizeof f->xdg, "XDG_CONFIG_HOME=%s/config", f->dir);
+    char *text = wr_read_file(WARROOM_SOURCE_DIR "/data/demo/incident.json", NULL, &err);
+    assert_non_null(text);
+    assert_int_equal(store_open(f->db, &s, &err), 0);
+    assert_int_equal(exchange_import(s, text, false, &f->id, &err), 0);
+    store_close(&s);
+    free(text);
+    snprintf(f->idbuf, sizeof f->idbuf, "%lld", (long long)f->id);
+}
+
+static void load_facts(struct fixture *f, struct incident *inc, struct incident_facts *fs)
+{
+    struct wr_error err;
+    struct store *s = NULL;
+    assert_int_equal(store_open(f->db, &s, &err), 0);
+    assert_int_equal(store_incident_get(s, f->id, inc, &err), 0);
+    assert_int_equal(facts_load(s, inc, NOW_MS, fs, &err), 0);
+    store_close(&s);
+}
+
+static void test_facts_dialog(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_demo_fixture(&f);
+    struct vt *vt = spawn_titled(&f, "Credit applications slow");
+    /* One key opens it; the mitigation is warroom's proposal from the MITIGATE entries. */
+    assert_int_equal(vt_keys(vt, "<F9>"), 0);
+    assert_int_equal(vt_wait_text(vt, "Incident facts", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "proposed from 09:52 (a accepts): Roll back", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "[confirmed]", VT_WAIT_MAX_MS), 0);
+    /* Down to the mitigation (the 7th row), a accepts the proposal. */
+    assert_int_equal(vt_keys(vt, "<Down><Down><Down><Down><Down><Down>a"), 0);
+    assert_int_equal(vt_wait_text(vt, "Mitigation in place set from the proposal", VT_WAIT_MAX_MS), 0);
+    struct incident inc;
+    struct incident_facts fs;
+    load_facts(&f, &inc, &fs);
+    assert_int_equal(fs.f[FACT_MITIGATION].source, FACT_SOURCE_FIELD);
+    assert_string_equal(fs.f[FACT_MITIGATION].value, fs.f[FACT_MITIGATION].proposal);
+    assert_string_equal(fs.f[FACT_MITIGATION].author, "scribe");
+    facts_clear(&fs);
+    incident_clear(&inc);
+
+    /* The next step: Enter edits the current value; Up recalls the earlier one; Enter saves. */
+    assert_int_equal(vt_keys(vt, "<Down><Enter>"), 0);
+    /* (a long value scrolls: the field shows its end, where the cursor is) */
+    assert_int_equal(vt_wait_text(vt, "resolved; the postmortem follows", VT_WAIT_MAX_MS), 0);
+    assert_true(vt_find(vt, "Next step: ", NULL, NULL));
+    assert_int_equal(vt_keys(vt, "<Up><Up>"), 0);
+    assert_int_equal(vt_wait_text(vt, "p99 latency return to baseline", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "Next step saved", VT_WAIT_MAX_MS), 0);
+    /* c: the cause is no longer confirmed (and back). */
+    assert_int_equal(vt_keys(vt, "<Up><Up>c"), 0);
+    assert_int_equal(vt_wait_text(vt, "Current cause no longer confirmed", VT_WAIT_MAX_MS), 0);
+    load_facts(&f, &inc, &fs);
+    assert_false(fs.cause_confirmed);
+    assert_string_equal(fs.f[FACT_NEXT_STEP].value,
+                        "Roll back scoring-service to v2.13.2 and watch the success rate and p99 "
+                        "latency return to baseline");
+    facts_clear(&fs);
+    incident_clear(&inc);
+    assert_int_equal(vt_keys(vt, "c"), 0);
+    assert_int_equal(vt_wait_text(vt, "Current cause confirmed", VT_WAIT_MAX_MS), 0);
+
+    /* The time zone: an unknown one is refused, the text stays; an offset is taken. */
+    assert_int_equal(vt_keys(vt, "<Down><Down><Down><Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "Time zone: -03:00", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<C-u>Mars/Olympus<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "'Mars/Olympus' is unknown here", VT_WAIT_MAX_MS), 0);
+    assert_true(vt_find(vt, "Time zone: Mars/Olympus", NULL, NULL));
+    assert_int_equal(vt_keys(vt, "<C-u>+05:30<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "Time zone saved", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "+05:30 (UTC+5:30 now)", VT_WAIT_MAX_MS), 0);
+    /* x clears the summary (Down wraps to the first row). */
+    assert_int_equal(vt_keys(vt, "<Down>x"), 0);
+    assert_int_equal(vt_wait_text(vt, "Summary cleared", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Incident facts", VT_WAIT_MAX_MS), 0);
+    /* The cockpit now shows local times in the new zone; F in command mode opens the dialog. */
+    assert_int_equal(vt_wait_text(vt, "Timeline 2026-03-10 UTC+5:30", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_text(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "F"), 0);
+    assert_int_equal(vt_wait_text(vt, "Incident facts", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Incident facts", VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+
+    load_facts(&f, &inc, &fs);
+    assert_string_equal(inc.tz, "+05:30");
+    assert_string_equal(inc.summary, "");
+    assert_true(fs.cause_confirmed);
+    facts_clear(&fs);
+    incident_clear(&inc);
+    /* Every change is a fact entry by the cockpit's user. */
+    size_t n = 0;
+    struct entry *e = entries_of(&f, KIND_FACT, &n);
+    int mine = 0;
+    for (size_t i = 0; i < n; i++)
+        mine += strcmp(e[i].author, "scribe") == 0;
+    assert_int_equal(mine, 6); /* mitigation, next step, unconfirm, confirm, tz, summary */
+    assert_string_equal(e[n - 1].text, "Summary cleared");
+    store_entries_free(&e, n);
+    remove_fixture(&f);
+}
+
+/* ---- export from the cockpit: the demo's figures on the cockpit's clock ---- */
+
+/* Minutes of a "1h 12m" / "58m 30s" duration at the start of s; -1 when none. */
+static long minutes_of(const char *s)
+{
+    long h = 0, m = 0, sec = 0;
+    if (sscanf(s, "%ldh %ldm", &h, &m) == 2)
+        return h * 60 + m;
+    if (sscanf(s, "%ldm %lds", &m, &sec) == 2)
+        return m;
+    return -1;
+}
+
+/* The value cell of the markdown row that starts with "| name |". */
+static const char *cell_after(const char *md, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "\n| %s | ", name);
+    const char *p = strstr(md, key);
+    return p ? p + strlen(key) : NULL;
+}
+
+static void test_demo_export(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wr-tui-export-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char home[64], tmpdir[64], db[96], cwd[4096], path[256];
+    snprintf(home, sizeof home, "HOME=%s", dir);
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", dir);
+    snprintf(db, sizeof db, "WARROOM_DB=%s/none.db", dir);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0); /* the export lands in the cockpit's directory */
+    const char *argv[] = {WARROOM_BIN, "demo", NULL};
+    const char *env[] = {home, tmpdir, db, "XDG_STATE_HOME=", "XDG_CONFIG_HOME=", "TZ=UTC", NULL};
+    struct vt *vt = vt_spawn(argv, env, 24, 100);
+    assert_int_equal(chdir(cwd), 0);
+    assert_non_null(vt);
+    assert_int_equal(vt_wait_text(vt, "DEMO", VT_WAIT_MAX_MS), 0);
+    /* Two keys from typing: Esc x. The status line says where the files went. */
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_text(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "x"), 0);
+    char where[256];
+    snprintf(where, sizeof where, "Exported to %s/INC-1-export", dir);
+    assert_int_equal(vt_wait_text(vt, where, VT_WAIT_MAX_MS), 0);
+    /* F10 does the same from anywhere. */
+    assert_int_equal(vt_keys(vt, "i"), 0);
+    assert_int_equal(vt_wait_gone(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<F10>"), 0);
+    assert_int_equal(vt_wait_text(vt, where, VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+
+    struct wr_error err;
+    snprintf(path, sizeof path, "%s/INC-1-export/postmortem.md", dir);
+    char *md = wr_read_file(path, NULL, &err);
+    assert_non_null(md);
+    /* Not resolved: measured to the demo's clock (10:01 onwards at UTC-3), and it says so. */
+    assert_non_null(strstr(md, "(not resolved yet: measured to 10:"));
+    assert_null(strstr(md, "259d"));
+    const char *dur = cell_after(md, "Duration");
+    assert_non_null(dur);
+    long m = minutes_of(dur);
+    if (m < 71 || m > 120)
+        fail_msg("duration %ld min: the demo ran 70 min to mitigation and the cockpit's clock is "
+                 "minutes past it", m);
+    const char *total = cell_after(md, "Total duration");
+    assert_non_null(total);
+    assert_int_equal(minutes_of(total), m);
+    const char *sev2 = cell_after(md, "Time in SEV2");
+    assert_non_null(sev2);
+    long s2 = minutes_of(sev2);
+    if (s2 < 50 || s2 > m)
+        fail_msg("time in SEV2 %ld min out of range (SEV2 from 09:11)", s2);
+    assert_non_null(strstr(md, "| Time to mitigate | 1h 10m |"));
+    /* Every error budget figure is a sane percentage of the budget. */
+    int budgets = 0;
+    for (const char *p = md; (p = strstr(p, "% |")) != NULL; p++) {
+        const char *b = p;
+        while (b > md && b[-1] != ' ')
+            b--;
+        double v = atof(b);
+        if (v < 0 || v > 100)
+            fail_msg("percentage %.*s out of 0..100", (int)(p - b + 1), b);
+        budgets++;
+    }
+    assert_true(budgets >= 2);
+    const char *consumed = strstr(md, "| /loan/apply success rate | 99.5% | ");
+    assert_non_null(consumed);
+    consumed = strchr(consumed + strlen("| /loan/apply success rate | 99.5% | "), '|');
+    double pct = atof(consumed + 2);
+    if (pct <= 0 || pct >= 100)
+        fail_msg("error budget consumed %.2f %% is not between 0 and 100", pct);
+    assert_non_null(strstr(md, "## Resolution\n\n_Drafted from the timeline by warroom"));
+    free(md);
+    snprintf(path, sizeof path, "%s/INC-1-export/incident.json", dir);
+    char *json = wr_read_file(path, NULL, &err);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"tz\":\"-03:00\""));
+    free(json);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
+    /* What the fixtures record here happens at the cockpit's pinned "now". */
+    setenv("WARROOM_NOW", NOW_ISO, 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_countdown_without_destinations),
+        cmocka_unit_test(test_entry_actions),
+        cmocka_unit_test(test_facts_dialog),
+        cmocka_unit_test(test_demo_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
