@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "tz.h"
 
 struct picker {
     struct incident *list;
@@ -262,6 +263,7 @@ static void newinc_create(struct tui *t, struct newinc *d)
     title = service = NULL;
     int64_t now = wr_now_ms();
     inc.milestones[MS_STARTED] = now;
+    tz_default(inc.tz, sizeof inc.tz); /* the incident keeps its creator's zone */
     if (store_incident_open(t->store, &inc, t->author, &id, &err) < 0 ||
         tui_open_incident(t, id, &err) < 0) {
         tui_message(t, true, "%s", err.msg[0] ? err.msg : "out of memory");

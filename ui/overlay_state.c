@@ -613,7 +613,11 @@ static void info_draw(struct tui *t, void *state, struct ui_rect screen)
     } durs[] = {
         {"to detect      ", d.to_detect},   {"to acknowledge ", d.to_acknowledge},
         {"to mitigate    ", d.to_mitigate}, {"to resolve     ", d.to_resolve},
-        {"total          ", d.total},
+        {t->inc.milestones[MS_RESOLVED] == WR_TIME_NONE &&
+                 t->inc.milestones[MS_CLOSED] == WR_TIME_NONE
+             ? "total so far   " /* measured to the cockpit's clock: not over yet */
+             : "total          ",
+         d.total},
     };
     if (ROW_OK) {
         draw_text(in.y + y, in.x + 1, half - 1, "Durations", A_BOLD);

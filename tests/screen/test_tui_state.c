@@ -308,7 +308,7 @@ static void test_info_overlay(void **state)
         "3 declared                     2026-01-01 09:12:00   2026-01-01 09:12:00Z",
         "to acknowledge 7m 00s",
         "to mitigate    -",
-        "total          42m 00s",
+        "total so far   42m 00s",
         "unclassified  10m 00s",
         "SEV2          17m 00s",
         "SEV3          15m 00s",
