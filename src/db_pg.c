@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "libpq.h"
 
@@ -45,7 +46,15 @@ struct pg_stmt {
     PGresult *res;
     int row, nrows;
     bool executed;
+    /* A private SELECT (db_stmt_new: a loop over a whole timeline) reads through a cursor, a
+     * batch at a time, so memory stays flat however long the result. */
+    bool stream;
+    bool cursor_open;
+    char cursor[16];
 };
+
+/* Rows per FETCH of a streamed statement. */
+#define PG_FETCH_ROWS 1024
 
 static PGconn *conn_of(struct db *db)
 {
@@ -213,11 +222,13 @@ static char *rewrite_placeholders(const char *sql, int *nparams)
     return out;
 }
 
+static void pg_reset(struct db_stmt *st);
+
 static void pg_finalize(struct db_stmt *st)
 {
     struct pg_stmt *p = (struct pg_stmt *)st;
     struct pg_db *d = (struct pg_db *)st->db;
-    pq->PQclear(p->res);
+    pg_reset(st); /* closes a streamed statement's cursor */
     /* Forget the server's copy, unless the connection it lived on is gone. */
     if (p->name[0] && p->generation == d->generation && pq->PQstatus(d->conn) == CONNECTION_OK &&
         pq->PQtransactionStatus(d->conn) == PQTRANS_IDLE) {
@@ -235,11 +246,16 @@ static void pg_finalize(struct db_stmt *st)
 
 static struct db_stmt *pg_prepare(struct db *db, const char *sql, bool persistent)
 {
-    (void)persistent; /* every statement is prepared on the server at its first run */
     struct pg_stmt *p = calloc(1, sizeof *p);
     if (!p)
         goto nomem;
     p->base.db = db;
+    /* Slot statements are prepared on the server at their first run; a private SELECT is
+     * streamed through a cursor instead. */
+    const char *q = sql;
+    while (*q == ' ' || *q == '\n')
+        q++;
+    p->stream = !persistent && strncasecmp(q, "SELECT", 6) == 0;
     p->sql = rewrite_placeholders(sql, &p->nparams);
     size_t n = p->nparams ? (size_t)p->nparams : 1;
     p->types = calloc(n, sizeof *p->types);
@@ -259,6 +275,17 @@ nomem:
 static void pg_reset(struct db_stmt *st)
 {
     struct pg_stmt *p = (struct pg_stmt *)st;
+    struct pg_db *d = (struct pg_db *)st->db;
+    if (p->cursor_open) {
+        p->cursor_open = false;
+        /* A held cursor outlives transactions: close it, unless the session cannot run it. */
+        if (pq->PQstatus(d->conn) == CONNECTION_OK &&
+            pq->PQtransactionStatus(d->conn) != PQTRANS_INERROR) {
+            char sql[40];
+            snprintf(sql, sizeof sql, "CLOSE %s", p->cursor);
+            pq->PQclear(pq->PQexec(d->conn, sql));
+        }
+    }
     pq->PQclear(p->res);
     p->res = NULL;
     p->executed = false;
@@ -348,9 +375,71 @@ static int ensure_prepared(struct pg_stmt *p)
     return rc;
 }
 
+/* The next batch of a streamed statement into p->res (row index before its first row). */
+static int fetch_batch(struct pg_stmt *p)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "FETCH %d FROM %s", PG_FETCH_ROWS, p->cursor);
+    pq->PQclear(p->res);
+    p->res = pq->PQexec(conn_of(p->base.db), sql);
+    if (pq->PQresultStatus(p->res) != PGRES_TUPLES_OK) {
+        fail_from(p->base.db, p->res);
+        pq->PQclear(p->res);
+        p->res = NULL;
+        return -1;
+    }
+    p->nrows = pq->PQntuples(p->res);
+    p->row = -1;
+    return 0;
+}
+
+/* A streamed SELECT: DECLARE a cursor WITH HOLD (so it works in and out of a transaction) with
+ * the bound parameters, then FETCH a batch whenever the current one is used up. */
+static int stream_step(struct pg_stmt *p)
+{
+    struct pg_db *d = (struct pg_db *)p->base.db;
+    if (!p->executed) {
+        p->executed = true;
+        snprintf(p->cursor, sizeof p->cursor, "wc%u", ++d->next_name);
+        size_t n = strlen(p->sql) + 64;
+        char *declare = malloc(n);
+        if (!declare)
+            return db_set_failure(p->base.db, DB_FAIL_OTHER, "out of memory");
+        snprintf(declare, n, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s", p->cursor, p->sql);
+        PGresult *res = pq->PQexecParams(d->conn, declare, p->nparams, p->types, p->values, NULL,
+                                         NULL, 0);
+        free(declare);
+        int ok = pq->PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            fail_from(p->base.db, res);
+        pq->PQclear(res);
+        if (!ok)
+            return DB_ERROR;
+        p->cursor_open = true;
+        if (fetch_batch(p) != 0)
+            return DB_ERROR;
+    }
+    if (!p->res)
+        return DB_DONE;
+    if (p->row + 1 >= p->nrows) {
+        if (p->nrows < PG_FETCH_ROWS) { /* that was the last batch */
+            p->row = p->nrows;
+            return DB_DONE;
+        }
+        if (fetch_batch(p) != 0)
+            return DB_ERROR;
+        if (p->nrows == 0)
+            return DB_DONE;
+    }
+    p->row++;
+    return DB_ROW;
+}
+
 static int pg_step(struct db_stmt *st)
 {
     struct pg_stmt *p = (struct pg_stmt *)st;
+    if (p->stream)
+        return stream_step(p);
     if (!p->executed) {
         p->executed = true;
         if (ensure_prepared(p) != 0)

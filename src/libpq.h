@@ -28,6 +28,7 @@
     X(PQexec)                                                                                  \
     X(PQprepare)                                                                               \
     X(PQexecPrepared)                                                                          \
+    X(PQexecParams)                                                                            \
     X(PQresultStatus)                                                                          \
     X(PQresultErrorMessage)                                                                    \
     X(PQresultErrorField)                                                                      \

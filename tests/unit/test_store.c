@@ -791,6 +791,58 @@ static void test_copy_all_or_nothing(void **state)
     store_close(&to);
 }
 
+struct each_ctx {
+    struct store *s;
+    int64_t count, last_at, stop_after; /* stop_after 0: read everything */
+    bool ordered, queried;
+};
+
+static int count_entry(const struct entry *e, void *p)
+{
+    struct each_ctx *c = p;
+    if (e->at_ms < c->last_at)
+        c->ordered = false;
+    c->last_at = e->at_ms;
+    /* Another query while the loop is open (the exchange writer does such things). */
+    if (c->count++ % 500 == 0) {
+        struct entry again;
+        struct wr_error err = {0};
+        c->queried = store_entry_get(c->s, e->id, &again, &err) == 0 && again.id == e->id;
+        entry_clear(&again);
+    }
+    return c->stop_after && c->count >= c->stop_after;
+}
+
+/* A whole timeline read in one loop: past several of PostgreSQL's cursor batches, in order, with
+ * other queries between rows. */
+static void test_entry_each_streams(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    enum { N = 2600 };
+    assert_int_equal(store_begin(f->s, &err), 0);
+    for (int i = 0; i < N; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "row %d", i);
+        struct entry e = {.incident_id = f->inc, .at_ms = 5000000 - i, .kind = KIND_NOTE,
+                          .author = "a", .text = text};
+        assert_int_equal(store_entry_append(f->s, &e, &err), 0);
+    }
+    assert_int_equal(store_commit(f->s, &err), 0);
+    struct each_ctx c = {.s = f->s, .last_at = INT64_MIN, .ordered = true};
+    assert_int_equal(store_entry_each(f->s, f->inc, count_entry, &c, &err), 0);
+    assert_int_equal(c.count, N);
+    assert_true(c.ordered);
+    assert_true(c.queried);
+    /* Stopping early leaves nothing open: the next loop starts from the beginning. */
+    struct each_ctx part = {.s = f->s, .last_at = INT64_MIN, .ordered = true, .stop_after = 10};
+    assert_int_equal(store_entry_each(f->s, f->inc, count_entry, &part, &err), 0);
+    assert_int_equal(part.count, 10);
+    struct each_ctx again = {.s = f->s, .last_at = INT64_MIN, .ordered = true};
+    assert_int_equal(store_entry_each(f->s, f->inc, count_entry, &again, &err), 0);
+    assert_int_equal(again.count, N);
+}
+
 /* A password never reaches what is shown: masked in the name, absent from errors. */
 static void test_password_masked(void **state)
 {
@@ -911,6 +963,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_ranked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_claim_exactly_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_each_streams, setup, teardown),
         cmocka_unit_test(test_password_masked),
         cmocka_unit_test_setup_teardown(test_pg_newer_schema_refused, setup, teardown),
     };
