@@ -740,11 +740,12 @@ static int tpl_render_range(struct tpl_state *st, const struct tpl_doc *doc, siz
     while (i < to && rc == 0) {
         const struct tpl_node *node = &doc->nodes[i];
         size_t next = i + 1;
-        if (++st->steps > TPL_MAX_STEPS) {
+        long max_steps = st->opt->max_steps > 0 ? st->opt->max_steps : TPL_MAX_STEPS;
+        if (++st->steps > max_steps) {
             rc = wr_fail(st->err, WR_E_INPUT,
                          "template stopped after %ld steps at line %d%s; a partial probably "
                          "includes itself more than once per level",
-                         TPL_MAX_STEPS, node->line, tpl_where(doc, where, sizeof(where)));
+                         max_steps, node->line, tpl_where(doc, where, sizeof(where)));
             break;
         }
         switch (node->kind) {

@@ -31,6 +31,8 @@ struct tpl_options {
     bool strict;                 /* unknown names and missing partials are errors */
     tpl_partial_fn load_partial; /* NULL: every partial is missing */
     void *partial_ctx;
+    long max_steps;              /* 0: TPL_MAX_STEPS; fuzzing sets less to spend its time
+                                    on parsing rather than on 2^n nested loops */
 };
 
 #define TPL_MAX_PARTIAL_DEPTH 64 /* partials including partials, deeper is an error */

@@ -53,7 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tpl_options opt = {.escape = (enum tpl_escape)(data[0] % 4),
                               .strict = (data[0] >> 2) & 1,
                               .load_partial = load_partial,
-                              .partial_ctx = &parts};
+                              .partial_ctx = &parts,
+                              /* The cap itself is what stops 2^n nested loops; reaching
+                               * TPL_MAX_STEPS takes ~10 s under ASan, which would starve the
+                               * fuzzer. The limit path is the same at 100,000. */
+                              .max_steps = 100000};
     struct wr_error err = {0};
     char *out = NULL;
     if (tpl_render(text, context, &opt, &out, &err) == 0)

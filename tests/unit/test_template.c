@@ -70,6 +70,24 @@ static void test_escape_html(void **state)
     assert_renders("{{x}}", "{\"x\": \"a<b\"}", NULL, "a&lt;b");
 }
 
+/* max_steps lowers the step cap (fuzzing uses it); the refusal is the same as at the default. */
+static void test_max_steps(void **state)
+{
+    (void)state;
+    cJSON *data = cJSON_Parse("{\"l\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}");
+    struct tpl_options opt = {.escape = TPL_ESCAPE_NONE, .max_steps = 50};
+    struct wr_error err = {0};
+    char *out = NULL;
+    assert_int_equal(tpl_render("{{#l}}{{#l}}x{{/l}}{{/l}}", data, &opt, &out, &err), -1);
+    assert_null(out);
+    assert_non_null(strstr(err.msg, "stopped after 50 steps"));
+    opt.max_steps = 0; /* the default cap: 10 x 10 loops are far below it */
+    assert_int_equal(tpl_render("{{#l}}{{#l}}x{{/l}}{{/l}}", data, &opt, &out, &err), 0);
+    assert_int_equal(strlen(out), 100);
+    free(out);
+    cJSON_Delete(data);
+}
+
 static void test_escape_none_and_raw_tags(void **state)
 {
     const char *raw = "<script>alert(\"1\")</script> & **bold** [a](http://e) | b\r\nc";
@@ -426,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_render_files),
         cmocka_unit_test(test_render_files_errors),
         cmocka_unit_test(test_cli_template_render),
+        cmocka_unit_test(test_max_steps),
     };
     return cmocka_run_group_tests(tests, files_setup, files_teardown);
 }
