@@ -442,6 +442,9 @@ char *analyze_report_json(const struct analyze_result *r)
         cJSON_AddItemToObject(o, "t", time_or_null(m->t_ms));
         cJSON_AddNumberToObject(o, "requests", (double)m->requests);
         cJSON_AddNumberToObject(o, "errors", (double)m->errors);
+        cJSON_AddItemToObject(o, "error_rate", m->requests ? cJSON_CreateNumber(
+                                                   (double)m->errors / (double)m->requests)
+                                               : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "p99_ms", num_or_null(m->p99_ms));
         cJSON_AddItemToArray(mins, o);
     }

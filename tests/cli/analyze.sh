@@ -32,7 +32,9 @@ for e in d["endpoints"]:
 for e in d["error_types"]:
     assert set(["type", "dependency", "count"]) <= set(e), e
 for e in d["minutes"]:
-    assert set(["t", "requests", "errors", "p99_ms"]) <= set(e), e
+    assert set(["t", "requests", "errors", "error_rate", "p99_ms"]) <= set(e), e
+    if e["requests"]:
+        assert abs(e["error_rate"] - e["errors"] / e["requests"]) < 1e-12, e
     assert e["t"].endswith("Z")
 for e in d["anomalies"]:
     assert set(["series", "start", "end", "peak", "baseline"]) <= set(e), e
@@ -146,6 +148,8 @@ printf 'hello world\nthis is not a log\n' > "$tmp/unknown.txt"
 expect 3 "formats: cloudwatch .*s3 .*jsonl .*alb" w analyze "$tmp/unknown.txt"
 expect 8 "cannot open" w analyze "$tmp/nope.log"
 expect 8 "directory" w analyze "$tmp"
+# unreadable: /proc/self/mem opens but every read fails (EIO), even for root
+expect 8 "cannot read" w analyze /proc/self/mem
 cp "${logs[1]}" "$tmp/unreadable.gz"; chmod 000 "$tmp/unreadable.gz"
 if [ "$(id -u)" != 0 ]; then expect 8 "cannot open" w analyze "$tmp/unreadable.gz"; fi
 expect 3 'field "statusCodeX"' w analyze "${maps[@]}" --map status=statusCodeX "$tmp/mapped.jsonl"
@@ -185,6 +189,24 @@ for f in requests error-rate p99; do
     python3 -c 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.tag.endswith("svg"); assert list(r.iter("{http://www.w3.org/2000/svg}rect"))[1:], "no episode band"' "$tmp/report/analysis-$f.svg" || die "analysis-$f.svg"
 done
 grep -q '](analysis-error-rate.svg)' "$tmp/report/analysis.md" || die "chart not referenced"
+# valid GFM: every table row has its header's cells, no raw HTML (hostile paths included)
+cp "$tmp/hostile.jsonl" "$tmp/evil|<b>name<i>.jsonl"
+w analyze "$tmp/evil|<b>name<i>.jsonl" "${logs[@]}" > "$tmp/evil.md" 2>/dev/null || die "report with a hostile path"
+for md in "$tmp/report/analysis.md" "$tmp/evil.md"; do
+    cmark-gfm --to xml -e table "$md" > "$tmp/x.xml" || die "cmark-gfm $md"
+    python3 - "$tmp/x.xml" <<'PY' || die "GFM structure of $md"
+import sys, xml.etree.ElementTree as E
+ns = '{http://commonmark.org/xml/1.0}'
+root = E.parse(sys.argv[1]).getroot()
+tables = list(root.iter(ns + 'table'))
+assert len(tables) >= 5, len(tables)
+for t in tables:
+    rows = list(t.iter(ns + 'table_row'))
+    for r in rows:
+        assert len(list(r)) == len(list(rows[0])), 'ragged table'
+assert not list(root.iter(ns + 'html_block')) and not list(root.iter(ns + 'html_inline')), 'raw HTML'
+PY
+done
 grep -q "timeouts to scoring-provider" "$tmp/report/analysis.md" || die "recommendation in the report"
 w analyze "${logs[@]}" --replay "$tmp/replay.json" >/dev/null 2>&1 || die "--replay"
 cat > "$tmp/replay-config.json" <<EOF
