@@ -365,9 +365,10 @@ struct run {
 struct worker {
     struct run *run;
     struct ana_agg agg;
-    char *buf;      /* ANA_BUF + 1 */
-    char *scratch;  /* ANA_LINE_MAX + 8 */
-    char *capture;  /* CloudWatch events */
+    char *buf;      /* bufcap + 1 bytes: ANA_BUF, or less for a small plain file */
+    size_t bufcap;
+    char *scratch;  /* ANA_LINE_MAX + 8, allocated for the first CloudWatch file */
+    char *capture;  /* CloudWatch events, likewise */
     pthread_t thread;
 };
 
@@ -386,6 +387,38 @@ static void job_warn(struct run *run, struct file_job *f, const char *fmt, ...)
     pthread_mutex_unlock(&run->lock);
 }
 
+/* Make the worker's buffer hold at least `want` bytes (plus a NUL). */
+static int worker_buf(struct worker *w, size_t want)
+{
+    if (w->bufcap >= want)
+        return 0;
+    char *b = realloc(w->buf, want + 1);
+    if (!b)
+        return -1;
+    w->buf = b;
+    w->bufcap = want;
+    return 0;
+}
+
+/* A whole small plain file fits in a buffer of its size; anything else streams through the
+ * full-size one (a gzip file's size says nothing about its text). */
+static size_t item_buffer_size(const struct file_job *f)
+{
+    if (!f->gz && f->seekable && f->nchunks == 1 && f->size >= 0 &&
+        (uint64_t)f->size + 64 < ANA_BUF)
+        return (size_t)f->size + 64;
+    return ANA_BUF;
+}
+
+static void fail_nomem(struct worker *w, struct file_job *f)
+{
+    pthread_mutex_lock(&w->run->lock);
+    if (!f->failed)
+        wr_fail(&f->err, WR_E_NOMEM, "%s: out of memory reading it", f->path);
+    f->failed = true;
+    pthread_mutex_unlock(&w->run->lock);
+}
+
 /* Parse one line of a line format into the worker's state. */
 static void handle_line(struct worker *w, struct file_job *f, size_t fi, size_t chunk,
                         uint64_t lineno, const char *p, size_t n, uint64_t *lines,
@@ -396,7 +429,7 @@ static void handle_line(struct worker *w, struct file_job *f, size_t fi, size_t 
     const char *why = "malformed";
     enum ana_line_status st;
     switch (f->fmt) {
-    case ANALYZE_FORMAT_S3: st = ana_parse_s3(&w->run->opt->map, p, n, &r, w->scratch, &why); break;
+    case ANALYZE_FORMAT_S3: st = ana_parse_s3(&w->run->opt->map, p, n, &r, NULL, &why); break;
     case ANALYZE_FORMAT_ALB: st = ana_parse_alb(p, n, &r, &why); break;
     default: st = ana_parse_jsonl(&w->run->opt->map, p, n, &r, &why); break;
     }
@@ -432,9 +465,14 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
     size_t have = 0;
     bool eof = false, skipping = false, done = false;
     int rc = 0;
+    if (worker_buf(w, item_buffer_size(f)) != 0) {
+        fail_nomem(w, f);
+        reader_close(&rd);
+        return -1;
+    }
     while (!done) {
-        if (!eof && have < ANA_BUF) {
-            ssize_t n = reader_read(&rd, w->buf + have, ANA_BUF - have);
+        if (!eof && have < w->bufcap) {
+            ssize_t n = reader_read(&rd, w->buf + have, w->bufcap - have);
             if (n < 0) {
                 pthread_mutex_lock(&w->run->lock);
                 if (!f->failed)
@@ -477,6 +515,12 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
             lineno++;
             if (skipping) {
                 skipping = false; /* the tail of an over-long line */
+            } else if (len > ANA_LINE_MAX) {
+                /* whole in the buffer but over the limit: the same verdict as a longer one */
+                lines++;
+                w->agg.lines++;
+                malformed++;
+                ana_agg_malformed(&w->agg, it->file, it->chunk, lineno, "line longer than 1 MiB");
             } else {
                 handle_line(w, f, it->file, it->chunk, lineno, w->buf + at, len, &lines, &malformed);
             }
@@ -512,6 +556,12 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
         have = left;
         if (eof && have == 0)
             break;
+        /* a small file's buffer is full of one partial line: the file grew; take the full size */
+        if (have == w->bufcap && worker_buf(w, ANA_BUF) != 0) {
+            fail_nomem(w, f);
+            rc = -1;
+            break;
+        }
     }
     reader_close(&rd);
     if (src.gz_problem && rc == 0)
@@ -540,10 +590,16 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
     size_t caplen = 0;
     uint64_t line = 1, event_line = 0, lines = 0, malformed = 0;
     int rc = 0;
+    if (worker_buf(w, item_buffer_size(f)) != 0 ||
+        (!w->capture && !(w->capture = malloc(ANA_LINE_MAX + 8))) ||
+        (!w->scratch && !(w->scratch = malloc(ANA_LINE_MAX + 8)))) {
+        fail_nomem(w, f);
+        return -1;
+    }
     struct reader rd;
     reader_open(&rd, &src, w->run->threads > 1);
     for (;;) {
-        ssize_t n = reader_read(&rd, w->buf, ANA_BUF);
+        ssize_t n = reader_read(&rd, w->buf, w->bufcap);
         if (n < 0) {
             pthread_mutex_lock(&w->run->lock);
             if (!f->failed)
@@ -788,10 +844,7 @@ static int worker_init(struct worker *w, struct run *run)
 {
     w->run = run;
     ana_agg_init(&w->agg, run->opt);
-    w->buf = malloc(ANA_BUF + 1);
-    w->scratch = malloc(ANA_LINE_MAX + 8);
-    w->capture = malloc(ANA_LINE_MAX + 8);
-    return w->buf && w->scratch && w->capture ? 0 : -1;
+    return 0; /* buffers come with the first item, sized for it */
 }
 
 static void worker_free(struct worker *w)

@@ -166,6 +166,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["lines"] >
 {
   echo '{"timestamp":"2026-03-10T12:00:05Z","http_method":"GET","http_path":"/b/1","http_status":200,"duration_ms":3}'
   python3 -c 'import sys; sys.stdout.write("{\"timestamp\":\"2026-03-10T12:00:06Z\",\"message\":\"" + "x" * (10 * 1024 * 1024) + "\"}\n")'
+  python3 -c 'import sys; sys.stdout.write("{\"timestamp\":\"2026-03-10T12:00:07Z\",\"message\":\"" + "z" * (2 * 1024 * 1024) + "\"}\n")'
   printf '{"timestamp":"2026-03-10T11:59:00Z","http_method":"GET","http_path":"/b/\xff\xfe/\x1b[31m","http_status":500,"duration_ms":4}\n'
   echo '{"timestamp":"2026-03-10T11:58:00Z","http_method":"GET","http_path":"/b/2","http_status":200,"duration_ms":5}'
 } > "$tmp/hostile.jsonl"
@@ -173,8 +174,9 @@ w analyze --json "$tmp/hostile.jsonl" > "$tmp/h.json" 2>"$tmp/e" || die "hostile
 python3 - "$tmp/h.json" <<'PY' || die "hostile figures"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["lines"] == 4 and d["malformed"] == 1 and d["requests"] == 3 and d["errors"] == 1, d
-assert d["malformed_samples"][0]["line"] == 2 and "1 MiB" in d["malformed_samples"][0]["reason"], d["malformed_samples"]
+assert d["lines"] == 5 and d["malformed"] == 2 and d["requests"] == 3 and d["errors"] == 1, d
+ms = d["malformed_samples"]
+assert [m["line"] for m in ms] == [2, 3] and all("1 MiB" in m["reason"] for m in ms), ms
 assert d["invalid_utf8"] == 1, d["invalid_utf8"]
 assert d["first"].startswith("2026-03-10T11:58") and len(d["minutes"]) == 3, d["minutes"]
 for e in d["endpoints"]:
