@@ -3,6 +3,7 @@
 #include "pm_draft.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,7 +154,7 @@ static int pd_collect(const struct entry *e, void *ctx)
     *d = *e;
     d->author = wr_strdup(e->author ? e->author : "");
     d->text = wr_strdup(e->text ? e->text : "");
-    d->data = e->kind == KIND_SLI ? wr_strdup(e->data) : NULL;
+    d->data = e->kind == KIND_SLI || e->kind == KIND_ALERT ? wr_strdup(e->data) : NULL;
     if (!d->author || !d->text) {
         entry_clear(d);
         c->oom = true;
@@ -447,10 +448,25 @@ struct pd_ctx {
     struct phase_window respond, mitigate;
     struct pm_cadence cadence;
     int64_t end;          /* resolved, else closed, else now */
-    int64_t first_signal; /* first alert at or after started-1h and before detection */
+    int64_t first_signal; /* first alert logged during the incident (from started - 1 h) */
+    int64_t first_evidence; /* first alert found afterwards (log analysis), earlier than that */
     int64_t first_page;
     const struct entry *first_page_entry;
 };
+
+/* True for a finding attached afterwards by an analysis (warroom analyze writes its source and
+ * finding into the entry's payload): evidence, not a signal anyone saw at the time. */
+static bool afterwards(const struct pd_ctx *x, const struct entry *e)
+{
+    (void)x;
+    if (!e->data || !*e->data)
+        return false;
+    cJSON *d = cJSON_Parse(e->data);
+    bool yes = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "source")) &&
+               cJSON_IsString(cJSON_GetObjectItemCaseSensitive(d, "finding"));
+    cJSON_Delete(d);
+    return yes;
+}
 
 static void draft_resolution(cJSON *root, struct pd_ctx *x)
 {
@@ -524,8 +540,15 @@ static void draft_detection(cJSON *root, struct pd_ctx *x)
             const struct entry *e = &x->c->v[i];
             if (e->kind != KIND_ALERT || (detected != WR_TIME_NONE && e->at_ms > detected))
                 continue;
-            draft_line(f, "Signal before detection, %s: %s%s", pm_when(e->at_ms, tb, sizeof tb),
-                       e->text, paged_note(e->text));
+            if (afterwards(x, e)) {
+                char rec[64];
+                draft_line(f, "Found afterwards (recorded %s), from %s: %s",
+                           pm_when(e->recorded_ms, rec, sizeof rec), pm_when(e->at_ms, tb, sizeof tb),
+                           e->text);
+            } else {
+                draft_line(f, "Signal before detection, %s: %s%s", pm_when(e->at_ms, tb, sizeof tb),
+                           e->text, paged_note(e->text));
+            }
         }
         if (x->first_page_entry && started != WR_TIME_NONE)
             draft_line(f, "The first page came at %s, %s after impact began.",
@@ -539,6 +562,14 @@ static void draft_detection(cJSON *root, struct pd_ctx *x)
                           "began, %s before detection.",
                        dur(x->first_signal - started, d, sizeof d),
                        dur(detected - x->first_signal, d2, sizeof d2));
+        if (x->first_evidence != WR_TIME_NONE && started != WR_TIME_NONE &&
+            detected != WR_TIME_NONE && x->first_evidence < detected &&
+            (x->first_signal == WR_TIME_NONE || x->first_evidence < x->first_signal))
+            draft_line(f, "What was found afterwards shows it from %s, %s after impact began: a "
+                          "signal there could have caught it %s before detection.",
+                       pm_when(x->first_evidence, tb, sizeof tb),
+                       dur(x->first_evidence - started, d, sizeof d),
+                       dur(detected - x->first_evidence, d2, sizeof d2));
     }
     /* The same gap as a contributing factor. */
     cJSON *fd = draftable(root, "factors_detection");
@@ -546,7 +577,8 @@ static void draft_detection(cJSON *root, struct pd_ctx *x)
         x->first_signal < detected) {
         for (size_t i = 0; i < x->c->n; i++) {
             const struct entry *e = &x->c->v[i];
-            if (e->kind == KIND_ALERT && e->at_ms < detected && paged(e->text) == 0)
+            if (e->kind == KIND_ALERT && e->at_ms < detected && !afterwards(x, e) &&
+                paged(e->text) == 0)
                 draft_line(fd, "A signal that did not page, %s: %s", pm_when(e->at_ms, tb, sizeof tb),
                            e->text);
         }
@@ -715,13 +747,17 @@ int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, stru
         wr_fail(err, WR_E_NOMEM, "out of memory drafting the postmortem");
         goto out;
     }
-    x.first_signal = x.first_page = WR_TIME_NONE;
+    x.first_signal = x.first_evidence = x.first_page = WR_TIME_NONE;
     int64_t started = inc->milestones[MS_STARTED];
     for (size_t i = 0; i < c.n; i++) {
         const struct entry *e = &c.v[i];
         if (e->kind == KIND_COMMS)
             sent[nsent++] = e->at_ms;
-        if (e->kind == KIND_ALERT && e->at_ms <= x.end) {
+        if (e->kind == KIND_ALERT && e->at_ms <= x.end &&
+            (started == WR_TIME_NONE || e->at_ms >= started - 3600000) && afterwards(&x, e)) {
+            if (x.first_evidence == WR_TIME_NONE)
+                x.first_evidence = e->at_ms;
+        } else if (e->kind == KIND_ALERT && e->at_ms <= x.end) {
             if (x.first_signal == WR_TIME_NONE &&
                 (started == WR_TIME_NONE || e->at_ms >= started - 3600000))
                 x.first_signal = e->at_ms;
