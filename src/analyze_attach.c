@@ -277,7 +277,7 @@ int analyze_impact_append(struct store *s, int64_t incident_id, char **text,
     if (*text && **text)
         wr_buf_printf(&b, "%s\n", *text);
     int64_t f_ms = WR_TIME_NONE, t_ms = WR_TIME_NONE;
-    char f1[32] = "?", t1[32] = "?", lf[32] = "", lt[32] = "", zone[32] = "UTC", when[160];
+    char f1[32] = "?", t1[32] = "?", lf[32] = "", lt[32] = "", zone[32] = "UTC", when[256];
     if (wr_time_parse(from->valuestring, 0, &f_ms, NULL) == 0) {
         wr_time_fmt(f_ms, true, "%Y-%m-%d %H:%M", f1, sizeof f1);
         wr_time_fmt(f_ms, false, "%Y-%m-%d %H:%M", lf, sizeof lf);
