@@ -3,12 +3,13 @@
 # (tests/tools/analyze_reference.py), the demo incident's anomaly episodes, JSON keys, --attach
 # idempotence and the postmortem's Impact, --replay as an SLI source, threads, and bad input.
 # Usage: analyze.sh WARROOM_BINARY   (WARROOM_SOURCE_DIR points at the source tree)
+# WARROOM_TEST_PG (cli.analyze.pg, under tests/tools/pg_server.sh): the same on PostgreSQL.
 set -u
 bin=${1:?usage: analyze.sh WARROOM_BINARY}
 src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-export TZ=UTC WARROOM_NOW=2026-03-10T13:30:00Z WARROOM_DB=$tmp/db.sqlite XDG_CONFIG_HOME=$tmp/cfg
+export TZ=UTC WARROOM_NOW=2026-03-10T13:30:00Z WARROOM_DB=${WARROOM_TEST_PG:-$tmp/db.sqlite} XDG_CONFIG_HOME=$tmp/cfg
 export WARROOM_DATA_DIR=$src/data WARROOM_TEMPLATE_DIR=$src/templates
 fail=0
 die() { echo "FAIL: $*" >&2; fail=1; }
