@@ -123,6 +123,7 @@ struct tui {
     int64_t data_version;
     int check_timer; /* pending coalesced data-version check, 0 when none */
     int inotify_fd;
+    int change_fd; /* PostgreSQL: the connection's socket, readable on a change notification */
 };
 
 /* Show a one-line message in the status line (error=true draws it as an error). */

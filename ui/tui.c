@@ -363,6 +363,29 @@ static void on_terminal(struct loop *l, int fd, short revents, void *ctx)
 
 /* ---- other processes' changes ---- */
 
+/* Whether another connection's changes concern what is on screen: the open incident, or any
+ * incident while the picker lists them. SQLite cannot say which incident changed: always. */
+static bool changes_concern_us(struct tui *t)
+{
+    int64_t ids[64];
+    size_t n = 0;
+    bool all = false;
+    store_changed_incidents(t->store, ids, sizeof ids / sizeof ids[0], &n, &all);
+    if (!store_is_remote(t->store) || all || t->inc.id == 0 || t->n_overlays > 0)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == t->inc.id)
+            return true;
+    return false;
+}
+
+static void stop_watching_server(struct tui *t, const char *why)
+{
+    loop_del_fd(t->loop, t->change_fd);
+    t->change_fd = -1;
+    tui_message(t, true, "%s; other hosts' changes are not shown until warroom is restarted", why);
+}
+
 static void check_data_version(struct tui *t)
 {
     struct wr_error err;
@@ -370,11 +393,15 @@ static void check_data_version(struct tui *t)
     wr_error_clear(&err);
     if (store_data_version(t->store, &v, &err) < 0) {
         fprintf(stderr, "warroom: %s\n", err.msg);
+        /* A dead socket stays readable: watching it would spin. */
+        if (t->change_fd >= 0)
+            stop_watching_server(t, err.msg);
         return;
     }
     if (v != t->data_version) {
         t->data_version = v;
-        tui_reload(t);
+        if (changes_concern_us(t))
+            tui_reload(t);
     }
 }
 
@@ -404,6 +431,12 @@ static void on_inotify(struct loop *l, int fd, short revents, void *ctx)
     }
     if (relevant && t->check_timer == 0)
         t->check_timer = loop_set_timer(l, CHANGE_COALESCE_MS, on_check_timer, t);
+}
+
+/* PostgreSQL: a notification makes the connection's socket readable (no query is sent). */
+static void on_change_fd(struct loop *l, int fd, short revents, void *ctx)
+{
+    check_data_version(ctx);
 }
 
 static void watch_database_dir(struct tui *t)
@@ -455,7 +488,7 @@ static void on_tick(struct loop *l, int id, void *ctx)
     struct tui *t = ctx;
     t->clock_timer = 0;
     t->clock_last_mono = wr_mono_ms();
-    if (t->inotify_fd < 0)
+    if (t->inotify_fd < 0 && t->change_fd < 0)
         check_data_version(t);
     for (int i = 0; i < t->n_panels; i++)
         tick_view(t, &t->panels[i], i);
@@ -466,7 +499,8 @@ static void on_tick(struct loop *l, int id, void *ctx)
 /* (Re)arm the one clock timer for the soonest view. Called before every sleep. */
 static void schedule_clock(struct tui *t)
 {
-    int64_t wait = t->inotify_fd < 0 ? TICK_MS : -1; /* no inotify: poll the data version */
+    /* Neither inotify nor a server's notifications: poll the data version. */
+    int64_t wait = t->inotify_fd < 0 && t->change_fd < 0 ? TICK_MS : -1;
     for (int i = 0; i < t->n_panels + t->n_overlays; i++) {
         struct ui_view *v = i < t->n_panels ? &t->panels[i] : &t->overlays[i - t->n_panels];
         int64_t w = view_wait(t, v);
@@ -512,6 +546,10 @@ static void on_prepare(struct loop *l, void *ctx)
     drain_keys(t);
     if (t->quit)
         return;
+    /* libpq may have read a notification off the socket while answering a query: poll would
+     * not see it. Reading what it holds sends nothing to the server. */
+    if (t->change_fd >= 0)
+        check_data_version(t);
     if (t->dirty || t->relayout || t->damage)
         draw_frame(t);
     if (t->req->max_frames > 0 && t->frames >= t->req->max_frames)
@@ -588,6 +626,7 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
     memset(&t, 0, sizeof t);
     t.req = req;
     t.inotify_fd = -1;
+    t.change_fd = -1;
     t.author = model_author(req->author);
     incident_init(&t.inc);
     t.mode = MODE_INPUT;
@@ -658,7 +697,15 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
         wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
         goto out;
     }
-    watch_database_dir(&t);
+    t.change_fd = store_change_fd(t.store);
+    if (t.change_fd >= 0) {
+        if (loop_add_fd(t.loop, t.change_fd, POLLIN, on_change_fd, &t) < 0) {
+            wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
+            goto out;
+        }
+    } else {
+        watch_database_dir(&t);
+    }
     tui_sli_start(&t);
     tui_comms_start(&t);
     loop_set_prepare(t.loop, on_prepare, &t);

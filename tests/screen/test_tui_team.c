@@ -1,0 +1,213 @@
+/* test_tui_team.c: two cockpits on one PostgreSQL incident (team mode), under
+ * tests/tools/pg_server.sh: what one types appears on the other within a second. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "store.h"
+#include "test_db.h"
+#include "vt.h"
+
+/* What a change on one host may take to show on another (the issue's budget). */
+#define LIVE_MS 1000
+
+struct fixture {
+    char dir[64];
+    char url[512];
+    char home[128], state[128], data[128];
+    char idbuf[32];
+    int64_t id;
+};
+
+/* A fresh schema on the test server with one incident; each cockpit gets its own HOME. */
+static void make_fixture(struct fixture *f, const char *name)
+{
+    struct wr_error err;
+    struct store *s = NULL;
+    snprintf(f->dir, sizeof f->dir, "/tmp/wr-tui-team-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    test_db_fresh(f->url, sizeof f->url, f->dir, name, NULL, 0);
+    assert_int_equal(store_open(f->url, &s, &err), 0);
+    struct incident inc;
+    incident_init(&inc);
+    inc.title = strdup("Scoring timeouts");
+    inc.milestones[MS_STARTED] = wr_now_ms() - 20 * 60000;
+    assert_int_equal(store_incident_create(s, &inc, &f->id, &err), 0);
+    incident_clear(&inc);
+    store_close(&s);
+    snprintf(f->idbuf, sizeof f->idbuf, "%lld", (long long)f->id);
+}
+
+static void remove_fixture(struct fixture *f)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A cockpit as `who` on its own "laptop" (HOME under the fixture); now_env pins its clock
+ * (or NULL). */
+static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_env)
+{
+    char home[160], state[200], data[200], as[64];
+    snprintf(home, sizeof home, "%s/%s", f->dir, who);
+    assert_int_equal(wr_mkdirs(home, 0700, NULL), 0);
+    char homev[180];
+    snprintf(homev, sizeof homev, "HOME=%s", home);
+    snprintf(state, sizeof state, "XDG_STATE_HOME=%s/state", home);
+    snprintf(data, sizeof data, "XDG_DATA_HOME=%s/data", home);
+    snprintf(as, sizeof as, "WARROOM_AS=%s", who);
+    const char *argv[] = {WARROOM_BIN, "--db", f->url, "tui", f->idbuf, NULL};
+    const char *env[] = {homev, state, data, as, "XDG_CONFIG_HOME=", now_env, NULL};
+    struct vt *vt = vt_spawn(argv, env, 24, 100);
+    assert_non_null(vt);
+    assert_int_equal(vt_wait_text(vt, "Scoring timeouts", VT_WAIT_MAX_MS), 0);
+    return vt;
+}
+
+static struct vt *spawn(struct fixture *f, const char *who)
+{
+    return spawn_at(f, who, NULL);
+}
+
+static void quit(struct vt **vt)
+{
+    int status = -1;
+    assert_int_equal(vt_keys(*vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_text(*vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(*vt, "q"), 0);
+    assert_int_equal(vt_wait_exit(*vt, VT_WAIT_MAX_MS, &status), 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    vt_free(vt);
+}
+
+/* Entries whose text is exactly `text` in the server's database. */
+static int64_t server_count(struct fixture *f, const char *text)
+{
+    struct wr_error err;
+    struct store *s = NULL;
+    struct entry_filter flt = {.text = text};
+    int64_t n = -1;
+    assert_int_equal(store_open(f->url, &s, &err), 0);
+    assert_int_equal(store_entry_count(s, f->id, &flt, &n, &err), 0);
+    store_close(&s);
+    return n;
+}
+
+/* The scribe types on one laptop; the IC's cockpit on another shows it within a second, and the
+ * other way round. */
+static void test_entry_appears_on_the_other_cockpit(void **state)
+{
+    struct fixture f;
+    make_fixture(&f, "live");
+    struct vt *scribe = spawn(&f, "scribe");
+    struct vt *ic = spawn(&f, "ic");
+
+    assert_int_equal(vt_keys(scribe, "? scoring pool exhausted<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "scoring pool exhausted", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(ic, "scoring pool exhausted", LIVE_MS), 0);
+
+    assert_int_equal(vt_keys(ic, "! roll back scoring to v41<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "roll back scoring to v41", LIVE_MS), 0);
+
+    assert_int_equal(server_count(&f, "scoring pool exhausted"), 1);
+    assert_int_equal(server_count(&f, "roll back scoring to v41"), 1);
+    quit(&scribe);
+    quit(&ic);
+    remove_fixture(&f);
+}
+
+/* Times the cockpit's threads went to sleep and woke up again (every thread of the process). */
+static long process_wakeups(struct vt *vt)
+{
+    char path[64], line[256];
+    long total = 0;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)vt_pid(vt));
+    FILE *ls = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "cat %s/*/status", path);
+    ls = popen(cmd, "r");
+    assert_non_null(ls);
+    while (fgets(line, sizeof line, ls)) {
+        long v;
+        if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1)
+            total += v;
+    }
+    pclose(ls);
+    return total;
+}
+
+/* Statements the server has logged so far (log_statement = all, set by log_statements()). */
+static long server_statements(void)
+{
+    char path[512], line[4096];
+    snprintf(path, sizeof path, "%s/../server.log", getenv("WARROOM_TEST_PG_DATA"));
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    long n = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, "LOG:  statement:") || strstr(line, "LOG:  execute "))
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* Make the server log every statement it runs, so a test can count them. */
+static void log_statements(void)
+{
+    test_db_pg_exec(NULL, "ALTER SYSTEM SET log_statement = 'all'");
+    test_db_pg_exec(NULL, "SELECT pg_reload_conf()");
+}
+
+/* Two cockpits connected and idle, clocks pinned so nothing on screen changes by itself: they
+ * sleep (no tick) and send the server nothing; yet a change still shows at once. */
+static void test_idle_cockpits_send_nothing(void **state)
+{
+    struct fixture f;
+    make_fixture(&f, "idle");
+    log_statements();
+    struct vt *a = spawn_at(&f, "ic", "WARROOM_NOW=2026-01-01T12:00:00Z");
+    struct vt *b = spawn_at(&f, "scribe", "WARROOM_NOW=2026-01-01T12:00:00Z");
+    vt_wait_quiet(a, 300, VT_WAIT_MAX_MS);
+    vt_wait_quiet(b, 300, VT_WAIT_MAX_MS);
+    /* The reload triggered by pg_reload_conf's own statements settles first. */
+    long q0 = server_statements();
+    long wa = process_wakeups(a), wb = process_wakeups(b);
+    vt_observe(a, 3000);
+    vt_observe(b, 10);
+    long dwa = process_wakeups(a) - wa, dwb = process_wakeups(b) - wb;
+    long dq = server_statements() - q0;
+    fprintf(stderr, "idle 3 s: wakeups %ld and %ld, server statements %ld\n", dwa, dwb, dq);
+    assert_true(dwa <= 1);
+    assert_true(dwb <= 1);
+    assert_int_equal(dq, 0);
+
+    assert_int_equal(vt_keys(b, "db failover started<Enter>"), 0);
+    assert_int_equal(vt_wait_text(a, "db failover started", LIVE_MS), 0);
+    test_db_pg_exec(NULL, "ALTER SYSTEM RESET log_statement");
+    test_db_pg_exec(NULL, "SELECT pg_reload_conf()");
+    quit(&a);
+    quit(&b);
+    remove_fixture(&f);
+}
+
+int main(void)
+{
+    if (!test_db_is_pg()) {
+        fprintf(stderr, "test_tui_team: run it under tests/tools/pg_server.sh; skipped\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entry_appears_on_the_other_cockpit),
+        cmocka_unit_test(test_idle_cockpits_send_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
