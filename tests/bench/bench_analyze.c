@@ -9,7 +9,9 @@
  *   2. jq -cR 'fromjson? | select(.http_status != null) | [...]' FILE | sort | uniq -c
  *   3. the same file gzipped: MB/s of uncompressed data
  *   4. peak memory (max RSS) for about 1 GB of input (the file given several times)
- * and the load average seen, since the machine may be shared.
+ * and the load average seen, since the machine may be shared. Each warroom figure is the best
+ * of 3 runs, jq's the best of 2 (the other processes of a shared machine only add time); CPU
+ * time is printed beside wall time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +74,29 @@ static double run(char *const argv[], long *maxrss_kb)
     return t;
 }
 
+/* The best of `n` runs (least wall time; its CPU time in g_cpu): on a shared machine the other
+ * processes only ever add time, so the best run is the closest to the program's own cost. */
+static double best_of(int n, char *const argv[], long *maxrss_kb)
+{
+    double best = -1, best_cpu = 0;
+    long rss = 0, best_rss = 0;
+    for (int i = 0; i < n; i++) {
+        double t = run(argv, &rss);
+        if (t < 0)
+            return -1;
+        if (best < 0 || t < best) {
+            best = t;
+            best_cpu = g_cpu;
+        }
+        if (rss > best_rss)
+            best_rss = rss;
+    }
+    g_cpu = best_cpu;
+    if (maxrss_kb)
+        *maxrss_kb = best_rss;
+    return best;
+}
+
 static double file_mb(const char *path)
 {
     struct stat st;
@@ -118,9 +143,9 @@ int main(int argc, char **argv)
 
     long rss = 0;
     char *a_all[] = {(char *)bin, "analyze", "--json", file, NULL};
-    double t_all = run(a_all, &rss), c_all = g_cpu;
+    double t_all = best_of(3, a_all, &rss), c_all = g_cpu;
     char *a_one[] = {(char *)bin, "analyze", "--json", "--threads", "1", file, NULL};
-    double t_one = run(a_one, NULL), c_one = g_cpu;
+    double t_one = best_of(3, a_one, NULL), c_one = g_cpu;
     printf("warroom analyze (all cores): %.2f s wall (%.0f MB/s), %.2f s CPU, max RSS %.1f MB\n",
            t_all, size / t_all, c_all, (double)rss / 1024.0);
     printf("warroom analyze (1 thread):  %.2f s wall (%.0f MB/s), %.2f s CPU (%.0f MB/s per core)\n",
@@ -131,7 +156,7 @@ int main(int argc, char **argv)
              "(.http_status >= 500)]' '%s' | sort | uniq -c",
              file);
     char *a_jq[] = {"sh", "-c", cmd, NULL};
-    double t_jq = run(a_jq, NULL), c_jq = g_cpu;
+    double t_jq = best_of(2, a_jq, NULL), c_jq = g_cpu;
     if (t_jq > 0)
         printf("jq | sort | uniq -c:         %.2f s wall (%.0f MB/s), %.2f s CPU -> warroom is "
                "%.1fx faster in wall time (1 thread: %.1fx), %.1fx less CPU\n", t_jq, size / t_jq,
@@ -143,12 +168,12 @@ int main(int argc, char **argv)
         return 1;
     }
     char *a_gz[] = {(char *)bin, "analyze", "--json", gz, NULL};
-    double t_gz = run(a_gz, &rss), c_gz = g_cpu;
+    double t_gz = best_of(3, a_gz, &rss), c_gz = g_cpu;
     printf("gzip input (%.1f MB compressed): %.2f s wall, %.0f MB/s of uncompressed data "
            "(%.2f s CPU), max RSS %.1f MB\n", file_mb(gz), t_gz, size / t_gz, c_gz,
            (double)rss / 1024.0);
     char *a_gz1[] = {(char *)bin, "analyze", "--json", "--threads", "1", gz, NULL};
-    double t_gz1 = run(a_gz1, NULL);
+    double t_gz1 = best_of(3, a_gz1, NULL);
     printf("gzip input, 1 thread (inflate and parse in turn): %.2f s wall, %.0f MB/s (%.2f s "
            "CPU)\n", t_gz1, size / t_gz1, g_cpu);
 
