@@ -808,6 +808,15 @@ static int open_job(const struct analyze_options *opt, struct file_job *f, struc
                 break;
         }
         source_close(&s);
+        /* nothing came out: say why rather than call the file empty */
+        if (tl == 0 && (s.gz_problem == 2 || (s.gz_problem == 1 && hl < ANA_HEAD))) {
+            if (f->seekable)
+                free(head);
+            free(text);
+            return wr_fail(err, WR_E_INPUT, "%s: the gzip data is %s before any text; nothing "
+                           "can be read from it", f->path,
+                           s.gz_problem == 2 ? "corrupt" : "cut off");
+        }
     } else {
         memcpy(text, head, hl);
         tl = hl;

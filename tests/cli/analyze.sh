@@ -158,6 +158,10 @@ expect 2 "unknown field 'nonsense'" w analyze --map nonsense=x "$tmp/mapped.json
 expect 2 "unknown unit" w analyze --map duration=latency:h "$tmp/mapped.jsonl"
 expect 2 "--format bogus" w analyze --format bogus "$tmp/mapped.jsonl"
 expect 2 "usage" w analyze
+printf '\037\213\010\000\000\000\000\000\000\003\377\377\377\377' > "$tmp/corrupt.gz"
+expect 3 "gzip data is corrupt" w analyze "$tmp/corrupt.gz"
+head -c 15 "${logs[1]}" > "$tmp/cut.gz"
+expect 3 "gzip data is cut off" w analyze "$tmp/cut.gz"
 # truncated gzip: the lines before are analysed, a warning says so
 head -c 200000 "${logs[0]}" > "$tmp/trunc.gz"
 w analyze --json "$tmp/trunc.gz" > "$tmp/trunc.json" 2>"$tmp/e" || die "truncated gzip failed: $(cat "$tmp/e")"
