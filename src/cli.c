@@ -337,7 +337,8 @@ static int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
         }
     }
     incident_clear(&inc);
-    fprintf(ctx->out, "timeline:\n");
+    char zone[32];
+    fprintf(ctx->out, "timeline (local times %s):\n", tz_label(wr_now_ms(), zone, sizeof zone));
     return store_entry_each(s, id, print_entry_line, ctx, &ctx->err);
 }
 
