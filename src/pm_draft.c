@@ -32,12 +32,14 @@ char *pm_when(int64_t ms, char *buf, size_t n)
 
 static char *dur(int64_t ms, char *buf, size_t n) { return wr_duration_fmt(ms, buf, n); }
 
-/* Case-insensitive (ASCII) strstr. */
+/* Case-insensitive (ASCII) strstr. The first character is compared inline: this runs over
+ * every kept entry's text, so the common miss must be cheap. */
 static const char *find_ci(const char *hay, const char *needle)
 {
     size_t nl = strlen(needle);
+    int first = tolower((unsigned char)needle[0]);
     for (; hay && *hay; hay++)
-        if (strncasecmp(hay, needle, nl) == 0)
+        if (tolower((unsigned char)*hay) == first && strncasecmp(hay, needle, nl) == 0)
             return hay;
     return NULL;
 }
@@ -125,20 +127,82 @@ static const char *after_colon(const char *text)
 struct pd_entries {
     struct entry *v;
     size_t n, cap;
+    int64_t *comms; /* times of the comms entries: the cadence needs nothing else */
+    size_t ncomms, comms_cap;
+    size_t nhypotheses;
+    int64_t detected;   /* the detected milestone, WR_TIME_NONE when unset */
+    bool in_mitigate;   /* the phase entries read so far ended in MITIGATE */
+    bool page_found;    /* an alert that paged was kept */
+    bool alert_seen;    /* the first alert was kept */
     bool oom;
 };
 
 static const char *const outcome_words[] = {"ruled out", "disproved", "not the cause",
                                             "excluded", "confirmed", NULL};
 
-/* Keep what a draft can use: everything but plain notes and todos, plus pinned notes and notes
- * that state an outcome (an incident with 100 000 notes keeps a few of them). */
+/* Hypotheses listed at most: a timeline with thousands is not read for its postmortem table. */
+#define PD_HYPOTHESES_MAX 500
+
+/* Whether a draft can use entry e (entries arrive in timeline order). Only what some draft reads
+ * is kept, so a timeline of 100 000 entries costs a pass, not a copy of itself: the alerts up
+ * to detection and the first that paged, pinned entries, hypotheses, entries stating an outcome,
+ * decisions and actions from MITIGATE on (and pinned decisions before it), milestones, phases,
+ * SLI snapshots with their payloads. */
+static bool pd_wanted(struct pd_entries *c, const struct entry *e)
+{
+    switch (e->kind) {
+    case KIND_PHASE:
+        c->in_mitigate = phase_from_entry_text(e->text) == PHASE_MITIGATE;
+        return true;
+    case KIND_MILESTONE:
+        return true;
+    case KIND_SLI:
+        return e->data && *e->data;
+    case KIND_ALERT:
+        /* Before detection they are listed; after it only the first page, the first signal
+         * (when detection was never recorded) and key events matter. */
+        if ((c->detected != WR_TIME_NONE && e->at_ms <= c->detected) || e->pinned ||
+            !c->alert_seen) {
+            c->alert_seen = true;
+            c->page_found = c->page_found || paged(e->text) > 0;
+            return true;
+        }
+        if (!c->page_found && paged(e->text) > 0)
+            return c->page_found = true;
+        return mentions(e->text, outcome_words);
+    case KIND_HYPOTHESIS:
+        return c->nhypotheses++ < PD_HYPOTHESES_MAX;
+    case KIND_DECISION:
+        return e->pinned || c->in_mitigate || mentions(e->text, outcome_words);
+    case KIND_ACTION:
+        return e->pinned || c->in_mitigate || mentions(e->text, outcome_words);
+    case KIND_NOTE:
+    case KIND_COMMS:
+        return e->pinned || mentions(e->text, outcome_words);
+    default:
+        return false; /* todos, roles, severity, facts: their own tables say it */
+    }
+}
+
 static int pd_collect(const struct entry *e, void *ctx)
 {
     struct pd_entries *c = ctx;
-    if (e->deleted || e->kind == KIND_TODO)
+    if (e->deleted)
         return 0;
-    if (e->kind == KIND_NOTE && !e->pinned && !mentions(e->text, outcome_words))
+    if (e->kind == KIND_COMMS) {
+        if (c->ncomms == c->comms_cap) {
+            size_t nc = c->comms_cap ? c->comms_cap * 2 : 64;
+            int64_t *g = realloc(c->comms, nc * sizeof *g);
+            if (!g) {
+                c->oom = true;
+                return 1;
+            }
+            c->comms = g;
+            c->comms_cap = nc;
+        }
+        c->comms[c->ncomms++] = e->at_ms;
+    }
+    if (!pd_wanted(c, e))
         return 0;
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 64;
@@ -169,6 +233,7 @@ static void pd_free(struct pd_entries *c)
     for (size_t i = 0; i < c->n; i++)
         entry_clear(&c->v[i]);
     free(c->v);
+    free(c->comms);
     memset(c, 0, sizeof *c);
 }
 
@@ -538,7 +603,8 @@ static void draft_detection(cJSON *root, struct pd_ctx *x)
     if (f) {
         for (size_t i = 0; i < x->c->n; i++) {
             const struct entry *e = &x->c->v[i];
-            if (e->kind != KIND_ALERT || (detected != WR_TIME_NONE && e->at_ms > detected))
+            /* Without a detected milestone there is no "before detection" to list. */
+            if (e->kind != KIND_ALERT || detected == WR_TIME_NONE || e->at_ms > detected)
                 continue;
             if (afterwards(x, e)) {
                 char rec[64];
@@ -724,10 +790,9 @@ static void draft_lessons(cJSON *root, struct pd_ctx *x)
 int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, struct wr_error *err)
 {
     int rc = -1;
-    struct pd_entries c = {0};
-    struct pd_ctx x = {.in = in, .c = &c};
-    int64_t *sent = NULL;
     const struct incident *inc = in->inc;
+    struct pd_entries c = {.detected = inc->milestones[MS_DETECTED]};
+    struct pd_ctx x = {.in = in, .c = &c};
     if (store_entry_each(s, inc->id, pd_collect, &c, err) != 0)
         goto out;
     if (c.oom) {
@@ -741,18 +806,10 @@ int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, stru
     x.end = inc->milestones[MS_RESOLVED] != WR_TIME_NONE ? inc->milestones[MS_RESOLVED]
             : inc->milestones[MS_CLOSED] != WR_TIME_NONE ? inc->milestones[MS_CLOSED]
                                                          : in->now_ms;
-    size_t nsent = 0;
-    sent = calloc(c.n + 1, sizeof *sent);
-    if (!sent) {
-        wr_fail(err, WR_E_NOMEM, "out of memory drafting the postmortem");
-        goto out;
-    }
     x.first_signal = x.first_evidence = x.first_page = WR_TIME_NONE;
     int64_t started = inc->milestones[MS_STARTED];
     for (size_t i = 0; i < c.n; i++) {
         const struct entry *e = &c.v[i];
-        if (e->kind == KIND_COMMS)
-            sent[nsent++] = e->at_ms;
         if (e->kind == KIND_ALERT && e->at_ms <= x.end &&
             (started == WR_TIME_NONE || e->at_ms >= started - 3600000) && afterwards(&x, e)) {
             if (x.first_evidence == WR_TIME_NONE)
@@ -767,7 +824,7 @@ int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, stru
             }
         }
     }
-    pm_cadence_judge(inc, sent, nsent, in->hist, in->nhist, in->policy, x.end, &x.cadence);
+    pm_cadence_judge(inc, c.comms, c.ncomms, in->hist, in->nhist, in->policy, x.end, &x.cadence);
     draft_resolution(root, &x);
     draft_detection(root, &x);
     draft_causes(root, &x);
@@ -776,7 +833,6 @@ int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, stru
     add_snapshots(root, &c);
     rc = 0;
 out:
-    free(sent);
     facts_clear(&x.facts);
     pd_free(&c);
     return rc;
