@@ -491,6 +491,10 @@ char *analyze_report_json(const struct analyze_result *r)
 
 /* ---- Markdown ---- */
 
+/* Rows of the endpoint and error tables in Markdown (the JSON has every one): a report meant
+ * for people stays readable when a service has thousands of routes. */
+#define ANA_MD_ROWS 25
+
 static void md(struct wr_buf *b, const char *s)
 {
     char *clean = wr_text_sanitize(s ? s : "", true);
@@ -592,7 +596,8 @@ int analyze_report_markdown(const struct analyze_result *r, const char *chart_pr
     }
     wr_buf_puts(b, "\n## Endpoints\n\n| Endpoint | Requests | Errors | Availability | p50 | p95 | p99 |\n"
                    "| --- | --- | --- | --- | --- | --- | --- |\n");
-    for (size_t i = 0; i < r->nendpoints; i++) {
+    size_t shown = r->nendpoints < ANA_MD_ROWS ? r->nendpoints : ANA_MD_ROWS;
+    for (size_t i = 0; i < shown; i++) {
         const struct analyze_endpoint *e = &r->endpoints[i];
         char p50[32], p95[32], p99[32];
         wr_buf_puts(b, "| ");
@@ -603,13 +608,17 @@ int analyze_report_markdown(const struct analyze_result *r, const char *chart_pr
                       fmt_ms(e->p50_ms, p50, sizeof p50), fmt_ms(e->p95_ms, p95, sizeof p95),
                       fmt_ms(e->p99_ms, p99, sizeof p99));
     }
+    if (shown < r->nendpoints)
+        wr_buf_printf(b, "\n%zu more endpoints with fewer requests: `--json` lists them all.\n",
+                      r->nendpoints - shown);
     wr_buf_puts(b, "\n## Errors by type and dependency\n\n");
     if (!r->nerror_types)
         wr_buf_puts(b, "No error events.\n");
     else
         wr_buf_puts(b, "| Type | Dependency | Class | Count | Share | Onset (UTC) |\n"
                        "| --- | --- | --- | --- | --- | --- |\n");
-    for (size_t i = 0; i < r->nerror_types; i++) {
+    shown = r->nerror_types < ANA_MD_ROWS ? r->nerror_types : ANA_MD_ROWS;
+    for (size_t i = 0; i < shown; i++) {
         const struct analyze_error_type *t = &r->error_types[i];
         wr_buf_puts(b, "| ");
         md(b, t->type);
@@ -622,6 +631,9 @@ int analyze_report_markdown(const struct analyze_result *r, const char *chart_pr
                       fmt_count(t->count, c1, sizeof c1),
                       r->error_events ? 100.0 * (double)t->count / (double)r->error_events : 0.0, on);
     }
+    if (shown < r->nerror_types)
+        wr_buf_printf(b, "\n%zu rarer error types: `--json` lists them all.\n",
+                      r->nerror_types - shown);
     wr_buf_printf(b, "\n## Method\n\n"
                      "A request is a line with an HTTP status; good means status < 500; health "
                      "checks are excluded. Latency percentiles are nearest-rank values read from a "

@@ -236,6 +236,17 @@ minute = [m for m in d["minutes"] if m["t"] == "2026-03-10T12:39:00.000Z"][0]
 assert abs(p99["value"] - minute["p99_ms"]) < 0.01, (p99, minute)
 PY
 
+# Markdown keeps the top 25 endpoints; the JSON has every one
+python3 -c '
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(60):
+        f.write(json.dumps({"timestamp": "2026-03-10T12:00:00Z", "http_method": "GET",
+                            "http_path": "/r%s/x%d" % (chr(97 + i % 26), i // 26),
+                            "http_status": 200, "duration_ms": 1}) + "\n")' "$tmp/many.jsonl"
+w analyze "$tmp/many.jsonl" 2>/dev/null | grep -q "^35 more endpoints" || die "Markdown endpoint cap"
+w analyze --json "$tmp/many.jsonl" 2>/dev/null | python3 -c 'import json,sys; assert len(json.load(sys.stdin)["endpoints"]) == 60' || die "JSON lists every endpoint"
+
 # ---- --attach: idempotent, and the postmortem's Impact states the figures ----
 id=$(w import "$src/data/demo/incident.json") || die "import"
 n0=$(w show "$id" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
