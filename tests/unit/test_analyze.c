@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "analyze_internal.h"
+#include "config.h"
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -270,6 +271,44 @@ static void test_anomaly_planted(void **state)
     free(r.anomalies);
 }
 
+/* The config's "analyze" section: accepted alone, every member checked with its path. */
+static void test_config_section(void **state)
+{
+    (void)state;
+    struct config *c = NULL;
+    struct wr_error err = {0};
+    const char *ok = "{\"analyze\": {\"map\": {\"status\": \"statusCode\", \"duration\": "
+                     "\"latency:s\"}, \"health_paths\": [\"/ping\"], \"target\": 0.999,"
+                     " \"anomaly\": {\"threshold\": 5, \"min_requests\": 50}}}";
+    assert_int_equal(config_parse(ok, "c.json", &c, &err), 0);
+    assert_true(c->analyze.present);
+    assert_int_equal(c->analyze.nmap, 2);
+    assert_string_equal(c->analyze.map[0], "status=statusCode");
+    assert_int_equal(c->analyze.nhealth, 1);
+    assert_true(c->analyze.target == 0.999 && c->analyze.threshold == 5);
+    assert_int_equal(c->analyze.min_requests, 50);
+    assert_int_equal(c->analyze.baseline_minutes, -1);
+    config_free(&c);
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"analyze\": {\"mapp\": {}}}", "analyze.mapp: unknown field"},
+        {"{\"analyze\": {\"map\": {\"status\": 3}}}", "analyze.map.status"},
+        {"{\"analyze\": {\"target\": 99.5}}", "analyze.target"},
+        {"{\"analyze\": {\"anomaly\": {\"min_requests\": 0.5}}}", "analyze.anomaly.min_requests"},
+        {"{\"analyze\": {\"anomaly\": {\"thresold\": 3}}}", "thresold: unknown field"},
+        {"{\"analyze\": {\"health_paths\": \"/x\"}}", "analyze.health_paths"},
+        {"{\"analyze\": []}", "analyze"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        assert_int_equal(config_parse(bad[i].text, "c.json", &c, &err), -1);
+        assert_null(c);
+        assert_int_equal(err.code, WR_E_CONFIG);
+        assert_non_null(strstr(err.msg, bad[i].want));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_json_scan),        cmocka_unit_test(test_time),
         cmocka_unit_test(test_paths),            cmocka_unit_test(test_classify),
         cmocka_unit_test(test_detect_and_lines), cmocka_unit_test(test_anomaly_planted),
+        cmocka_unit_test(test_config_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
