@@ -15,7 +15,7 @@ import json
 import math
 import re
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 
 HEALTH = {"/healthz", "/readyz", "/livez", "/health"}
 ERROR_LEVELS = {"error", "err", "fatal", "critical", "crit", "alert", "emerg", "emergency", "panic", "severe"}
@@ -137,6 +137,9 @@ class Ref:
         self.lines = self.malformed = self.requests = self.errors = 0
         self.ep = {}
         self.etypes = {}
+        self.minutes = {}  # minute -> [requests, errors, durations]
+        self.all_durs = []
+        self.env = None  # the envelope time of the line being read (ms)
 
     def field(self, obj, f):
         for n in self.names[f]:
@@ -145,7 +148,39 @@ class Ref:
                 return v
         return None
 
+    def when(self, obj):
+        """The line's time in ms: its own timestamp field, else the envelope's."""
+        if obj is not None:
+            for n in ["timestamp", "@timestamp", "time", "ts"]:
+                v = obj.get(n) if isinstance(obj, dict) else None
+                if v is None or isinstance(v, (dict, list, bool)):
+                    continue
+                if isinstance(v, (int, float)):
+                    x = float(v)
+                else:
+                    m = re.match(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?(Z|z|[+-]\d\d(?::?\d\d)?)?", v)
+                    if m:
+                        y, mo, d, h, mi = (int(m.group(i)) for i in range(1, 6))
+                        sec = int(m.group(6) or 0)
+                        frac = int(((m.group(7) or "0") + "000")[:3])
+                        t = datetime(y, mo, d, h, mi, sec, tzinfo=timezone.utc).timestamp()
+                        z = m.group(8)
+                        if z and z not in "Zz":
+                            sign = -1 if z[0] == "-" else 1
+                            digits = z[1:].replace(":", "")
+                            t -= sign * (int(digits[:2]) * 3600 + int(digits[2:4] or 0) * 60)
+                        return int(t) * 1000 + frac
+                    if not re.fullmatch(r"\d+(\.\d*)?", v):
+                        continue
+                    x = float(v.split(".")[0])
+                if x <= 0:
+                    continue
+                return int(x / 1e6) if x > 1e17 else int(x / 1e3) if x > 1e14 else int(x) if x > 1e11 else int(x * 1000)
+        return self.env
+
     def record(self, obj, alb=None):
+        ts = self.when(obj)
+        minute = ts // 60000 if ts is not None else None
         if alb:
             status, method, path, dur, etype, dep, msg, level = alb
         else:
@@ -173,13 +208,18 @@ class Ref:
                 return
             key = (method.upper()[:16] + " " if method else "") + norm
             e = self.ep.setdefault(key, [0, 0, []])
+            mm = self.minutes.setdefault(minute, [0, 0, []]) if minute is not None else [0, 0, []]
             e[0] += 1
+            mm[0] += 1
             self.requests += 1
             if status >= 500:
                 e[1] += 1
+                mm[1] += 1
                 self.errors += 1
             if dur is not None and dur >= 0:
                 e[2].append(dur)
+                mm[2].append(dur)
+                self.all_durs.append(dur)
         bad = request and status >= 500
         lvl = isinstance(level, str) and level.lower() in ERROR_LEVELS
         if isinstance(level, (int, float)) and not isinstance(level, bool):
@@ -219,6 +259,7 @@ class Ref:
             events = doc["events"] if isinstance(doc, dict) else doc
             for ev in events:
                 self.lines += 1
+                self.env = int(ev["timestamp"])
                 self.message(ev["message"])
             return
         for line in text.split("\n"):
@@ -230,8 +271,11 @@ class Ref:
                 self.alb(line)
             elif re.match(r"^\d{4}-\d\d-\d\dT", line):
                 parts = line.split(" ", 1)
+                self.env = None
+                self.env = self.when({"timestamp": parts[0]})
                 self.message(parts[1] if len(parts) > 1 else "")
             else:
+                self.env = None
                 line = line.strip()
                 try:
                     obj = json.loads(line)
@@ -255,6 +299,8 @@ class Ref:
             t = datetime.strptime(toks[1], "%Y-%m-%dT%H:%M:%S.%fZ")
             c = datetime.strptime(toks[21], "%Y-%m-%dT%H:%M:%S.%fZ")
             dur = float(int((t - c).total_seconds() * 1000))
+        self.env = None
+        self.env = self.when({"timestamp": toks[1]})
         etype = dep = None
         if status >= 500 and toks[9] == "-":
             etype = {504: "ALB 504: target timeout", 503: "ALB 503: no healthy target",
@@ -315,12 +361,38 @@ def main(argv):
             if g[name] is None or abs(g[name] - exact) > tol:
                 bad.append("%s %s: warroom %r, exact %r (more than 1%% off)" % (k, name, g[name], exact))
             checked += 1
+    for q, name in ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")):
+        if ref.all_durs:
+            exact = nearest_rank(ref.all_durs, q)
+            if got[name] is None or abs(got[name] - exact) > 0.01 * exact + 0.0011:
+                bad.append("overall %s: warroom %r, exact %r" % (name, got[name], exact))
+            checked += 1
+    # the per-minute series: every minute from the first to the last, exact counts, p99 in 1%
+    mins = {}
+    for m in got["minutes"]:
+        t = datetime.strptime(m["t"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        mins[int(t.timestamp()) // 60] = m
+    for minute, (n, e, durs) in ref.minutes.items():
+        g = mins.get(minute)
+        if not g:
+            bad.append("minute %d missing" % minute)
+            continue
+        same("minute %d requests" % minute, g["requests"], n)
+        same("minute %d errors" % minute, g["errors"], e)
+        if durs:
+            exact = nearest_rank(durs, 0.99)
+            if g["p99_ms"] is None or abs(g["p99_ms"] - exact) > 0.01 * exact + 0.0011:
+                bad.append("minute %d p99: warroom %r, exact %r" % (minute, g["p99_ms"], exact))
+            checked += 1
+    for minute, g in mins.items():
+        if minute not in ref.minutes and (g["requests"] or g["errors"]):
+            bad.append("minute %d: warroom counts requests the reference has none for" % minute)
     ets = {(t["type"], t["dependency"]): t["count"] for t in got["error_types"]}
     same("error types", ets, ref.etypes)
     for b in bad:
         print("analyze_reference: " + b, file=sys.stderr)
-    print("analyze_reference: %d lines, %d requests, %d endpoints, %d percentiles, %d error types compared: %s"
-          % (ref.lines, ref.requests, len(ref.ep), checked, len(ref.etypes), "FAIL" if bad else "ok"))
+    print("analyze_reference: %d lines, %d requests, %d endpoints, %d minutes, %d percentiles, %d error types compared: %s"
+          % (ref.lines, ref.requests, len(ref.ep), len(ref.minutes), checked, len(ref.etypes), "FAIL" if bad else "ok"))
     return 1 if bad else 0
 
 
