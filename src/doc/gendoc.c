@@ -62,8 +62,49 @@ static void man_global_options(FILE *f)
     }
 }
 
-/* One subsection per command: the usage line, the summary, then the help lines as written
- * (they are aligned by hand, so no filling). */
+/* A command's help text, filled to the page's width. An aligned list in it ("  --to DEST    a
+ * destination ...", continued on lines that start with spaces) becomes tagged paragraphs, so
+ * it stays readable in 80 columns; other lines are prose. */
+static void man_help(FILE *f, const char *help)
+{
+    bool in_list = false;
+    for (const char *line = help; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        size_t lead = 0;
+        while (lead < n && line[lead] == ' ')
+            lead++;
+        const char *gap = NULL;
+        if (lead > 0 && lead < n) {
+            for (size_t i = lead; i + 1 < n && !gap; i++)
+                if (line[i] == ' ' && line[i + 1] == ' ')
+                    gap = line + i;
+        }
+        if (lead > 0 && gap && lead < 4) {
+            /* "  TAG   description": a new item */
+            const char *desc = gap;
+            while (*desc == ' ')
+                desc++;
+            fputs(".TP\n\\fB", f);
+            roff_text(f, line + lead, (size_t)(gap - line - lead));
+            fputs("\\fR\n", f);
+            roff_text(f, desc, n - (size_t)(desc - line));
+            in_list = true;
+        } else if (lead > 0 && in_list) {
+            roff_text(f, line + lead, n - lead); /* the item's text goes on */
+        } else {
+            if (in_list)
+                fputs(".PP\n", f);
+            in_list = false;
+            roff_text(f, line + lead, n - lead);
+        }
+        fputc('\n', f);
+        line += n + (end ? 1 : 0);
+    }
+}
+
+/* One subsection per command: the usage line, the summary, then the help text, filled so the
+ * page fits 80 columns. */
 static void man_commands(FILE *f)
 {
     size_t nt;
@@ -72,17 +113,16 @@ static void man_commands(FILE *f)
         for (const struct cli_command *c = tables[t]; c->name; c++) {
             fputs(".SS ", f);
             roff_puts(f, c->name);
-            fputs("\n.nf\n\\fBwarroom ", f);
+            fputs("\n\\fBwarroom ", f);
             roff_puts(f, c->name);
             fputs("\\fR ", f);
             roff_puts(f, c->usage);
-            fputs("\n.fi\n", f);
+            fputs("\n.br\n", f);
             roff_puts(f, c->summary);
             fputs(".\n", f);
             if (c->help) {
-                fputs(".PP\n.nf\n", f);
-                roff_puts(f, c->help);
-                fputs("\n.fi\n", f);
+                fputs(".PP\n", f);
+                man_help(f, c->help);
             }
         }
 }

@@ -26,6 +26,11 @@ rc=$?
 if [ $rc -eq 0 ] && [ ! -s "$T/man.err" ]; then ok; else bad "man -l: exit $rc: $(cat "$T/man.err")"; fi
 # Strip any overstrike formatting, then normalise blanks.
 sed 's/.\x08//g' "$T/man.raw" | squeeze >"$T/man.txt"
+# The page is filled to its width, so a help line may be wrapped: compare against one line.
+tr '\n' ' ' <"$T/man.txt" | squeeze >"$T/man.flat"
+wide=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --no-justification -l "$PAGE" 2>/dev/null | sed 's/.\x08//g' |
+  awk 'length > 80' | head -3)
+if [ -z "$wide" ]; then ok; else bad "lines wider than 80 columns: $wide"; fi
 for section in NAME SYNOPSIS DESCRIPTION "GLOBAL OPTIONS" COMMANDS "THE INPUT LINE" TIMES \
     "EXIT STATUS" CONFIGURATION FILES ENVIRONMENT EXAMPLES; do
   if grep -qx "$section" "$T/man.txt"; then ok; else bad "the page has no $section section"; fi
@@ -43,11 +48,11 @@ for c in $cmds; do
     line=$(printf '%s\n' "$line" | squeeze)
     [ -z "$line" ] && continue
     line=${line#usage: }
-    grep -qF -- "$line" "$T/man.txt" || { bad "man page lacks, for $c: [$line]"; missing=1; }
+    grep -qF -- "$line" "$T/man.flat" || { bad "man page lacks, for $c: [$line]"; missing=1; }
   done <"$T/cmd.txt"
   [ $missing -eq 0 ] && ok
 done
-page_cmds=$(sed -n '/^COMMANDS$/,/^THE INPUT LINE$/p' "$T/man.txt" | grep -oE '^warroom [a-z]+' |
+page_cmds=$(sed -n '/^COMMANDS$/,/^THE INPUT LINE$/p' "$T/man.txt" | grep -oE '^warroom [a-z-]+' |
   awk '{print $2}' | sort -u)
 extra=$(comm -13 <(printf '%s\n' $cmds | sort -u) <(printf '%s\n' $page_cmds))
 if [ -z "$extra" ]; then ok; else bad "the page documents commands --help does not list: $extra"; fi
