@@ -703,6 +703,8 @@ enum ana_line_status ana_parse_alb(const char *p, size_t n, struct ana_record *r
     }
     r->env_ts_ms = t;
     double status;
+    if (tn[8] == 1 && tok[8][0] == '-')
+        return ANA_LINE_OK; /* the client left before a response: a line, not a request */
     if (!parse_seconds(tok[8], tn[8], &status) || status < 100 || status > 599) {
         *why = "ALB line without an HTTP status in field 9";
         return ANA_LINE_MALFORMED;

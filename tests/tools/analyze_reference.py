@@ -290,6 +290,8 @@ class Ref:
     def alb(self, line):
         toks = re.findall(r'"[^"]*"|[^ ]+', line)
         toks = [t[1:-1] if t.startswith('"') else t for t in toks]
+        if toks[8] == "-":
+            return  # the client left before a response: a line, not a request
         status = int(toks[8])
         method, url, _ = toks[12].split(" ", 2)
         times = [float(x) for x in toks[5:8]]

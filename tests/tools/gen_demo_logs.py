@@ -259,6 +259,8 @@ def alb_text():
             status, target_status, tp = 200, "200", rng.lognormvariate(-2.0, 0.4)
             if 30 <= m < 45 and rng.random() < 0.2:
                 status, target_status, tp = 504, "-", -1
+            elif rng.random() < 0.01:
+                status, target_status, tp = "-", "-", -1  # the client left before a response
             path = "/loan/%d/apply" % rng.randint(1, 99999)
             if tp >= 0:
                 done = created + timedelta(microseconds=int((0.0001 + tp + 0.00005) * 1e6))

@@ -226,6 +226,11 @@ static void test_detect_and_lines(void **state)
     assert_int_equal(ana_parse_alb(alb, strlen(alb), &r, &why), ANA_LINE_OK);
     assert_int_equal(r.status, 200);
     assert_true(fabs(r.duration_ms - 202) < 1e-6);
+    const char *gone = "http 2026-03-10T12:00:01.000000Z app/x 1.2.3.4:5 - -1 -1 -1 - - 10 0 "
+                       "\"GET http://h:80/a HTTP/1.1\" \"ua\" - - - \"-\"";
+    ana_record_reset(&r);
+    assert_int_equal(ana_parse_alb(gone, strlen(gone), &r, &why), ANA_LINE_OK);
+    assert_int_equal(r.status, -1); /* counted as a line, not as a request */
     ana_record_reset(&r);
     assert_int_equal(ana_parse_alb("https x", 7, &r, &why), ANA_LINE_MALFORMED);
     free(scratch);
