@@ -44,13 +44,31 @@ static const char *find_ci(const char *hay, const char *needle)
     return NULL;
 }
 
-/* Case-insensitive: does text contain any of the words? */
+/* Case-insensitive: does text contain any of the words? Lower-cases the text once and lets
+ * strstr look for each word (notes of a 100,000-entry timeline come through here). */
 static bool mentions(const char *text, const char *const *words)
 {
-    for (; text && *words; words++)
-        if (find_ci(text, *words))
-            return true;
-    return false;
+    if (!text)
+        return false;
+    char small[1024], word[64];
+    size_t len = strlen(text);
+    char *low = len < sizeof small ? small : malloc(len + 1);
+    bool hit = false;
+    for (size_t i = 0; low && i <= len; i++)
+        low[i] = (char)tolower((unsigned char)text[i]);
+    for (; !hit && *words; words++) {
+        size_t wl = strlen(*words);
+        if (!low || wl >= sizeof word) {
+            hit = find_ci(text, *words) != NULL;
+            continue;
+        }
+        for (size_t i = 0; i <= wl; i++)
+            word[i] = (char)tolower((unsigned char)(*words)[i]);
+        hit = strstr(low, word) != NULL;
+    }
+    if (low != small)
+        free(low);
+    return hit;
 }
 
 /* What an alert's text says about paging: 1 paged, 0 did not, -1 not recorded, -2 a report

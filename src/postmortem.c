@@ -545,36 +545,58 @@ out:
 struct row_ctx {
     FILE *f;
     bool local; /* a local-time column in the incident's zone beside UTC */
-    struct wr_buf b;
+    struct wr_zone_cache zone;
+    struct wr_buf b; /* rows not yet written: flushed in large writes, so memory stays flat */
     const struct lint_rules *lint;
     struct lint_report *rep;
     bool failed;
 };
 
+#define ROWS_FLUSH_BYTES (64 * 1024)
+
+static int flush_rows(struct row_ctx *c)
+{
+    if (c->b.oom || (c->b.len && fwrite(c->b.data, 1, c->b.len, c->f) != c->b.len)) {
+        c->failed = true;
+        return 1;
+    }
+    c->b.len = 0;
+    return 0;
+}
+
+/* One timeline row. A big incident's postmortem has 100,000 of them: no printf, no strftime
+ * or localtime per row, and one write per 64 KiB. */
 static int write_row(const struct entry *e, void *vctx)
 {
     struct row_ctx *c = vctx;
     if (e->deleted)
         return 0;
-    char tb[40];
-    c->b.len = 0;
-    wr_buf_printf(&c->b, "| %s | ", wr_time_fmt(e->at_ms, true, "%Y-%m-%d %H:%M:%S", tb, sizeof tb));
-    if (c->local)
-        wr_buf_printf(&c->b, "%s | ", wr_time_fmt(e->at_ms, false, "%H:%M:%S", tb, sizeof tb));
-    wr_buf_printf(&c->b, "%s | %s", kind_name(e->kind), e->pinned ? "**Key event:** " : "");
+    char tb[32];
+    size_t start = c->b.len;
+    wr_buf_append(&c->b, "| ", 2);
+    wr_buf_append(&c->b, tb, wr_time_utc_seconds(e->at_ms, tb));
+    wr_buf_append(&c->b, " | ", 3);
+    if (c->local) {
+        wr_buf_append(&c->b, tb, wr_time_local_hms(e->at_ms, &c->zone, tb));
+        wr_buf_append(&c->b, " | ", 3);
+    }
+    wr_buf_puts(&c->b, kind_name(e->kind));
+    wr_buf_append(&c->b, " | ", 3);
+    if (e->pinned)
+        wr_buf_puts(&c->b, "**Key event:** ");
     tpl_escape_append(&c->b, e->text ? e->text : "", strlen(e->text ? e->text : ""),
                       TPL_ESCAPE_MARKDOWN);
-    wr_buf_puts(&c->b, " | ");
+    wr_buf_append(&c->b, " | ", 3);
     tpl_escape_append(&c->b, e->author ? e->author : "", strlen(e->author ? e->author : ""),
                       TPL_ESCAPE_MARKDOWN);
-    wr_buf_puts(&c->b, " |\n");
-    if (c->b.oom || fwrite(c->b.data, 1, c->b.len, c->f) != c->b.len) {
+    wr_buf_append(&c->b, " |\n", 3);
+    if (c->b.oom) {
         c->failed = true;
         return 1;
     }
     if (c->lint && c->rep)
-        lint_feed(c->lint, c->b.data, c->b.len - 1, c->rep);
-    return 0;
+        lint_feed(c->lint, c->b.data + start, c->b.len - start - 1, c->rep);
+    return c->b.len >= ROWS_FLUSH_BYTES ? flush_rows(c) : 0;
 }
 
 static int write_file(const char *path, const char *data, size_t len, struct wr_error *err)
@@ -628,8 +650,10 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
     if (opt->lint && lint)
         lint_feed(opt->lint, md, head, lint);
     if (mark) {
-        if (store_entry_each(s, id, write_row, &rc_ctx, err) != 0)
+        if (store_entry_scan(s, id, write_row, &rc_ctx, err) != 0)
             goto out;
+        if (!rc_ctx.failed)
+            flush_rows(&rc_ctx);
         if (rc_ctx.failed) {
             wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
             goto out;

@@ -62,6 +62,20 @@
       "UPDATE entries SET kind = ?2, at_ms = ?3, text = ?4, pinned = ?5, deleted = ?6,"        \
       " rev = ?7 WHERE id = ?1")                                                               \
     X(ST_ENTRY_COUNT, "SELECT count(*) FROM entries WHERE" ENTRY_FILTER_SQL)                   \
+    /* The view's own filter (kinds, live entries): counted from entries_by_kind alone. */     \
+    X(ST_ENTRY_COUNT_LIVE,                                                                     \
+      "SELECT count(*) FROM entries WHERE incident_id = ?1 AND deleted = 0")                   \
+    X(ST_ENTRY_COUNT_LIVE_KINDS,                                                               \
+      "SELECT count(*) FROM entries WHERE incident_id = ?1 AND deleted = 0 AND kind IN"        \
+      " (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")              \
+    /* One kind, live entries (the postmortem's updates, the overdue check): a range of      \
+     * entries_by_kind in timeline order, not a walk over every entry. */                      \
+    X(ST_ENTRY_PAGE_KIND_FWD,                                                                  \
+      "SELECT " ENTRY_COLUMNS " FROM entries WHERE incident_id = ?1 AND deleted = 0"           \
+      " AND kind = ?2 AND (at_ms, id) > (?3, ?4) ORDER BY at_ms, id LIMIT ?5")                 \
+    X(ST_ENTRY_PAGE_KIND_BACK,                                                                 \
+      "SELECT " ENTRY_COLUMNS " FROM entries WHERE incident_id = ?1 AND deleted = 0"           \
+      " AND kind = ?2 AND (at_ms, id) < (?3, ?4) ORDER BY at_ms DESC, id DESC LIMIT ?5")       \
     X(ST_ENTRY_RANK,                                                                           \
       "SELECT count(*) FROM entries WHERE" ENTRY_FILTER_SQL " AND (at_ms, id) < (?7, ?8)")     \
     X(ST_ENTRY_PAGE_FWD,                                                                       \
@@ -1143,10 +1157,32 @@ static int count_query(struct store *s, enum stmt_id id, int64_t incident_id,
     return rc == DB_ROW ? 0 : store_db_fail(s, err, "counting entries");
 }
 
+/* Only kinds and live entries: what entries_by_kind answers without reading the entries. */
+static bool filter_by_kind_only(const struct entry_filter *f)
+{
+    return !f || ((!f->text || !*f->text) && (!f->author || !*f->author) && !f->pinned_only &&
+                  !f->include_deleted);
+}
+
+_Static_assert(KIND_COUNT <= 16, "ST_ENTRY_COUNT_LIVE_KINDS has 16 kind parameters");
+
 int store_entry_count(struct store *s, int64_t incident_id, const struct entry_filter *f,
                       int64_t *count, struct wr_error *err)
 {
-    return count_query(s, ST_ENTRY_COUNT, incident_id, f, 0, 0, count, err);
+    if (!filter_by_kind_only(f))
+        return count_query(s, ST_ENTRY_COUNT, incident_id, f, 0, 0, count, err);
+    unsigned kinds = f ? f->kinds : 0;
+    struct db_stmt *st = stmt(s, kinds ? ST_ENTRY_COUNT_LIVE_KINDS : ST_ENTRY_COUNT_LIVE, err);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, incident_id);
+    for (int k = 0; kinds && k < 16; k++) /* a kind not asked for stays a NULL: matches nothing */
+        db_bind_text(st, 2 + k,
+                     k < KIND_COUNT && (kinds & (1u << k)) ? kind_name((enum entry_kind)k) : NULL);
+    int rc = db_step(st);
+    *count = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    db_reset(st);
+    return rc == DB_ROW ? 0 : store_db_fail(s, err, "counting entries");
 }
 
 int store_entry_rank(struct store *s, int64_t incident_id, const struct entry_filter *f,
@@ -1164,13 +1200,26 @@ int store_entry_page(struct store *s, int64_t incident_id, const struct entry_fi
     *n = 0;
     if (limit == 0)
         return 0;
-    struct db_stmt *st = stmt(s, forward ? ST_ENTRY_PAGE_FWD : ST_ENTRY_PAGE_BACK, err);
+    bool one_kind = f && f->kinds && (f->kinds & (f->kinds - 1)) == 0 && filter_by_kind_only(f);
+    struct db_stmt *st = stmt(s, one_kind ? (forward ? ST_ENTRY_PAGE_KIND_FWD : ST_ENTRY_PAGE_KIND_BACK)
+                                          : (forward ? ST_ENTRY_PAGE_FWD : ST_ENTRY_PAGE_BACK),
+                              err);
     if (!st)
         return -1;
-    bind_filter(st, incident_id, f, kinds, sizeof kinds);
-    db_bind_int64(st, 7, key_at);
-    db_bind_int64(st, 8, key_id);
-    db_bind_int64(st, 9, (int64_t)limit);
+    int key = 7; /* where the key and the limit go: after the filter's parameters */
+    if (one_kind) {
+        db_bind_int64(st, 1, incident_id);
+        int k = 0;
+        while (!(f->kinds & (1u << k)))
+            k++;
+        db_bind_text(st, 2, kind_name((enum entry_kind)k));
+        key = 3;
+    } else {
+        bind_filter(st, incident_id, f, kinds, sizeof kinds);
+    }
+    db_bind_int64(st, key, key_at);
+    db_bind_int64(st, key + 1, key_id);
+    db_bind_int64(st, key + 2, (int64_t)limit);
     void *arr;
     size_t count;
     if (store_read_rows(s, st, sizeof(struct entry), read_entry_row, clear_entry, &arr, &count,

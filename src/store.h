@@ -13,10 +13,10 @@
 struct store;
 
 /* Schema version this build writes. A database with a higher user_version is refused. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* The same for a PostgreSQL database (its own count, kept in table meta; see store_schema.c):
- * version 1 holds everything of SQLite's version 3. */
-#define STORE_PG_SCHEMA_VERSION 1
+ * version 1 holds everything of SQLite's version 3, version 2 its version 4. */
+#define STORE_PG_SCHEMA_VERSION 2
 
 /*
  * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else
@@ -171,6 +171,12 @@ void store_revisions_free(struct entry_revision **arr, size_t n);
  * loading them all. fn returns non-zero to stop. */
 typedef int (*store_entry_fn)(const struct entry *e, void *ctx);
 int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
+                     struct wr_error *err);
+/* The live (not deleted) entries in timeline order for a report of 100,000 of them
+ * (store_bulk.c): nothing is copied, so e's author and text are valid only during the call,
+ * and e carries id, at_ms, kind, author, text, pinned, rev and data (no uid, no recording
+ * time). fn may use the store but not store_entry_scan itself. */
+int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
                      struct wr_error *err);
 typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms, const char *entry_data,
                                  const struct entry_revision *r, void *ctx);

@@ -330,6 +330,74 @@ char *wr_time_iso(int64_t ms, char *buf, size_t n)
     return buf;
 }
 
+size_t wr_time_utc_seconds(int64_t ms, char *buf)
+{
+    int64_t t = ms >= 0 ? ms / 1000 : (ms - 999) / 1000; /* floor, like wr_time_fmt */
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, sec = t - days * 86400;
+    /* Civil date from days since 1970-01-01 (proleptic Gregorian, eras of 400 years). */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    if (y < 1000 || y > 9999) { /* strftime does not pad these to four digits */
+        wr_time_fmt(ms, true, "%Y-%m-%d %H:%M:%S", buf, 32);
+        return strlen(buf);
+    }
+    const int64_t v[6] = {y, m, d, sec / 3600, sec / 60 % 60, sec % 60};
+    char *p = buf;
+    *p++ = (char)('0' + v[0] / 1000);
+    *p++ = (char)('0' + v[0] / 100 % 10);
+    *p++ = (char)('0' + v[0] / 10 % 10);
+    *p++ = (char)('0' + v[0] % 10);
+    for (int i = 1; i < 6; i++) {
+        *p++ = i == 1 || i == 2 ? '-' : i == 3 ? ' ' : ':';
+        *p++ = (char)('0' + v[i] / 10);
+        *p++ = (char)('0' + v[i] % 10);
+    }
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+/* Local seconds of the day at Unix time t. */
+static int64_t local_second_of_day(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    return tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+size_t wr_time_local_hms(int64_t ms, struct wr_zone_cache *zc, char *buf)
+{
+    int64_t t = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int64_t slice = t >= 0 ? t / 900 : (t - 899) / 900;
+    if (!zc->valid || zc->slice != slice) {
+        /* Zone offsets move in whole quarter hours at the earliest: a slice whose end is its
+         * start plus 899 s has one offset throughout (no DST change, no leap second). */
+        zc->slice = slice;
+        zc->base = local_second_of_day(slice * 900);
+        zc->steady = local_second_of_day(slice * 900 + 899) == (zc->base + 899) % 86400;
+        zc->valid = true;
+    }
+    if (!zc->steady) {
+        wr_time_fmt(ms, false, "%H:%M:%S", buf, 32);
+        return strlen(buf);
+    }
+    int64_t sod = (zc->base + (t - slice * 900)) % 86400;
+    const int64_t v[3] = {sod / 3600, sod / 60 % 60, sod % 60};
+    char *p = buf;
+    for (int i = 0; i < 3; i++) {
+        if (i)
+            *p++ = ':';
+        *p++ = (char)('0' + v[i] / 10);
+        *p++ = (char)('0' + v[i] % 10);
+    }
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
 char *wr_time_fmt(int64_t ms, bool utc, const char *fmt, char *buf, size_t n)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);

@@ -96,7 +96,10 @@ int main(int argc, char **argv)
     waitpid(pid, &st, 0);
     printf("entries: %ld\n", n);
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "wc -c %s/postmortem.md; rm -rf %s", out, dir);
+    if (getenv("BENCH_KEEP")) /* profile the export alone: bench_export --child DB OUTDIR */
+        snprintf(cmd, sizeof cmd, "wc -c %s/postmortem.md; echo kept %s", out, dir);
+    else
+        snprintf(cmd, sizeof cmd, "wc -c %s/postmortem.md; rm -rf %s", out, dir);
     if (system(cmd) != 0)
         return 1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 1;

@@ -427,12 +427,68 @@ static void test_cli_template_render(void **state)
     assert_non_null(strstr(ctx.err.msg, "'show'"));
 }
 
+/* The Markdown escape, one byte at a time, as the spec reads: the run-at-a-time version in
+ * template.c must write exactly this for any bytes. marker: the block marker's offset. */
+static void md_reference(struct wr_buf *b, const char *s, size_t len, size_t marker)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r' && i + 1 < len && s[i + 1] == '\n')
+            continue;
+        if (c == '\n' || c == '\r' || c == '\t')
+            wr_buf_append(b, " ", 1);
+        else if (c < 0x20 || c == 0x7f)
+            continue;
+        else if (i == marker || (c && strchr("\\`*_{}[]<>|~&", c))) {
+            char two[2] = {'\\', (char)c};
+            wr_buf_append(b, two, 2);
+        } else
+            wr_buf_append(b, s + i, 1);
+    }
+}
+
+static void test_escape_markdown_any_bytes(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    const char alphabet[] = "ab \t\r\n\\`*_{}[]<>|~&#-+=.)1\x7f\x01\xc3\xa9";
+    for (int round = 0; round < 20000; round++) {
+        char in[24];
+        size_t len = (size_t)(round % 23) + 1;
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            in[i] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        /* Where a block marker would be: text not starting with one gets none. */
+        struct wr_buf got = {0}, want = {0};
+        tpl_escape_append(&got, in, len, TPL_ESCAPE_MARKDOWN);
+        size_t marker = (size_t)-1, i = 0;
+        while (i < len && (in[i] == ' ' || in[i] == '\t'))
+            i++;
+        if (i < len && (in[i] == '#' || in[i] == '-' || in[i] == '+' || in[i] == '='))
+            marker = i;
+        else {
+            size_t d = 0;
+            while (i < len && in[i] >= '0' && in[i] <= '9' && d < 10)
+                i++, d++;
+            if (d > 0 && i < len && (in[i] == '.' || in[i] == ')'))
+                marker = i;
+        }
+        md_reference(&want, in, len, marker);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data ? got.data : "", want.data ? want.data : "", want.len);
+        wr_buf_free(&got);
+        wr_buf_free(&want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_html),
         cmocka_unit_test(test_escape_none_and_raw_tags),
         cmocka_unit_test(test_escape_markdown),
+        cmocka_unit_test(test_escape_markdown_any_bytes),
         cmocka_unit_test(test_escape_slack),
         cmocka_unit_test(test_escape_names),
         cmocka_unit_test(test_strict_unknown_variable),

@@ -274,6 +274,59 @@ static void test_duration_next_change(void **state)
     assert_int_equal(wr_duration_next_change(2 * DAY + 3 * HOUR + 59 * MIN), MIN);
 }
 
+/* The report formatter agrees with strftime everywhere, leap days and negative times too. */
+static void test_time_utc_seconds(void **state)
+{
+    (void)state;
+    const int64_t fixed[] = {0, -1, -999, -1000, -1001, 86399999, 86400000, NOW, 951782400000LL,
+                             951868799999LL, 4102444800000LL, -62135596800000LL,
+                             253402300799999LL, 253402300800000LL, -62167219200001LL};
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 200000 + (int)(sizeof fixed / sizeof fixed[0]); i++) {
+        int64_t ms;
+        if (i < (int)(sizeof fixed / sizeof fixed[0])) {
+            ms = fixed[i];
+        } else { /* xorshift over roughly years 1600 to 2400 */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            ms = (int64_t)(x % 25246080000000ULL) - 11676096000000LL;
+        }
+        char want[64], got[64];
+        wr_time_fmt(ms, true, "%Y-%m-%d %H:%M:%S", want, sizeof want);
+        size_t n = wr_time_utc_seconds(ms, got);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+    }
+}
+
+/* Local times through the zone cache agree with localtime/strftime, across DST changes, in
+ * zones with odd offsets, and with a fresh cache per zone. */
+static void test_time_local_hms(void **state)
+{
+    (void)state;
+    const char *zones[] = {"America/Sao_Paulo", "Europe/Berlin", "Australia/Lord_Howe",
+                           "Asia/Kathmandu", "America/St_Johns", "EST5", "UTC"};
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        use_tz(zones[z]);
+        struct wr_zone_cache zc = {0};
+        /* Every 7 minutes 13 seconds over two years, in order like a timeline... */
+        for (int64_t ms = 1704067200000LL; ms < 1767225600000LL; ms += 433000) {
+            char want[32], got[32];
+            wr_time_fmt(ms, false, "%H:%M:%S", want, sizeof want);
+            assert_int_equal(wr_time_local_hms(ms, &zc, got), strlen(want));
+            assert_string_equal(got, want);
+        }
+        /* ...and jumping around, a second apart across a whole day of each month. */
+        for (int64_t ms = 1735689600000LL - 86400000LL; ms < 1767225600000LL; ms += 86400000LL * 30)
+            for (int64_t d = 0; d < 86400000; d += 1000 * 97) {
+                char want[32], got[32];
+                wr_time_fmt(ms + d, false, "%H:%M:%S", want, sizeof want);
+                wr_time_local_hms(ms + d, &zc, got);
+                assert_string_equal(got, want);
+            }
+    }
+    use_tz("UTC");
+}
+
 /* Timers that wait for the wall clock: real time, a virtual clock's speed, a pinned clock. */
 static void test_clock_wait(void **state)
 {
@@ -574,6 +627,8 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_duration_next_change),
         cmocka_unit_test(test_clock_wait),
+        cmocka_unit_test(test_time_utc_seconds),
+        cmocka_unit_test(test_time_local_hms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
