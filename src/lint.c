@@ -3,24 +3,62 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+/*
+ * The byte pairs of a text folded into 256 bits. A word can only occur in a line whose set
+ * holds every pair of the word, so most of the dozens of words are ruled out for a line with
+ * a few AND operations instead of a search each: an export lints 100,000 timeline rows.
+ */
+struct pair_set {
+    uint64_t w[4];
+};
+
+static unsigned pair_bit(unsigned a, unsigned b)
+{
+    return ((a << 3) ^ b ^ (a >> 5)) & 255u;
+}
+
+static void pair_set_of(const char *s, size_t len, struct pair_set *ps)
+{
+    uint64_t w[4] = {0, 0, 0, 0};
+    unsigned prev = len ? (unsigned char)s[0] : 0;
+    for (size_t i = 1; i < len; i++) {
+        unsigned c = (unsigned char)s[i], h = pair_bit(prev, c);
+        w[h >> 6] |= 1ull << (h & 63);
+        prev = c;
+    }
+    memcpy(ps->w, w, sizeof w);
+}
+
+/* False when the word (its pairs `word`) cannot be in the line (pairs `line`). */
+static bool pair_set_allows(const struct pair_set *line, const struct pair_set *word)
+{
+    return !((word->w[0] & ~line->w[0]) | (word->w[1] & ~line->w[1]) |
+             (word->w[2] & ~line->w[2]) | (word->w[3] & ~line->w[3]));
+}
+
 struct lint_phrase {
     char *match; /* lower case */
     char *suggest;
+    struct pair_set pairs;
 };
 
 struct lint_rules {
     struct lint_phrase *phrases;
     size_t nphrases;
     char **who; /* lower-case names and roles */
+    struct pair_set *who_pairs;
     size_t nwho, capwho;
     char **fault;
+    struct pair_set *fault_pairs;
     size_t nfault;
     char *suggest_person;
+    unsigned char lower[256]; /* tolower() of every byte, in the locale the rules were loaded */
 };
 
 static char *lower_dup(const char *s)
@@ -45,10 +83,15 @@ int lint_rules_add_name(struct lint_rules *r, const char *name)
         if (!nw)
             return -1;
         r->who = nw;
+        struct pair_set *np = realloc(r->who_pairs, nc * sizeof *np);
+        if (!np)
+            return -1;
+        r->who_pairs = np;
         r->capwho = nc;
     }
     if (!(r->who[r->nwho] = lower_dup(name)))
         return -1;
+    pair_set_of(r->who[r->nwho], strlen(r->who[r->nwho]), &r->who_pairs[r->nwho]);
     r->nwho++;
     return 0;
 }
@@ -83,6 +126,8 @@ int lint_rules_parse(const char *text, const char *name, struct lint_rules **out
         wr_fail(err, WR_E_NOMEM, "out of memory loading %s", name);
         goto out;
     }
+    for (int c = 0; c < 256; c++)
+        r->lower[c] = (unsigned char)tolower(c);
     if (!cJSON_IsObject(root)) {
         wr_fail(err, WR_E_CONFIG, "%s: not a JSON object; see data/blameless.json", name);
         goto out;
@@ -119,6 +164,7 @@ int lint_rules_parse(const char *text, const char *name, struct lint_rules **out
             wr_fail(err, WR_E_NOMEM, "out of memory loading %s", name);
             goto out;
         }
+        pair_set_of(p->match, strlen(p->match), &p->pairs);
     }
     char **rl = NULL;
     size_t nrl = 0;
@@ -131,6 +177,12 @@ int lint_rules_parse(const char *text, const char *name, struct lint_rules **out
     free(rl);
     if (lrc != 0 || str_list(fault, name, "fault_words", &r->fault, &r->nfault, err) != 0)
         goto out;
+    if (!(r->fault_pairs = calloc(r->nfault + 1, sizeof *r->fault_pairs))) {
+        wr_fail(err, WR_E_NOMEM, "out of memory loading %s", name);
+        goto out;
+    }
+    for (size_t i = 0; i < r->nfault; i++)
+        pair_set_of(r->fault[i], strlen(r->fault[i]), &r->fault_pairs[i]);
     r->suggest_person = strdup(cJSON_IsString(sp) ? sp->valuestring
                                                   : "describe the action and the conditions, "
                                                     "not the person");
@@ -170,6 +222,8 @@ void lint_rules_free(struct lint_rules **rp)
     for (size_t i = 0; i < r->nwho; i++)
         free(r->who[i]);
     free(r->who);
+    free(r->who_pairs);
+    free(r->fault_pairs);
     if (r->fault)
         for (size_t i = 0; r->fault[i]; i++)
             free(r->fault[i]);
@@ -243,7 +297,8 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
         i++;
     if (i < len && line[i] == '>')
         return; /* a quoted log line */
-    char *m = malloc(len + 1);
+    char small[512];
+    char *m = len < sizeof small ? small : malloc(len + 1);
     if (!m) {
         rep->oom = 1;
         return;
@@ -252,6 +307,10 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
     bool code = false, quote = false;
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
+        if (c != '`' && c != '"' && c != 0xe2) { /* most bytes: no quote or code span starts */
+            m[i] = code || quote ? ' ' : (char)r->lower[c];
+            continue;
+        }
         bool open_q = i + 2 < len && c == 0xe2 && (unsigned char)line[i + 1] == 0x80 &&
                       ((unsigned char)line[i + 2] == 0x9c || (unsigned char)line[i + 2] == 0x9d);
         if (c == '`' && !quote) {
@@ -269,11 +328,15 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
         }
     }
     m[len] = '\0';
+    struct pair_set line_pairs;
+    pair_set_of(m, len, &line_pairs);
     size_t seen_from[64], seen_to[64], nseen = 0;
     for (size_t p = 0; p < r->nphrases; p++) {
         const char *w = r->phrases[p].match;
         long at = -1;
         size_t from = 0;
+        if (!pair_set_allows(&line_pairs, &r->phrases[p].pairs))
+            continue;
         while ((at = find_word(m, len, from, w)) >= 0) {
             size_t a = (size_t)at, b = a + strlen(w);
             bool inside = false;
@@ -293,10 +356,14 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
     for (size_t k = 0; k < r->nwho; k++) {
         long at = -1;
         size_t from = 0;
+        if (!pair_set_allows(&line_pairs, &r->who_pairs[k]))
+            continue;
         while ((at = find_word(m, len, from, r->who[k])) >= 0) {
             size_t a = (size_t)at, b = a + strlen(r->who[k]);
             size_t lim = b + LINT_NEAR < len ? b + LINT_NEAR : len;
             for (size_t f = 0; r->fault && r->fault[f]; f++) {
+                if (!pair_set_allows(&line_pairs, &r->fault_pairs[f]))
+                    continue;
                 long fa = find_word(m, lim, b, r->fault[f]);
                 if (fa >= 0) {
                     add_finding(rep, lineno, line, a, (size_t)fa + strlen(r->fault[f]) - a,
@@ -307,18 +374,23 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
             from = b;
         }
     }
-    free(m);
+    if (m != small)
+        free(m);
 }
 
 void lint_feed(const struct lint_rules *r, const char *text, size_t len, struct lint_report *rep)
 {
     size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || text[i] == '\n') {
-            if (i > start || i < len)
-                lint_line(r, text + start, i - start, ++rep->line, rep);
-            start = i + 1;
+    for (;;) {
+        const char *nl = memchr(text + start, '\n', len - start);
+        if (!nl) {
+            if (len > start) /* the last line, when it has no newline of its own */
+                lint_line(r, text + start, len - start, ++rep->line, rep);
+            return;
         }
+        size_t i = (size_t)(nl - text);
+        lint_line(r, text + start, i - start, ++rep->line, rep);
+        start = i + 1;
     }
 }
 

@@ -1,6 +1,8 @@
 /* model.c: names and rules of the incident model (kinds, phases, milestones, roles). */
 #include "model.h"
 
+#include <ctype.h>
+
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +36,13 @@ bool kind_typeable(enum entry_kind k)
 
 int kind_from_name(const char *name)
 {
+    if (!name)
+        return -1;
+    /* The first letter picks one or two candidates: every row of a 100,000-entry export or
+     * import comes through here. */
+    int first = tolower((unsigned char)name[0]);
     for (int k = 0; k < KIND_COUNT; k++)
-        if (wr_streq_ci(name, kinds[k].name))
+        if (kinds[k].name[0] == first && wr_streq_ci(name, kinds[k].name))
             return k;
     return -1;
 }
