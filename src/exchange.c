@@ -344,6 +344,7 @@ struct reader {
      * rest of the file for each element, making a large import quadratic). */
     const char *end;
     char path[128]; /* field path for messages, e.g. entries[3].revisions[0].at */
+    struct store_import *entries; /* while the entries array is read */
 };
 
 static int field_error(struct reader *r, const char *field, const char *expected)
@@ -499,7 +500,8 @@ static int import_entry(struct store *s, struct reader *r, int64_t id, const cJS
         i++;
     }
     r->path[base] = '\0';
-    if (store_entry_import(s, id, recorded, *data ? data : NULL, arr, (size_t)n, r->err) != 0) {
+    if (store_import_entry(r->entries, recorded, *data ? data : NULL, arr, (size_t)n,
+                           r->err) != 0) {
         /* Name the entry in store errors too. */
         char msg[sizeof r->err->msg];
         snprintf(msg, sizeof msg, "%s", r->err->msg);
@@ -510,6 +512,351 @@ static int import_entry(struct store *s, struct reader *r, int64_t id, const cJS
 out:
     free(arr);
     return rc;
+}
+
+/* ---- the entries, read straight from the text ---- */
+
+/*
+ * An exported entry has one shape: {"recorded": T, ["data": S,] "revisions": [{"rev": N,
+ * "changed": T, "author": S, "kind": S, "at": T, "text": S, "pinned": B, "deleted": B}...]}.
+ * Building a cJSON tree for each of 100,000 of them (a dozen allocations, then as many frees)
+ * cost more than storing them, so that shape is read here directly. Anything else (a missing
+ * or repeated key, another type, a number that is not a small integer, an escape this reader
+ * does not decode) makes it decline, and the entry goes through cJSON and import_entry,
+ * which accept and refuse exactly as before and say why.
+ */
+#define FAST_MAX_REVS 8
+
+struct fast_str {
+    size_t off, len; /* in the scratch buffer */
+};
+
+struct fast_rev {
+    double rev;
+    int64_t changed, at;
+    struct fast_str author, kind, text;
+    bool pinned, deleted;
+    unsigned seen; /* one bit per key */
+};
+
+struct fast_entry {
+    int64_t recorded;
+    struct fast_str data;
+    bool has_data;
+    struct fast_rev revs[FAST_MAX_REVS];
+    size_t nrevs;
+    struct wr_buf scratch; /* decoded strings, NUL-terminated, reused entry after entry */
+};
+
+/* cJSON skips every byte up to the space between tokens. */
+static const char *fast_ws(const char *p, const char *end)
+{
+    while (p < end && (unsigned char)*p <= 32 && *p)
+        p++;
+    return p;
+}
+
+static bool fast_utf8(struct wr_buf *b, unsigned cp)
+{
+    char u[4];
+    size_t n;
+    if (cp < 0x80) {
+        u[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+    }
+    wr_buf_append(b, u, n);
+    return true;
+}
+
+static int fast_hex4(const char *p, const char *end, unsigned *out)
+{
+    unsigned v = 0;
+    if (end - p < 4)
+        return -1;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A string at p (after its opening quote) into the scratch buffer; NULL to decline. */
+static const char *fast_string(const char *p, const char *end, struct wr_buf *b,
+                               struct fast_str *out)
+{
+    out->off = b->len;
+    const char *run = p;
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            wr_buf_append(b, run, (size_t)(p - run));
+            out->len = b->len - out->off;
+            wr_buf_append(b, "", 1); /* the NUL */
+            return b->oom ? NULL : p + 1;
+        }
+        if (c < 0x20)
+            return NULL;
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        wr_buf_append(b, run, (size_t)(p - run));
+        if (end - p < 2)
+            return NULL;
+        char e = p[1], one = 0;
+        p += 2;
+        switch (e) {
+        case '"': one = '"'; break;
+        case '\\': one = '\\'; break;
+        case '/': one = '/'; break;
+        case 'b': one = '\b'; break;
+        case 'f': one = '\f'; break;
+        case 'n': one = '\n'; break;
+        case 'r': one = '\r'; break;
+        case 't': one = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (fast_hex4(p, end, &cp) != 0 || cp == 0)
+                return NULL;
+            p += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return NULL;
+            if (cp >= 0xD800 && cp <= 0xDBFF) { /* a pair, or decline */
+                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || fast_hex4(p + 2, end, &lo) != 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return NULL;
+                p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            fast_utf8(b, cp);
+            break;
+        }
+        default:
+            return NULL;
+        }
+        if (one)
+            wr_buf_append(b, &one, 1);
+        run = p;
+    }
+    return NULL;
+}
+
+/* A key at p (its opening quote); *key points into the text, keys have no escapes. */
+static const char *fast_key(const char *p, const char *end, const char **key, size_t *len)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    const char *k = ++p;
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+        p++;
+    if (p >= end || *p != '"')
+        return NULL;
+    *key = k;
+    *len = (size_t)(p - k);
+    p = fast_ws(p + 1, end);
+    return p < end && *p == ':' ? fast_ws(p + 1, end) : NULL;
+}
+
+static bool key_is(const char *key, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(key, name, len) == 0;
+}
+
+/* A time string: the exported form directly, others through wr_time_parse; NULL to decline. */
+static const char *fast_time(const char *p, const char *end, struct wr_buf *b, int64_t *out)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    const char *q = p + 1, *close = q;
+    while (close < end && *close != '"' && *close != '\\')
+        close++;
+    if (close < end && *close == '"' && wr_time_parse_iso_utc(q, (size_t)(close - q), out) == 0)
+        return close + 1;
+    struct fast_str t;
+    size_t mark = b->len;
+    const char *after = fast_string(q, end, b, &t);
+    if (!after)
+        return NULL;
+    const char *text = b->data + t.off;
+    int ok = strlen(text) == t.len && wr_time_parse(text, 0, out, NULL) == 0 && strchr(text, 'T');
+    b->len = mark;
+    return ok ? after : NULL;
+}
+
+static const char *fast_bool(const char *p, const char *end, bool *out)
+{
+    if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+        *out = true;
+        return p + 4;
+    }
+    if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+        *out = false;
+        return p + 5;
+    }
+    return NULL;
+}
+
+/* A plain non-negative integer (what the exporter writes for "rev"). */
+static const char *fast_uint(const char *p, const char *end, double *out)
+{
+    double v = 0;
+    const char *start = p;
+    while (p < end && *p >= '0' && *p <= '9' && p - start < 9)
+        v = v * 10 + (*p++ - '0');
+    if (p == start || (p < end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))))
+        return NULL;
+    *out = v;
+    return p;
+}
+
+enum { K_REV = 1, K_CHANGED = 2, K_AUTHOR = 4, K_KIND = 8, K_AT = 16, K_TEXT = 32,
+       K_PINNED = 64, K_DELETED = 128 };
+
+static const char *fast_revision(const char *p, const char *end, struct fast_entry *fe,
+                                 struct fast_rev *v)
+{
+    memset(v, 0, sizeof *v);
+    if (p >= end || *p != '{')
+        return NULL;
+    p = fast_ws(p + 1, end);
+    while (p < end && *p != '}') {
+        const char *key;
+        size_t kl;
+        unsigned bit;
+        if (!(p = fast_key(p, end, &key, &kl)))
+            return NULL;
+        if (key_is(key, kl, "rev"))
+            bit = K_REV, p = fast_uint(p, end, &v->rev);
+        else if (key_is(key, kl, "changed"))
+            bit = K_CHANGED, p = fast_time(p, end, &fe->scratch, &v->changed);
+        else if (key_is(key, kl, "author"))
+            bit = K_AUTHOR, p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->author) : NULL;
+        else if (key_is(key, kl, "kind"))
+            bit = K_KIND, p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->kind) : NULL;
+        else if (key_is(key, kl, "at"))
+            bit = K_AT, p = fast_time(p, end, &fe->scratch, &v->at);
+        else if (key_is(key, kl, "text"))
+            bit = K_TEXT, p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->text) : NULL;
+        else if (key_is(key, kl, "pinned"))
+            bit = K_PINNED, p = fast_bool(p, end, &v->pinned);
+        else if (key_is(key, kl, "deleted"))
+            bit = K_DELETED, p = fast_bool(p, end, &v->deleted);
+        else
+            return NULL;
+        if (!p || (v->seen & bit))
+            return NULL;
+        v->seen |= bit;
+        p = fast_ws(p, end);
+        if (p < end && *p == ',')
+            p = fast_ws(p + 1, end);
+        else if (p >= end || *p != '}')
+            return NULL;
+    }
+    return p < end ? p + 1 : NULL;
+}
+
+/* The entry object at p; its end, or NULL to decline. */
+static const char *fast_entry_parse(const char *p, const char *end, struct fast_entry *fe)
+{
+    bool recorded = false, revisions = false;
+    fe->scratch.len = 0;
+    fe->has_data = false;
+    fe->nrevs = 0;
+    if (p >= end || *p != '{')
+        return NULL;
+    p = fast_ws(p + 1, end);
+    while (p < end && *p != '}') {
+        const char *key;
+        size_t kl;
+        if (!(p = fast_key(p, end, &key, &kl)))
+            return NULL;
+        if (key_is(key, kl, "recorded") && !recorded) {
+            recorded = true;
+            p = fast_time(p, end, &fe->scratch, &fe->recorded);
+        } else if (key_is(key, kl, "data") && !fe->has_data) {
+            fe->has_data = true;
+            p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &fe->data) : NULL;
+        } else if (key_is(key, kl, "revisions") && !revisions && *p == '[') {
+            revisions = true;
+            p = fast_ws(p + 1, end);
+            while (p && p < end && *p != ']') {
+                if (fe->nrevs == FAST_MAX_REVS)
+                    return NULL;
+                p = fast_revision(p, end, fe, &fe->revs[fe->nrevs++]);
+                p = p ? fast_ws(p, end) : NULL;
+                if (p && p < end && *p == ',')
+                    p = fast_ws(p + 1, end);
+                else if (p && (p >= end || *p != ']'))
+                    return NULL;
+            }
+            if (!p || p >= end)
+                return NULL;
+            p++;
+        } else {
+            return NULL;
+        }
+        if (!p)
+            return NULL;
+        p = fast_ws(p, end);
+        if (p < end && *p == ',')
+            p = fast_ws(p + 1, end);
+        else if (p >= end || *p != '}')
+            return NULL;
+    }
+    if (p >= end || !recorded || !revisions || fe->nrevs == 0 || fe->scratch.oom)
+        return NULL;
+    return p + 1;
+}
+
+/* Store a parsed entry when it passes every check import_entry makes; 1 when it does not
+ * (import_entry then reports the problem), -1 when storing failed. */
+static int fast_entry_store(struct reader *r, struct fast_entry *fe)
+{
+    struct entry_revision revs[FAST_MAX_REVS];
+    const char *base = fe->scratch.data;
+    for (size_t i = 0; i < fe->nrevs; i++) {
+        const struct fast_rev *v = &fe->revs[i];
+        const unsigned required = K_REV | K_CHANGED | K_AUTHOR | K_KIND | K_AT | K_TEXT;
+        if ((v->seen & required) != required || v->rev != (double)(i + 1))
+            return 1;
+        int k = kind_from_name(base + v->kind.off);
+        /* A string with a NUL inside reads shorter in cJSON: leave those to it. */
+        if (k < 0 || strlen(base + v->author.off) != v->author.len ||
+            strlen(base + v->text.off) != v->text.len || strlen(base + v->kind.off) != v->kind.len)
+            return 1;
+        revs[i] = (struct entry_revision){.rev = (int)(i + 1), .changed_ms = v->changed,
+                                          .author = (char *)base + v->author.off,
+                                          .kind = (enum entry_kind)k, .at_ms = v->at,
+                                          .text = (char *)base + v->text.off,
+                                          .pinned = v->pinned, .deleted = v->deleted};
+    }
+    const char *data = fe->has_data ? base + fe->data.off : "";
+    if (fe->has_data && strlen(data) != fe->data.len)
+        return 1;
+    if (store_import_entry(r->entries, fe->recorded, *data ? data : NULL, revs, fe->nrevs,
+                           r->err) != 0) {
+        char msg[sizeof r->err->msg];
+        snprintf(msg, sizeof msg, "%s", r->err->msg);
+        wr_fail(r->err, r->err->code, "import: %s: %s", r->path, msg);
+        return -1;
+    }
+    return 0;
 }
 
 static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
@@ -747,23 +1094,53 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
         return field_error(r, "entries", "an array");
     }
     p = skip_ws(p + 1);
+    if (store_import_new(s, id, &r->entries, r->err) != 0)
+        return -1;
+    int rc = -1;
+    struct fast_entry fe;
+    memset(&fe, 0, sizeof fe);
     for (int i = 0; *p != ']'; i++) {
         const char *end = NULL;
-        cJSON *e = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
-        if (!e)
-            return json_error(r->err, text, end ? end : p);
         snprintf(r->path, sizeof r->path, "entries[%d]", i);
-        int rc = import_entry(s, r, id, e);
+        if ((end = fast_entry_parse(p, r->end, &fe)) != NULL) {
+            int frc = fast_entry_store(r, &fe);
+            if (frc < 0)
+                goto out;
+            if (frc == 0) {
+                p = skip_ws(end);
+                if (*p == ',') {
+                    p = skip_ws(p + 1);
+                } else if (*p != ']') {
+                    json_error(r->err, text, p);
+                    goto out;
+                }
+                continue;
+            }
+        }
+        cJSON *e = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
+        if (!e) {
+            json_error(r->err, text, end ? end : p);
+            goto out;
+        }
+        int erc = import_entry(s, r, id, e);
         cJSON_Delete(e);
-        if (rc != 0)
-            return -1;
+        if (erc != 0)
+            goto out;
         p = skip_ws(end);
-        if (*p == ',')
+        if (*p == ',') {
             p = skip_ws(p + 1);
-        else if (*p != ']')
-            return json_error(r->err, text, p);
+        } else if (*p != ']') {
+            json_error(r->err, text, p);
+            goto out;
+        }
     }
-    return 0;
+    if (store_import_finish(r->entries, r->err) != 0)
+        goto out;
+    rc = 0;
+out:
+    wr_buf_free(&fe.scratch);
+    store_import_free(&r->entries);
+    return rc;
 }
 
 /*

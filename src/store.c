@@ -734,7 +734,7 @@ static int revision_insert(struct store *s, int64_t entry_id, const struct entry
     return store_step_done(s, st, err, "saving the entry's history");
 }
 
-static int check_text(const char *text, struct wr_error *err)
+int store_check_text(const char *text, struct wr_error *err)
 {
     if (!text || !*text)
         return wr_fail(err, WR_E_INPUT, "the entry text is empty; type what happened");
@@ -821,7 +821,7 @@ static int entry_append(struct store *s, struct entry *e, bool *already, struct 
     int rc = -1;
     if (already)
         *already = false;
-    if (check_text(e->text, err) != 0)
+    if (store_check_text(e->text, err) != 0)
         return -1;
     if (!e->author || !*e->author)
         return wr_fail(err, WR_E_INPUT, "an entry needs an author");
@@ -988,7 +988,7 @@ static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum r
     int rc = -1;
     struct entry cur;
     entry_init(&cur);
-    if (op == REVISE_TEXT && check_text(text, err) != 0)
+    if (op == REVISE_TEXT && store_check_text(text, err) != 0)
         return -1;
     if (store_tx_begin(s, err) != 0)
         return -1;
@@ -1383,7 +1383,7 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
     if (n == 0)
         return wr_fail(err, WR_E_INPUT, "an entry without revisions cannot be imported");
     for (size_t i = 0; i < n; i++)
-        if (check_text(revs[i].text, err) != 0)
+        if (store_check_text(revs[i].text, err) != 0)
             return -1;
     const struct entry_revision *last = &revs[n - 1];
     struct entry e = {.incident_id = incident_id, .at_ms = last->at_ms,

@@ -184,6 +184,19 @@ typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms, const ch
 int store_revision_each(struct store *s, int64_t incident_id, store_revision_fn fn, void *ctx,
                         struct wr_error *err);
 
+/* Importing a file of entries into one incident inside store_begin()...store_commit()
+ * (store_bulk.c): store_import_entry has store_entry_import's contract and checks, faster
+ * on SQLite (ids numbered in advance, uids of one import in one random series). */
+struct store_import;
+int store_import_new(struct store *s, int64_t incident_id, struct store_import **out,
+                     struct wr_error *err);
+int store_import_entry(struct store_import *im, int64_t recorded_ms, const char *data,
+                       const struct entry_revision *revs, size_t n, struct wr_error *err);
+/* Write the entries still held back (up to a batch of them): call before reading them or
+ * committing. Then free with store_import_free (which writes nothing). */
+int store_import_finish(struct store_import *im, struct wr_error *err);
+void store_import_free(struct store_import **im);
+
 /* Import path: insert an entry with all of its revisions exactly as given (ids are new).
  * revs[0] is the original; the entry's current state is revs[n-1]. */
 int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms,

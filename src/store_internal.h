@@ -66,6 +66,9 @@ int store_step_done(struct store *s, struct db_stmt *st, struct wr_error *err, c
  * returned nothing (ON CONFLICT DO NOTHING). */
 int store_step_id(struct store *s, struct db_stmt *st, int64_t *id, struct wr_error *err,
                   const char *what);
+/* An entry's text as the store accepts it: not empty, at most WR_TEXT_MAX bytes, valid UTF-8
+ * (WR_E_INPUT saying which). */
+int store_check_text(const char *text, struct wr_error *err);
 /* strdup of a text column ("" for NULL); NULL only when out of memory. */
 char *store_col_strdup(struct db_stmt *st, int i);
 /* Write transaction helpers that respect an outer store_begin(): begin, commit, and roll back. */

@@ -252,6 +252,37 @@ static int parse_relative(const char *text, int64_t now_ms, int64_t *out, struct
     return 0;
 }
 
+int wr_time_parse_iso_utc(const char *s, size_t len, int64_t *out)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (len != sizeof shape - 1)
+        return -1;
+    int64_t v[7] = {0};
+    int field = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (shape[i] == 'd') {
+            if (s[i] < '0' || s[i] > '9')
+                return -1;
+            v[field] = v[field] * 10 + (s[i] - '0');
+        } else if (s[i] != shape[i]) {
+            return -1;
+        } else {
+            field++;
+        }
+    }
+    int64_t y = v[0], mo = v[1], d = v[2];
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month((int)y, (int)mo) || v[3] > 23 ||
+        v[4] > 59 || v[5] > 59)
+        return -1; /* wr_time_parse decides what such a text means */
+    /* Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years). */
+    int64_t yy = mo <= 2 ? y - 1 : y, era = (yy >= 0 ? yy : yy - 399) / 400;
+    int64_t yoe = yy - era * 400, mp = mo > 2 ? mo - 3 : mo + 9;
+    int64_t doy = (153 * mp + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    *out = ((days * 24 + v[3]) * 60 + v[4]) * 60000 + v[5] * 1000 + v[6];
+    return 0;
+}
+
 int wr_time_parse(const char *text, int64_t now_ms, int64_t *out, struct wr_error *err)
 {
     if (!text || !*text)
@@ -479,6 +510,10 @@ bool wr_utf8_valid(const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        if (p[i] < 0x80) { /* ASCII, most of any text: no decoding */
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t n = utf8_decode(p + i, len - i, &cp);
         if (n == 0)

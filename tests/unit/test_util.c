@@ -327,6 +327,34 @@ static void test_time_local_hms(void **state)
     use_tz("UTC");
 }
 
+/* The importer's shortcut for export times gives wr_time_parse's answer, or declines. */
+static void test_time_parse_iso_utc(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t ms = (int64_t)(x % 253402300800000ULL) - (i % 2 ? 0 : 62135596800000LL / 2);
+        char iso[40];
+        wr_time_iso(ms, iso, sizeof iso);
+        int64_t fast = 0, slow = 0;
+        assert_int_equal(wr_time_parse(iso, 0, &slow, NULL), 0);
+        if (strlen(iso) == 24) {
+            assert_int_equal(wr_time_parse_iso_utc(iso, strlen(iso), &fast), 0);
+            assert_int_equal(fast, slow);
+        }
+    }
+    int64_t t;
+    const char *no[] = {"2026-02-29T00:00:00.000Z", "2026-13-01T00:00:00.000Z",
+                        "2026-01-01T24:00:00.000Z", "2026-01-01T00:60:00.000Z",
+                        "2026-01-01T00:00:60.000Z", "2026-01-01T00:00:00.000+00:00",
+                        "2026-01-01 00:00:00.000Z", "2026-01-01T00:00:00Z", "2026-1-01T00:00:00.000Z"};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        assert_int_equal(wr_time_parse_iso_utc(no[i], strlen(no[i]), &t), -1);
+    assert_int_equal(wr_time_parse_iso_utc("2024-02-29T23:59:59.999Z", 24, &t), 0);
+    assert_int_equal(t, 1709251199999LL);
+}
+
 /* Timers that wait for the wall clock: real time, a virtual clock's speed, a pinned clock. */
 static void test_clock_wait(void **state)
 {
@@ -629,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_clock_wait),
         cmocka_unit_test(test_time_utc_seconds),
         cmocka_unit_test(test_time_local_hms),
+        cmocka_unit_test(test_time_parse_iso_utc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
