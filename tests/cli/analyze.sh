@@ -270,5 +270,17 @@ w export "$id" --format md -o "$tmp/pm" >/dev/null 2>&1 || die "postmortem expor
 grep -q "Requests in the incident window" "$tmp/pm/postmortem.md" || die "postmortem Impact lacks the analysis"
 grep -q "Source: log analysis (warroom analyze)" "$tmp/pm/postmortem.md" || die "postmortem Impact lacks the source"
 
+# an incident whose Impact nobody wrote: the analysis fills it instead of the "To do" prompt
+id3=$(w new "Logs only" --started 2026-03-10T11:50Z 2>/dev/null | tail -1 | tr -dc 0-9)
+w milestone "$id3" mitigated 2026-03-10T13:00Z >/dev/null 2>&1 || die "milestone for the logs-only incident"
+w export "$id3" --format md -o "$tmp/pm3a" >/dev/null 2>&1 || die "export before attaching"
+w analyze "${logs[@]}" --attach "$id3" >/dev/null 2>&1 || die "attach to the logs-only incident"
+w export "$id3" --format md -o "$tmp/pm3" >/dev/null 2>&1 || die "export after attaching"
+impact() { sed -n '/^## Impact/,/^#/p' "$1"; }
+impact "$tmp/pm3a/postmortem.md" | grep -q "Requests in the incident window" && die "Impact has figures before any analysis"
+impact "$tmp/pm3a/postmortem.md" | grep -q "_To do:" || die "Impact of an incident without analysis should be a prompt"
+impact "$tmp/pm3/postmortem.md" | grep -q "Requests in the incident window (2026-03-10 11:50 to 13:00 UTC): 5621, of which 388 failed" || die "Impact of the logs-only incident: $(impact "$tmp/pm3/postmortem.md")"
+impact "$tmp/pm3/postmortem.md" | grep -q "_To do:" && die "Impact still asks for what the analysis states"
+
 [ $fail = 0 ] && echo "analyze: all checks passed"
 exit $fail
