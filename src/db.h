@@ -30,7 +30,7 @@ struct db_stmt;
 enum db_engine { DB_SQLITE, DB_POSTGRES };
 
 /* Statement slots per connection (see store_internal.h for who owns which range). */
-#define DB_SLOTS 256
+#define DB_SLOTS 320
 
 /* db_step's result. */
 enum { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };

@@ -1,6 +1,7 @@
 /* store.c: the SQLite store. All SQL of warroom lives in this file. */
 #include "store.h"
 #include "store_internal.h"
+#include "store_sync.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -95,10 +96,10 @@
       " WHERE e.incident_id = ?1 ORDER BY e.at_ms, e.id, r.rev")                               \
     X(ST_ACTION_FROM_TODO,                                                                     \
       "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
-      " updated_ms) VALUES(?1, ?2, '', ?3, ?4, ?4)")                                            \
+      " updated_ms, uid) VALUES(?1, ?2, '', ?3, ?4, ?4, ?5)")                                   \
     X(ST_ACTION_FROM_RETYPED_TODO,                                                             \
       "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
-      " updated_ms) SELECT ?1, ?2, '', ?3, ?4, ?4 WHERE NOT EXISTS("                            \
+      " updated_ms, uid) SELECT ?1, ?2, '', ?3, ?4, ?4, ?5 WHERE NOT EXISTS("                   \
       " SELECT 1 FROM action_items WHERE source_entry_id = ?3)")                               \
     X(ST_FTS_SYNC,                                                                             \
       "INSERT INTO entries_fts(rowid, text) SELECT id, text FROM entries WHERE id >"            \
@@ -291,17 +292,36 @@ void store_tx_rollback(struct store *s)
     db_rollback(s->db);
 }
 
+/* store_begin nests: an inner begin/commit pair (comms_queue inside team mode's journal) is
+ * part of the outermost transaction, which alone commits. */
 int store_begin(struct store *s, struct wr_error *err)
 {
+    if (s->in_tx) {
+        s->tx_depth++;
+        return 0;
+    }
     if (store_tx_begin(s, err) != 0)
         return -1;
     s->in_tx = true;
+    s->tx_depth = 1;
+    s->tx_doomed = false;
     return 0;
 }
 
 int store_commit(struct store *s, struct wr_error *err)
 {
+    if (s->tx_depth > 1) {
+        s->tx_depth--;
+        return 0;
+    }
+    bool doomed = s->tx_doomed;
     s->in_tx = false;
+    s->tx_depth = 0;
+    s->tx_doomed = false;
+    if (doomed) {
+        store_tx_rollback(s);
+        return wr_fail(err, WR_E_FAIL, "a step of the change failed; nothing was saved");
+    }
     if (store_tx_commit(s, err) != 0) {
         store_tx_rollback(s);
         return -1;
@@ -311,8 +331,27 @@ int store_commit(struct store *s, struct wr_error *err)
 
 void store_rollback(struct store *s)
 {
+    if (s->tx_depth > 1) {
+        s->tx_depth--;
+        s->tx_doomed = true;
+        return;
+    }
     s->in_tx = false;
+    s->tx_depth = 0;
+    s->tx_doomed = false;
     store_tx_rollback(s);
+}
+
+void store_force_uids(struct store *s, const char *const *uids, size_t n)
+{
+    s->forced_uids = n ? uids : NULL;
+    s->n_forced_uids = n;
+    s->used_forced_uids = 0;
+}
+
+size_t store_forced_uids_used(const struct store *s)
+{
+    return s->used_forced_uids;
 }
 
 /* ---- open, migrate, close ---- */
@@ -409,6 +448,11 @@ int store_change_fd(struct store *s)
 void store_changed_incidents(struct store *s, int64_t *ids, size_t max, size_t *n, bool *all)
 {
     db_take_changes(s->db, ids, max, n, all);
+}
+
+bool store_connection_lost(const struct store *s)
+{
+    return db_failure(s->db) == DB_FAIL_CONNECTION;
 }
 
 int store_reconnect(struct store *s, struct wr_error *err)
@@ -513,7 +557,6 @@ int store_incident_open(struct store *s, const struct incident *inc, const char 
                         int64_t *id, struct wr_error *err)
 {
     int rc = -1;
-    bool outer = s->in_tx;
     if (store_begin(s, err) != 0)
         return -1;
     if (store_incident_create(s, inc, id, err) != 0)
@@ -528,8 +571,6 @@ int store_incident_open(struct store *s, const struct incident *inc, const char 
         goto out;
     rc = 0;
 out:
-    if (outer)
-        return rc;
     if (rc != 0) {
         store_rollback(s);
         return -1;
@@ -767,6 +808,8 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     db_bind_int(st, 8, e->deleted);
     db_bind_int(st, 9, e->rev);
     db_bind_text(st, 10, e->data);
+    if (!e->uid[0] && s->used_forced_uids < s->n_forced_uids)
+        snprintf(e->uid, sizeof e->uid, "%s", s->forced_uids[s->used_forced_uids++]);
     if (!e->uid[0])
         wr_uid_new(e->uid, sizeof e->uid);
     db_bind_text(st, 11, e->uid);
@@ -871,6 +914,8 @@ static int entry_append(struct store *s, struct entry *e, bool *already, struct 
         db_bind_text(st, 2, e->text);
         db_bind_int64(st, 3, e->id);
         db_bind_int64(st, 4, e->recorded_ms);
+        /* The entry's uid: the same item wherever the entry is delivered (team mode). */
+        db_bind_text(st, 5, e->uid);
         if (store_step_done(s, st, err, "recording the action item") != 0)
             goto out;
     }
@@ -1053,6 +1098,7 @@ static int revise(struct store *s, int64_t incident_id, int64_t entry_id, enum r
             db_bind_text(st, 2, cur.text);
             db_bind_int64(st, 3, cur.id);
             db_bind_int64(st, 4, wr_now_ms());
+            db_bind_text(st, 5, cur.uid);
             if (store_step_done(s, st, err, "recording the action item") != 0)
                 goto out;
         }

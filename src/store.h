@@ -13,10 +13,11 @@
 struct store;
 
 /* Schema version this build writes. A database with a higher user_version is refused. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* The same for a PostgreSQL database (its own count, kept in table meta; see store_schema.c):
- * version 1 holds everything of SQLite's version 3, version 2 its version 4. */
-#define STORE_PG_SCHEMA_VERSION 2
+ * version 1 holds everything of SQLite's version 3, version 2 its version 4, version 3 SQLite's
+ * version 5 and what team mode's cockpits read (change counters, applied journal operations). */
+#define STORE_PG_SCHEMA_VERSION 3
 
 /*
  * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else
@@ -62,7 +63,12 @@ void store_changed_incidents(struct store *s, int64_t *ids, size_t max, size_t *
  * target sets connect_timeout). Errors: WR_E_DB. A no-op on SQLite. */
 int store_reconnect(struct store *s, struct wr_error *err);
 
-/* Explicit transactions for multi-step writes (import). Calls may not nest. */
+/* True when the last failure on this store was a lost connection (PostgreSQL): worth retrying
+ * once store_reconnect succeeds, unlike a refused write. */
+bool store_connection_lost(const struct store *s);
+
+/* Explicit transactions for multi-step writes (import). They nest: an inner begin/commit joins
+ * the outermost transaction, which alone commits (an inner rollback makes it fail). */
 int store_begin(struct store *s, struct wr_error *err);
 int store_commit(struct store *s, struct wr_error *err);
 void store_rollback(struct store *s);
@@ -285,10 +291,12 @@ struct action_item {
     char *ticket;      /* "" when none */
     int64_t source_entry_id; /* the TODO entry it came from, 0 when none */
     int64_t created_ms, updated_ms;
+    char uid[40]; /* globally unique, kept across databases; generated when empty */
 };
 /* Free the strings of one item. */
 void action_item_clear(struct action_item *a);
-/* Add an action item (id, created_ms, updated_ms written back; the timestamps when 0). */
+/* Add an action item (id, created_ms, updated_ms and, when empty, uid written back; the
+ * timestamps when 0). WR_E_CONFLICT when the uid is already saved. */
 int store_action_add(struct store *s, struct action_item *a, struct wr_error *err);
 /* Replace every field of item a->id (must belong to a->incident_id); updated_ms set to now. */
 int store_action_update(struct store *s, struct action_item *a, struct wr_error *err);

@@ -61,13 +61,13 @@ static const struct copy_table copy_tables[] = {
      "INSERT INTO role_assignments(incident_id, at_ms, role, name, note, author, current)"
      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
      "itttti"},
-    {"action items", "an action item is",
+    {"action items", "an action item (same uid) is",
      "SELECT type, description, owner, priority, deadline_ms, status, ticket, source_entry_id,"
-     " created_ms, updated_ms FROM action_items WHERE incident_id = ?1 ORDER BY id",
+     " created_ms, updated_ms, uid FROM action_items WHERE incident_id = ?1 ORDER BY id",
      "INSERT INTO action_items(incident_id, type, description, owner, priority, deadline_ms,"
-     " status, ticket, source_entry_id, created_ms, updated_ms)"
-     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-     "ttttnttEii"},
+     " status, ticket, source_entry_id, created_ms, updated_ms, uid)"
+     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+     "ttttnttEiiT"},
     {"the postmortem worksheet", "a worksheet field is",
      "SELECT field, value, updated_ms, author FROM postmortem_fields WHERE incident_id = ?1"
      " ORDER BY field",
@@ -90,7 +90,7 @@ static const struct copy_table copy_tables[] = {
      "ttttttiiinntt"},
 };
 #define COPY_TABLES ((int)(sizeof copy_tables / sizeof copy_tables[0]))
-_Static_assert(COPY_TABLES * 2 + 2 <= STORE_SLOTS_END - STORE_SLOTS_SYNC,
+_Static_assert(COPY_TABLES * 2 + 2 <= STORE_SLOTS_REPLICA - STORE_SLOTS_SYNC,
                "db copy's statements fit the team slot range");
 
 enum { COPY_SLOT_LIST = STORE_SLOTS_SYNC, COPY_SLOT_TABLES };

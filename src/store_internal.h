@@ -25,7 +25,8 @@ enum store_slot_range {
     STORE_SLOTS_FACTS = 128,     /* incident facts */
     STORE_SLOTS_ANALYZE = 160,   /* log-analysis findings */
     STORE_SLOTS_IMPORT = 192,    /* bulk import */
-    STORE_SLOTS_SYNC = 224,      /* team mode: journal, copy, sync */
+    STORE_SLOTS_SYNC = 224,      /* team mode: db copy */
+    STORE_SLOTS_REPLICA = 256,   /* team mode: the cockpit's replica and journal (store_sync.c) */
     STORE_SLOTS_END = DB_SLOTS
 };
 
@@ -33,6 +34,11 @@ struct store {
     struct db *db;
     const char *path; /* how to name the database in messages (db_display_name) */
     bool in_tx;       /* inside store_begin(): inner writes don't open their own transaction */
+    int tx_depth;     /* store_begin() calls not yet committed or rolled back (nesting) */
+    bool tx_doomed;   /* an inner store_rollback(): the outermost commit must fail */
+    /* Uids for the next entries written without one (store_force_uids), in order. */
+    const char *const *forced_uids;
+    size_t n_forced_uids, used_forced_uids;
 };
 
 /* The statement for `slot`, prepared on first use with `sql` (always the same text for a slot),

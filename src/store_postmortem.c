@@ -121,6 +121,7 @@ static void bind_action(struct db_stmt *st, const struct action_item *a)
     db_bind_int64(st, 10, a->created_ms);
     db_bind_int64(st, 11, a->updated_ms);
     db_bind_int64(st, 12, a->id);
+    db_bind_text(st, 13, a->uid);
 }
 
 int store_action_add(struct store *s, struct action_item *a, struct wr_error *err)
@@ -137,15 +138,25 @@ int store_action_add(struct store *s, struct action_item *a, struct wr_error *er
     struct db_stmt *st = store_stmt(
         s, PM_ACTION_ADD,
         "INSERT INTO action_items(incident_id, type, description, owner, priority, deadline_ms,"
-        " status, ticket, source_entry_id, created_ms, updated_ms)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+        " status, ticket, source_entry_id, created_ms, updated_ms, uid)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13) RETURNING id",
         err);
     if (!st || store_touch_incident(s, a->incident_id, err) != 0)
         goto out;
     a->id = 0;
+    if (!a->uid[0])
+        wr_uid_new(a->uid, sizeof a->uid);
     bind_action(st, a); /* ?12, the id, is not in the insert: ignored */
-    if (store_step_id(s, st, &a->id, err, "saving the action item") != 0)
+    if (db_step(st) != DB_ROW) {
+        if (db_failure(s->db) == DB_FAIL_UNIQUE)
+            wr_fail(err, WR_E_CONFLICT, "an action item with uid %s is already saved", a->uid);
+        else
+            store_db_fail(s, err, "saving the action item");
+        db_reset(st);
         goto out;
+    }
+    a->id = db_col_int64(st, 0);
+    db_reset(st);
     if (store_tx_commit(s, err) != 0)
         goto out;
     rc = 0;
@@ -210,6 +221,7 @@ static int read_action_row(struct db_stmt *st, void *elem)
     a->source_entry_id = db_col_int64(st, 9);
     a->created_ms = db_col_int64(st, 10);
     a->updated_ms = db_col_int64(st, 11);
+    copy_fixed(a->uid, sizeof a->uid, db_col_text(st, 12));
     return a->description && a->owner && a->ticket ? 0 : -1;
 }
 
@@ -220,7 +232,7 @@ static void clear_action(void *elem)
 
 #define ACTION_COLUMNS                                                                         \
     "id, incident_id, type, description, owner, priority, deadline_ms, status, ticket,"        \
-    " coalesce(source_entry_id, 0), created_ms, updated_ms"
+    " coalesce(source_entry_id, 0), created_ms, updated_ms, coalesce(uid, '')"
 
 int store_action_list(struct store *s, int64_t incident_id, struct action_item **out, size_t *n,
                       struct wr_error *err)

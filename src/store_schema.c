@@ -152,6 +152,12 @@ static const char *const sqlite_migrations[] = {
      * cockpit counts its timeline on every reload and the header asks when the last update was
      * sent on every frame: both read this index alone instead of every entry's row. */
     "CREATE INDEX entries_by_kind ON entries(incident_id, deleted, kind, at_ms);",
+    /* 4 -> 5: a globally unique id per action item, so one created on a laptop while the team
+     * server is unreachable can be edited there and still name the same item once it reaches
+     * the server (team mode's journal). A TODO entry's item takes the entry's uid. */
+    "ALTER TABLE action_items ADD COLUMN uid TEXT;"
+    "UPDATE action_items SET uid = lower(hex(randomblob(16)));"
+    "CREATE UNIQUE INDEX action_items_uid ON action_items(uid);",
 };
 _Static_assert(sizeof sqlite_migrations / sizeof sqlite_migrations[0] == STORE_SCHEMA_VERSION,
                "one SQLite migration per schema version");
@@ -316,6 +322,37 @@ static const char *const pg_migrations[] = {
     /* 1 -> 2: SQLite's 3 -> 4, the live entries by kind and time (id spelled out: PostgreSQL
      * has no rowid to follow at_ms). */
     "CREATE INDEX entries_by_kind ON entries(incident_id, deleted, kind, at_ms, id);",
+    /* 2 -> 3 (SQLite's 4 -> 5, plus what team mode's cockpits need from the server):
+     *   - action_items.uid, as on SQLite;
+     *   - a per-incident change counter giving the incident's writes a commit order: the first
+     *     entry row a transaction writes bumps incidents.change_seq (taking the incident row's
+     *     lock until commit, so the counter's order is the commit order), and every entry row
+     *     it writes carries the value. "Entries with change_seq > N" is then exactly what
+     *     committed after a reader saw N: a cockpit fetches only what changed;
+     *   - sync_applied: the operations a cockpit's journal has applied, by their uid, written
+     *     in the operation's own transaction so a replay after a lost acknowledgement is
+     *     recognised and skipped (exactly once);
+     *   - an instance id, so a cockpit notices a server that was re-created under the same
+     *     address (its local copy then belongs to another database). */
+    "ALTER TABLE action_items ADD COLUMN uid text;"
+    "UPDATE action_items SET uid = md5(random()::text || id::text);"
+    "CREATE UNIQUE INDEX action_items_uid ON action_items(uid);"
+    "ALTER TABLE incidents ADD COLUMN change_seq bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE incidents ADD COLUMN change_txid bigint;"
+    "ALTER TABLE entries ADD COLUMN change_seq bigint NOT NULL DEFAULT 0;"
+    "CREATE INDEX entries_changes ON entries(incident_id, change_seq, id);"
+    "CREATE FUNCTION warroom_entry_change_seq() RETURNS trigger LANGUAGE plpgsql AS $$"
+    "BEGIN"
+    "  UPDATE incidents SET change_seq = change_seq + 1, change_txid = txid_current()"
+    "    WHERE id = NEW.incident_id AND change_txid IS DISTINCT FROM txid_current();"
+    "  SELECT change_seq INTO NEW.change_seq FROM incidents WHERE id = NEW.incident_id;"
+    "  RETURN NEW;"
+    "END $$;"
+    "CREATE TRIGGER entries_change_seq BEFORE INSERT OR UPDATE ON entries"
+    "  FOR EACH ROW EXECUTE FUNCTION warroom_entry_change_seq();"
+    "CREATE TABLE sync_applied(uid text PRIMARY KEY, applied_ms bigint NOT NULL);"
+    "INSERT INTO meta(key, value) VALUES('instance_id',"
+    "  (random() * 9007199254740991)::bigint) ON CONFLICT (key) DO NOTHING;",
 };
 _Static_assert(sizeof pg_migrations / sizeof pg_migrations[0] == STORE_PG_SCHEMA_VERSION,
                "one PostgreSQL migration per schema version");

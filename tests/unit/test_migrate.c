@@ -25,7 +25,8 @@ static const char *const v2_tables[] = {
     " FROM entry_revisions ORDER BY 1, 2",
     "SELECT * FROM severity_changes ORDER BY id",
     "SELECT * FROM role_assignments ORDER BY id",
-    "SELECT * FROM action_items ORDER BY id",
+    "SELECT id, incident_id, type, description, owner, priority, deadline_ms, status, ticket,"
+    " source_entry_id, created_ms, updated_ms FROM action_items ORDER BY id",
     "SELECT * FROM outbox ORDER BY id",
     "SELECT * FROM postmortem_fields ORDER BY 1, 2",
     "SELECT * FROM meta ORDER BY key",
@@ -99,6 +100,11 @@ static void test_v2_fixture_migrates_with_every_row(void **state)
     assert_int_equal(scalar(db, "SELECT count(DISTINCT uid) FROM entries"),
                      scalar(db, "SELECT count(*) FROM entries"));
     assert_int_equal(scalar(db, "SELECT count(*) FROM entries WHERE length(uid) <> 32"), 0);
+    /* Schema 5: so did every old action item. */
+    assert_true(scalar(db, "SELECT count(*) FROM action_items") > 0);
+    assert_int_equal(scalar(db, "SELECT count(DISTINCT uid) FROM action_items"),
+                     scalar(db, "SELECT count(*) FROM action_items"));
+    assert_int_equal(scalar(db, "SELECT count(*) FROM action_items WHERE length(uid) <> 32"), 0);
     sqlite3_close(db);
 
     /* The migrated database works: a new entry, its uid, and search over old and new text. */
