@@ -792,9 +792,26 @@ static int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)
     char *pos[CLI_MAX_POS];
     int npos;
     long long id = 0;
+    char path[PATH_MAX];
     if (parse_opts(ctx, "tui", argc, argv, opts, pos, &npos) != 0 ||
         want_positionals(ctx, "tui", npos, 0, 1, "[ID] [--frames N]") != 0)
         return -1;
+    /* Team mode starts without the server (this laptop's copy and journal): the cockpit
+     * connects in the background and checks the id against its copy. */
+    if (ctx->db_path)
+        snprintf(path, sizeof path, "%s", ctx->db_path);
+    else if (store_default_path(path, sizeof path, false, &ctx->err) != 0)
+        return -1;
+    if (store_target_is_remote(path)) {
+        if (npos == 1 && parse_id(pos[0], &id) != 0)
+            return wr_fail(&ctx->err, WR_E_USAGE,
+                           "'%s' is not an incident id; use the number `warroom list` shows (12 "
+                           "or INC-12)",
+                           pos[0]);
+        struct tui_request req = {.db_path = path, .incident_id = id,
+                                  .max_frames = frames ? atoi(frames) : 0};
+        return run_tui(ctx, &req);
+    }
     if (npos == 1 && cli_incident_arg(ctx, pos[0], &id) != 0)
         return -1;
     if (!cli_store(ctx)) /* creates the database and reports problems before curses starts */
@@ -802,7 +819,6 @@ static int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)
     /* The target itself (a PostgreSQL URL may carry a password): store_path is only for show. */
     struct tui_request req = {.db_path = store_target(ctx->store), .incident_id = id,
                               .max_frames = frames ? atoi(frames) : 0};
-    char path[PATH_MAX];
     snprintf(path, sizeof path, "%s", req.db_path);
     req.db_path = path;
     return run_tui(ctx, &req);
@@ -971,6 +987,7 @@ static const struct cli_command *const command_tables[] = {
     cli_facts_commands,
     cli_analyze_commands,
     cli_db_commands,
+    cli_sync_commands,
 };
 
 const struct cli_command *const *cli_command_tables(size_t *n)

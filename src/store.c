@@ -433,6 +433,11 @@ bool store_is_remote(const struct store *s)
     return db_engine(s->db) == DB_POSTGRES;
 }
 
+bool store_target_is_remote(const char *target)
+{
+    return db_target_is_postgres(target);
+}
+
 int store_data_version(struct store *s, int64_t *out, struct wr_error *err)
 {
     if (db_change_counter(s->db, out) != 0)

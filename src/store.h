@@ -47,6 +47,8 @@ const char *store_path(const struct store *s);
 const char *store_target(const struct store *s);
 /* True on PostgreSQL (team mode), false on SQLite. */
 bool store_is_remote(const struct store *s);
+/* True when `target` names a PostgreSQL database (team mode), false for a path (SQLite). */
+bool store_target_is_remote(const char *target);
 
 /* Change counter: differs from the previous call when another connection committed.
  * Cheap: SQLite's PRAGMA data_version; on PostgreSQL it reads notifications already on the socket

@@ -44,7 +44,8 @@ struct sync {
     pthread_mutex_t mu; /* guards everything below until "worker only" */
     bool stop, kicked, finished;
     int64_t follow;
-    const struct comms_config *cfg;
+    char *cfg_path;     /* destinations to deliver with (sync_set_delivery), NULL: none */
+    unsigned cfg_gen;
     struct sync_status status;
     struct sync_events ev;
     char *output;
@@ -57,7 +58,8 @@ struct sync {
     int64_t rows[32]; /* other incidents whose rows changed */
     size_t n_rows;
     struct deliver *deliver;
-    const struct comms_config *deliver_cfg;
+    struct comms_config *cfg; /* the worker's own copy */
+    unsigned cfg_loaded;      /* cfg_gen it was loaded for */
     int64_t deliver_at; /* wall clock of the next due outbox message, WR_TIME_NONE */
     int64_t pulled;     /* entries copied in, for sync_run_once's report */
 };
@@ -194,8 +196,7 @@ static void set_copying(struct sync *s, bool copying, int64_t copied)
 static enum outcome lost(struct sync *s, const struct wr_error *err)
 {
     store_close(&s->pg);
-    deliver_free(&s->deliver);
-    s->deliver_cfg = NULL;
+    deliver_free(&s->deliver); /* made again over the next connection */
     set_state(s, SYNC_OFFLINE, err ? err->msg : "the connection to the server was lost");
     return LOST;
 }
@@ -568,14 +569,21 @@ static enum outcome deliver_due(struct sync *s)
 {
     struct wr_error err;
     pthread_mutex_lock(&s->mu);
-    const struct comms_config *cfg = s->cfg;
+    unsigned gen = s->cfg_gen;
+    char *path = s->cfg_path ? strdup(s->cfg_path) : NULL;
     pthread_mutex_unlock(&s->mu);
-    if (cfg != s->deliver_cfg) {
+    if (gen != s->cfg_loaded) {
         deliver_free(&s->deliver);
-        s->deliver_cfg = cfg;
+        comms_config_free(&s->cfg);
+        s->cfg_loaded = gen;
+        if (path && comms_config_load(path, &s->cfg, &err) != 0)
+            fprintf(stderr, "warroom: sync: %s\n", err.msg);
+    }
+    free(path);
+    if (s->cfg && !s->deliver) {
         struct deliver_hooks hooks = {.local_output = hook_output, .report = hook_report,
                                       .ctx = s};
-        if (cfg && deliver_new(s->pg, cfg, &hooks, &s->deliver, &err) != 0)
+        if (deliver_new(s->pg, s->cfg, &hooks, &s->deliver, &err) != 0)
             fprintf(stderr, "warroom: sync: %s\n", err.msg);
     }
     s->deliver_at = WR_TIME_NONE;
@@ -709,6 +717,7 @@ static void *worker_main(void *arg)
     }
 out:
     deliver_free(&s->deliver);
+    comms_config_free(&s->cfg);
     store_close(&s->pg);
     store_close(&s->replica);
     pthread_mutex_lock(&s->mu);
@@ -795,6 +804,7 @@ static void free_sync(struct sync *s)
         memset(s->target, 0, strlen(s->target));
     free(s->target);
     free(s->replica_path);
+    free(s->cfg_path);
     free(s->output);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -879,10 +889,13 @@ void sync_kick(struct sync *s)
     poke(s->wake_worker[1]);
 }
 
-void sync_set_delivery(struct sync *s, const struct comms_config *cfg)
+void sync_set_delivery(struct sync *s, const char *config_path)
 {
+    char *copy = config_path ? strdup(config_path) : NULL;
     pthread_mutex_lock(&s->mu);
-    s->cfg = cfg;
+    free(s->cfg_path);
+    s->cfg_path = copy;
+    s->cfg_gen++;
     s->kicked = true;
     pthread_mutex_unlock(&s->mu);
     poke(s->wake_worker[1]);

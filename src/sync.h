@@ -79,9 +79,9 @@ void sync_status(struct sync *s, struct sync_status *out);
 void sync_follow(struct sync *s, int64_t incident_id);
 /* The journal has a new operation: send it now. */
 void sync_kick(struct sync *s);
-/* Deliver the outbox of the server (exactly-once claims there) with these destinations
- * (borrowed; must outlive the worker or be replaced by NULL first). */
-void sync_set_delivery(struct sync *s, const struct comms_config *cfg);
+/* Deliver the server's outbox (its exactly-once claims) from the worker, with the destinations
+ * of the config file at `config_path` (the worker loads its own copy; NULL stops). */
+void sync_set_delivery(struct sync *s, const char *config_path);
 /* Text a delivery wrote for a local destination (the clipboard's OSC 52 sequence, stdout) that
  * the UI thread must write; malloc'd, NULL when none. Call after sync_take. */
 char *sync_take_output(struct sync *s, enum comms_dest_type *type);

@@ -125,10 +125,12 @@ int sync_op_apply(struct store *s, const struct sync_op *op, struct wr_error *er
         struct incident inc;
         incident_init(&inc);
         inc.title = (char *)op->text;
+        inc.services = (char *)op->text3;
         snprintf(inc.tz, sizeof inc.tz, "%s", op->text2 ? op->text2 : "");
         if (op->entry_uid[0])
             snprintf(inc.uid, sizeof inc.uid, "%s", op->entry_uid);
         inc.created_ms = op->at;
+        inc.milestones[MS_STARTED] = op->at;
         int64_t new_id;
         return store_incident_open(s, &inc, author, &new_id, err);
     }
@@ -163,6 +165,7 @@ char *sync_op_json(const struct sync_op *op)
     cJSON_AddNumberToObject(o, "value", op->value);
     add_text(o, "text", op->text);
     add_text(o, "text2", op->text2);
+    add_text(o, "text3", op->text3);
     if (op->kind == SYNC_OP_ACTION_ADD || op->kind == SYNC_OP_ACTION_UPDATE) {
         const struct action_item *a = &op->action;
         cJSON *j = cJSON_AddObjectToObject(o, "action");
@@ -230,6 +233,7 @@ int sync_op_parse(const char *json, struct sync_op *op, void **doc, struct wr_er
     op->value = cJSON_IsNumber(v) ? v->valueint : 0;
     op->text = get_text(o, "text");
     op->text2 = get_text(o, "text2");
+    op->text3 = get_text(o, "text3");
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "action");
     if (cJSON_IsObject(j)) {
         struct action_item *a = &op->action;

@@ -28,8 +28,9 @@
     X(SYNC_OP_ACTION_ADD, "action_add")     /* store_action_add: action (uid set) */          \
     X(SYNC_OP_ACTION_UPDATE, "action_update") /* store_action_update: action, by uid */       \
     X(SYNC_OP_REOPEN, "reopen")             /* store_incident_reopen */                       \
-    X(SYNC_OP_INCIDENT_OPEN, "incident_open") /* store_incident_open: text = title, text2 = tz \
-                                               * (on the server only; see sync.h) */
+    X(SYNC_OP_INCIDENT_OPEN, "incident_open") /* store_incident_open: text = title, text2 =  \
+                                               * tz, text3 = services, at = started (on the   \
+                                               * server only: its id is the server's) */
 
 enum sync_op_kind {
 #define SYNC_OP_X_ENUM(id, name) id,
@@ -51,7 +52,7 @@ struct sync_op {
     char entry_uid[40]; /* the entry changed; SYNC_OP_INCIDENT_OPEN: the new incident's uid */
     int64_t at;
     int value;
-    const char *text, *text2;
+    const char *text, *text2, *text3;
     struct action_item action; /* SYNC_OP_ACTION_*: uid names the item */
 };
 

@@ -12,6 +12,8 @@
 #include "model.h"
 #include "severity.h"
 #include "store.h"
+#include "store_sync.h"
+#include "sync.h"
 
 struct tui;
 
@@ -123,7 +125,14 @@ struct tui {
     int64_t data_version;
     int check_timer; /* pending coalesced data-version check, 0 when none */
     int inotify_fd;
-    int change_fd; /* PostgreSQL: the connection's socket, readable on a change notification */
+
+    /* Team mode (a PostgreSQL target): `store` is this laptop's replica, and the worker sends
+     * its journal and brings the server's changes (ui/team.c). NULL on SQLite. */
+    struct sync *sync;
+    struct sync_status sync_status;
+    struct store_journal_entry *journal_entries; /* the open incident's unsent/refused entries */
+    size_t n_journal_entries;
+    int64_t journal_pending, journal_failed;
 };
 
 /* Show a one-line message in the status line (error=true draws it as an error). */
@@ -147,6 +156,32 @@ void tui_reload(struct tui *t);
 void tui_request_quit(struct tui *t);
 /* Switch between typing and single-key commands. */
 void tui_set_mode(struct tui *t, enum tui_mode m);
+
+/* ---- writes and team mode (ui/team.c) ---- */
+/* Every write the cockpit makes goes through here: on SQLite it is the store call itself
+ * (sync_op_apply, or fn); in team mode the same call on the replica plus its journal row in one
+ * local transaction, sent to the server by the worker. Errors are the local write's. */
+int tui_write(struct tui *t, const struct sync_op *op, struct wr_error *err);
+/* The same for a write sync_op cannot name (typed entries, comms): fn(store, ctx) makes it;
+ * op says how the server gets it (SYNC_OP_ENTRIES: its entries and outbox rows as written). */
+int tui_write_fn(struct tui *t, const struct sync_op *op, sync_local_fn fn, void *ctx,
+                 struct wr_error *err);
+/* Team mode, before curses: open this laptop's replica of `target` as t->store, start the
+ * worker, and when incident_id is not copied whole yet, wait for it (printing progress). */
+int tui_team_open(struct tui *t, const char *target, int64_t incident_id, struct wr_error *err);
+/* Watch the worker's wake fd in the loop (no-op on SQLite). Returns 0 or -1. */
+int tui_team_start(struct tui *t);
+/* Keep the open incident current (after opening one). */
+void tui_team_follow(struct tui *t);
+/* Stop the worker (its journal stays on disk). */
+void tui_team_stop(struct tui *t);
+/* Re-read the open incident's journal marks and the pending/refused counts. */
+void tui_team_refresh(struct tui *t);
+/* 0, or 1 when entry e waits in the journal, 2 when the server refused it. */
+int tui_entry_mark(const struct tui *t, const struct entry *e);
+/* The header's connection segment ("connected", "reconnecting since 10:42, 3 pending");
+ * false on SQLite. */
+bool tui_team_status(struct tui *t, char *buf, size_t n, enum ui_style *style);
 
 /* ---- key bindings: one table, read by the dispatcher and by the help overlay ---- */
 struct ui_binding {

@@ -40,6 +40,17 @@ static void describe(struct tui *t, const struct entry *e, char *buf, size_t n)
 }
 
 
+/* One change of entry e, named by its uid (its id may change when team mode's server copy
+ * arrives), through tui_write: the journal in team mode. */
+static int change_entry(struct tui *t, const struct entry *e, enum sync_op_kind kind, int value,
+                        int64_t at, const char *text, struct wr_error *err)
+{
+    struct sync_op op = {.kind = kind, .incident_id = t->inc.id, .author = t->author,
+                         .value = value, .at = at, .text = text};
+    snprintf(op.entry_uid, sizeof op.entry_uid, "%s", e->uid);
+    return tui_write(t, &op, err);
+}
+
 /* ---- edit ---- */
 
 static void on_edit(struct tui *t, const char *text)
@@ -59,7 +70,7 @@ static void on_edit(struct tui *t, const char *text)
         prompt_overlay_open(t, "Edit: ", text, on_edit);
     } else if (strcmp(v, e->text) == 0) {
         tui_message(t, false, "Entry %" PRId64 " unchanged", id);
-    } else if (store_entry_edit(t->store, t->inc.id, id, v, t->author, &err) != 0) {
+    } else if (change_entry(t, e, SYNC_OP_EDIT, 0, 0, v, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
         prompt_overlay_open(t, "Edit: ", text, on_edit); /* nothing typed is lost */
     } else {
@@ -95,7 +106,7 @@ static void on_delete(struct tui *t)
         return;
     int64_t id = e->id;
     wr_error_clear(&err);
-    if (store_entry_delete(t->store, t->inc.id, id, t->author, &err) != 0)
+    if (change_entry(t, e, SYNC_OP_DELETE, 0, 0, NULL, &err) != 0)
         tui_message(t, true, "%s", err.msg);
     else
     {
@@ -126,7 +137,7 @@ void entry_action_pin(struct tui *t)
     int64_t id = e->id;
     bool pin = !e->pinned;
     wr_error_clear(&err);
-    if (store_entry_pin(t->store, t->inc.id, id, pin, t->author, &err) != 0)
+    if (change_entry(t, e, SYNC_OP_PIN, pin, 0, NULL, &err) != 0)
         tui_message(t, true, "%s", err.msg);
     else
     {
@@ -147,7 +158,7 @@ static void on_time(struct tui *t, const char *text)
     wr_error_clear(&err);
     /* Read like @TIME on the input line: local forms are the incident's zone. */
     if (wr_time_parse(text, wr_now_ms(), &at, &err) != 0 ||
-        store_entry_set_at(t->store, t->inc.id, id, at, t->author, &err) != 0) {
+        change_entry(t, e, SYNC_OP_AT, 0, at, NULL, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
         prompt_overlay_open(t, "Happened at: ", text, on_time);
         return;
@@ -213,7 +224,7 @@ static void kind_apply(struct tui *t, enum entry_kind k)
     wr_error_clear(&err);
     if (e->kind == k)
         tui_message(t, false, "Entry %" PRId64 " is already a %s", id, kind_name(k));
-    else if (store_entry_set_kind(t->store, t->inc.id, id, k, t->author, &err) != 0)
+    else if (change_entry(t, e, SYNC_OP_KIND, (int)k, 0, NULL, &err) != 0)
         tui_message(t, true, "%s", err.msg);
     else {
         tui_reload(t);

@@ -115,6 +115,20 @@ static int64_t cadence_next_change(struct tui *t)
     return due.due_ms + (due.overdue_ms / 60000 + 1) * 60000;
 }
 
+/* comms_record_overdue through tui_write_fn (team mode journals the alert entry). */
+struct overdue_args {
+    const struct incident *inc;
+    const struct sev_policy *policy;
+    const char *author;
+    bool recorded;
+};
+
+static int record_overdue(struct store *s, void *ctx, struct wr_error *err)
+{
+    struct overdue_args *o = ctx;
+    return comms_record_overdue(s, o->inc, o->policy, wr_now_ms(), o->author, &o->recorded, err);
+}
+
 /* Deliver what is due, record a missed update, then sleep until the next thing that can
  * change: a retry coming due (or a claim going stale), the update falling due, the overdue
  * count turning over. Another process's writes wake us through tui_comms_changed, and
@@ -130,10 +144,11 @@ static void on_schedule(struct loop *l, int id, void *ctx)
         deliver_start_due(tc->deliver);
     refresh_counts(tc);
     if (comms_tracked(t)) {
-        bool recorded = false;
-        if (comms_record_overdue(t->store, &t->inc, t->policy_ok ? &t->policy : NULL, wr_now_ms(),
-                                 t->author, &recorded, &err) == 0 &&
-            recorded)
+        struct overdue_args o = {.inc = &t->inc, .policy = t->policy_ok ? &t->policy : NULL,
+                                 .author = t->author};
+        struct sync_op op = {.kind = SYNC_OP_ENTRIES, .incident_id = t->inc.id,
+                             .author = t->author};
+        if (tui_write_fn(t, &op, record_overdue, &o, &err) == 0 && o.recorded)
             tui_reload(t);
     }
     /* The header shows the countdown and the outbox count: redraw when either moved. */
@@ -218,8 +233,14 @@ void tui_comms_start(struct tui *t)
         fprintf(stderr, "warroom: %s\n", err.msg);
     }
     struct deliver_hooks hooks = {hook_watch_fd, hook_set_timer, hook_local_output, hook_report, tc};
-    if (tc->cfg && deliver_new(t->store, tc->cfg, &hooks, &tc->deliver, &err) != 0)
+    if (t->sync) {
+        /* Team mode: the outbox is the server's, claimed there exactly once, by the worker
+         * (a copy here would send what other laptops send too). */
+        if (tc->cfg)
+            sync_set_delivery(t->sync, path);
+    } else if (tc->cfg && deliver_new(t->store, tc->cfg, &hooks, &tc->deliver, &err) != 0) {
         fprintf(stderr, "warroom: %s\n", err.msg);
+    }
     t->comms = tc;
     t->hooks.next_update = next_update_text;
     tc->schedule_timer = loop_set_timer(t->loop, 0, on_schedule, tc);
@@ -294,6 +315,25 @@ static void compose_render(struct tui *t, struct comms_compose *c)
     cJSON_Delete(data);
 }
 
+/* comms_queue's arguments, for tui_write_fn (team mode journals the queued messages). */
+struct queue_args {
+    const struct incident *inc;
+    const struct comms_template *tpl;
+    const cJSON *data;
+    const char *override;
+    const struct comms_config *cfg;
+    const char *const *dests;
+    size_t n;
+    const char *author;
+};
+
+static int queue_messages(struct store *s, void *ctx, struct wr_error *err)
+{
+    const struct queue_args *q = ctx;
+    return comms_queue(s, q->inc, q->tpl, q->data, q->override, q->cfg, q->dests, q->n, q->author,
+                       NULL, err);
+}
+
 static void compose_send(struct tui *t, struct comms_compose *c)
 {
     struct tui_comms *tc = t->comms;
@@ -313,10 +353,11 @@ static void compose_send(struct tui *t, struct comms_compose *c)
         wr_buf_printf(&override, "%s\n\n%s", c->subject ? c->subject : "", c->body ? c->body : "");
     cJSON *data = comms_data_build(t->store, &t->inc, t->policy_ok ? &t->policy : NULL,
                                    wr_now_ms(), &err);
-    int rc = data ? comms_queue(t->store, &t->inc, &c->templates[c->sel], data,
-                                c->edited ? override.data : NULL, tc->cfg, dests, n, t->author,
-                                NULL, &err)
-                  : -1;
+    struct queue_args q = {.inc = &t->inc, .tpl = &c->templates[c->sel], .data = data,
+                           .override = c->edited ? override.data : NULL, .cfg = tc->cfg,
+                           .dests = dests, .n = n, .author = t->author};
+    struct sync_op op = {.kind = SYNC_OP_ENTRIES, .incident_id = t->inc.id, .author = t->author};
+    int rc = data ? tui_write_fn(t, &op, queue_messages, &q, &err) : -1;
     cJSON_Delete(data);
     wr_buf_free(&override);
     if (rc != 0) {

@@ -139,9 +139,10 @@ static bool fd_save(struct tui *t, struct factsdlg *d, const char *value, const 
 {
     struct wr_error err;
     wr_error_clear(&err);
-    int rc = d->sel == ROW_TZ ? facts_set_tz(t->store, t->inc.id, value, t->author, &err)
-                              : facts_set(t->store, t->inc.id, (enum fact_id)d->sel, value,
-                                          t->author, &err);
+    struct sync_op op = {.kind = d->sel == ROW_TZ ? SYNC_OP_TZ : SYNC_OP_FACT,
+                         .incident_id = t->inc.id, .author = t->author, .value = d->sel,
+                         .text = value};
+    int rc = tui_write(t, &op, &err);
     if (rc != 0) {
         tui_message(t, true, "%s", err.msg);
         return false;
@@ -230,7 +231,9 @@ static bool fd_key(struct tui *t, void *state, const struct ui_key *k)
         if (fd_refuse(t))
             return true;
         bool now = !(d->loaded && d->facts.cause_confirmed);
-        if (facts_confirm_cause(t->store, t->inc.id, now, t->author, &err) != 0) {
+        struct sync_op op = {.kind = SYNC_OP_CAUSE_CONFIRMED, .incident_id = t->inc.id,
+                             .author = t->author, .value = now};
+        if (tui_write(t, &op, &err) != 0) {
             tui_message(t, true, "%s", err.msg);
         } else {
             tui_reload(t);

@@ -240,6 +240,15 @@ static void newinc_draw(struct tui *t, void *state, struct ui_rect screen)
                   draw_attr(STYLE_DIM));
 }
 
+/* Team mode's new incident: nothing to write locally (its id is the server's). */
+static int journal_only(struct store *s, void *ctx, struct wr_error *err)
+{
+    (void)s;
+    (void)ctx;
+    (void)err;
+    return 0;
+}
+
 static void newinc_create(struct tui *t, struct newinc *d)
 {
     struct wr_error err;
@@ -264,6 +273,19 @@ static void newinc_create(struct tui *t, struct newinc *d)
     int64_t now = wr_now_ms();
     inc.milestones[MS_STARTED] = now;
     tz_default(inc.tz, sizeof inc.tz); /* the incident keeps its creator's zone */
+    if (t->sync) {
+        /* Team mode: the id is the server's, so the server creates it; the cockpit opens it
+         * when the worker says it exists (at once when connected). */
+        struct sync_op op = {.kind = SYNC_OP_INCIDENT_OPEN, .author = t->author, .at = now,
+                             .text = inc.title, .text2 = inc.tz, .text3 = inc.services};
+        wr_uid_new(op.entry_uid, sizeof op.entry_uid);
+        if (tui_write_fn(t, &op, journal_only, NULL, &err) < 0) {
+            tui_message(t, true, "%s", err.msg);
+            goto out;
+        }
+        tui_message(t, false, "Declared: it opens as soon as the team server has it");
+        goto out;
+    }
     if (store_incident_open(t->store, &inc, t->author, &id, &err) < 0 ||
         tui_open_incident(t, id, &err) < 0) {
         tui_message(t, true, "%s", err.msg[0] ? err.msg : "out of memory");

@@ -252,7 +252,9 @@ static void sevdlg_record(struct tui *t, int sev, const char *rationale)
     struct wr_error err;
     wr_error_clear(&err);
     tui_pop_overlay(t); /* the dialog's state is gone after this: args are copies */
-    if (store_severity_set(t->store, t->inc.id, sev, rationale, wr_now_ms(), t->author, &err) != 0) {
+    struct sync_op op = {.kind = SYNC_OP_SEVERITY, .incident_id = t->inc.id, .author = t->author,
+                         .at = wr_now_ms(), .value = sev, .text = rationale};
+    if (tui_write(t, &op, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
         return;
     }
@@ -428,7 +430,9 @@ static void rolesdlg_assign(struct tui *t, struct rolesdlg *d)
         tui_message(t, true, "Nobody holds %s: type a name to assign it", role_title(role));
         goto out;
     }
-    if (store_role_assign(t->store, t->inc.id, role, name, note, wr_now_ms(), t->author, &err) != 0) {
+    struct sync_op op = {.kind = SYNC_OP_ROLE, .incident_id = t->inc.id, .author = t->author,
+                         .at = wr_now_ms(), .value = (int)role, .text = name, .text2 = note};
+    if (tui_write(t, &op, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
         goto out;
     }
@@ -519,7 +523,9 @@ static void phase_advance_yes(struct tui *t)
     if (t->inc.phase + 1 >= PHASE_COUNT)
         return;
     enum phase next = (enum phase)(t->inc.phase + 1);
-    if (store_phase_set(t->store, t->inc.id, next, wr_now_ms(), t->author, &err) != 0) {
+    struct sync_op op = {.kind = SYNC_OP_PHASE, .incident_id = t->inc.id, .author = t->author,
+                         .at = wr_now_ms(), .value = (int)next};
+    if (tui_write(t, &op, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
         return;
     }
@@ -659,7 +665,11 @@ static bool info_key(struct tui *t, void *state, const struct ui_key *k)
         if (t->read_only) {
             snprintf(s->message, sizeof s->message, "closed and read-only: R reopens it");
             s->message_error = true;
-        } else if (store_milestone_set(t->store, t->inc.id, m, wr_now_ms(), t->author, &err) != 0) {
+        } else if (tui_write(t,
+                             &(struct sync_op){.kind = SYNC_OP_MILESTONE, .incident_id = t->inc.id,
+                                               .author = t->author, .at = wr_now_ms(),
+                                               .value = (int)m},
+                             &err) != 0) {
             char *safe = wr_text_sanitize(err.msg, true);
             snprintf(s->message, sizeof s->message, "%s", safe ? safe : "refused");
             free(safe);

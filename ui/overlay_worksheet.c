@@ -178,7 +178,9 @@ static void ws_save(struct tui *t, struct wsdlg *d)
     }
     char *tr = wr_trim(text);
     if (d->editing == 1) {
-        if (store_pm_field_set(t->store, t->inc.id, pm_field_key(d->sel[0]), tr, t->author, &err) != 0)
+        struct sync_op op = {.kind = SYNC_OP_PM_FIELD, .incident_id = t->inc.id,
+                             .author = t->author, .text = pm_field_key(d->sel[0]), .text2 = tr};
+        if (tui_write(t, &op, &err) != 0)
             tui_message(t, true, "%s", err.msg);
         else
             tui_message(t, false, "%s saved", pm_field_title(d->sel[0]));
@@ -193,7 +195,11 @@ static void ws_save(struct tui *t, struct wsdlg *d)
         a.description = tr;
         a.owner = (char *)"";
         a.ticket = (char *)"";
-        if (store_action_add(t->store, &a, &err) != 0)
+        /* Its uid now: the journal's replay creates the same item on the server. */
+        wr_uid_new(a.uid, sizeof a.uid);
+        struct sync_op op = {.kind = SYNC_OP_ACTION_ADD, .incident_id = t->inc.id,
+                             .author = t->author, .action = a};
+        if (tui_write(t, &op, &err) != 0)
             tui_message(t, true, "%s", err.msg);
         else
             tui_message(t, false, "Action item added");
@@ -217,7 +223,9 @@ static void ws_done(struct tui *t, struct wsdlg *d)
         return;
     }
     snprintf(a->status, sizeof a->status, "done");
-    if (store_action_update(t->store, a, &err) != 0)
+    struct sync_op op = {.kind = SYNC_OP_ACTION_UPDATE, .incident_id = t->inc.id,
+                         .author = t->author, .action = *a};
+    if (tui_write(t, &op, &err) != 0)
         tui_message(t, true, "%s", err.msg);
     else
         tui_message(t, false, "Action item marked done");

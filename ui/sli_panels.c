@@ -331,6 +331,18 @@ void tui_sli_stop(struct tui *t)
     t->sli = NULL;
 }
 
+struct snapshot {
+    int64_t incident_id, at;
+    const char *author, *text, *json;
+};
+
+static int store_snapshot(struct store *s, void *ctx, struct wr_error *err)
+{
+    const struct snapshot *sn = ctx;
+    return store_entry_append_data(s, sn->incident_id, KIND_SLI, sn->at, sn->author, sn->text,
+                                   sn->json, NULL, err);
+}
+
 int tui_sli_snapshot(struct tui *t, const char *reason)
 {
     struct tui_sli *ts = t->sli;
@@ -359,9 +371,10 @@ int tui_sli_snapshot(struct tui *t, const char *reason)
     wr_buf_puts(&text, summary);
     if (reason && *reason)
         wr_buf_printf(&text, " [%s]", reason);
-    int64_t entry = 0;
-    if (store_entry_append_data(t->store, t->inc.id, KIND_SLI, at, t->author,
-                                text.data ? text.data : summary, json, &entry, &err) != 0) {
+    struct snapshot snap = {.incident_id = t->inc.id, .at = at, .author = t->author,
+                            .text = text.data ? text.data : summary, .json = json};
+    struct sync_op op = {.kind = SYNC_OP_ENTRIES, .incident_id = t->inc.id, .author = t->author};
+    if (tui_write_fn(t, &op, store_snapshot, &snap, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
         goto out;
     }

@@ -144,6 +144,7 @@ void tui_reload(struct tui *t)
     wr_error_clear(&err);
     if (t->inc.id != 0 && !load_incident(t, t->inc.id, &err))
         tui_message(t, true, "%s", err.msg);
+    tui_team_refresh(t);
     if (t->read_only && t->mode == MODE_INPUT)
         t->mode = MODE_COMMAND;
     reload_views(t);
@@ -155,6 +156,8 @@ int tui_open_incident(struct tui *t, int64_t id, struct wr_error *err)
     if (!load_incident(t, id, err))
         return -1;
     t->mode = t->read_only ? MODE_COMMAND : MODE_INPUT;
+    tui_team_follow(t);
+    tui_team_refresh(t);
     if (t->read_only)
         tui_message(t, false, "INC-%" PRId64 " is closed: read-only (R reopens it)", id);
     reload_views(t);
@@ -164,7 +167,8 @@ int tui_open_incident(struct tui *t, int64_t id, struct wr_error *err)
 
 int tui_reopen_incident(struct tui *t, int64_t id, struct wr_error *err)
 {
-    return store_incident_reopen(t->store, id, t->author, err);
+    struct sync_op op = {.kind = SYNC_OP_REOPEN, .incident_id = id, .author = t->author};
+    return tui_write(t, &op, err);
 }
 
 static void quit_now(struct tui *t)
@@ -363,29 +367,6 @@ static void on_terminal(struct loop *l, int fd, short revents, void *ctx)
 
 /* ---- other processes' changes ---- */
 
-/* Whether another connection's changes concern what is on screen: the open incident, or any
- * incident while the picker lists them. SQLite cannot say which incident changed: always. */
-static bool changes_concern_us(struct tui *t)
-{
-    int64_t ids[64];
-    size_t n = 0;
-    bool all = false;
-    store_changed_incidents(t->store, ids, sizeof ids / sizeof ids[0], &n, &all);
-    if (!store_is_remote(t->store) || all || t->inc.id == 0 || t->n_overlays > 0)
-        return true;
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == t->inc.id)
-            return true;
-    return false;
-}
-
-static void stop_watching_server(struct tui *t, const char *why)
-{
-    loop_del_fd(t->loop, t->change_fd);
-    t->change_fd = -1;
-    tui_message(t, true, "%s; other hosts' changes are not shown until warroom is restarted", why);
-}
-
 static void check_data_version(struct tui *t)
 {
     struct wr_error err;
@@ -393,15 +374,11 @@ static void check_data_version(struct tui *t)
     wr_error_clear(&err);
     if (store_data_version(t->store, &v, &err) < 0) {
         fprintf(stderr, "warroom: %s\n", err.msg);
-        /* A dead socket stays readable: watching it would spin. */
-        if (t->change_fd >= 0)
-            stop_watching_server(t, err.msg);
         return;
     }
     if (v != t->data_version) {
         t->data_version = v;
-        if (changes_concern_us(t))
-            tui_reload(t);
+        tui_reload(t);
     }
 }
 
@@ -431,12 +408,6 @@ static void on_inotify(struct loop *l, int fd, short revents, void *ctx)
     }
     if (relevant && t->check_timer == 0)
         t->check_timer = loop_set_timer(l, CHANGE_COALESCE_MS, on_check_timer, t);
-}
-
-/* PostgreSQL: a notification makes the connection's socket readable (no query is sent). */
-static void on_change_fd(struct loop *l, int fd, short revents, void *ctx)
-{
-    check_data_version(ctx);
 }
 
 static void watch_database_dir(struct tui *t)
@@ -488,7 +459,7 @@ static void on_tick(struct loop *l, int id, void *ctx)
     struct tui *t = ctx;
     t->clock_timer = 0;
     t->clock_last_mono = wr_mono_ms();
-    if (t->inotify_fd < 0 && t->change_fd < 0)
+    if (t->inotify_fd < 0 && !t->sync)
         check_data_version(t);
     for (int i = 0; i < t->n_panels; i++)
         tick_view(t, &t->panels[i], i);
@@ -499,8 +470,8 @@ static void on_tick(struct loop *l, int id, void *ctx)
 /* (Re)arm the one clock timer for the soonest view. Called before every sleep. */
 static void schedule_clock(struct tui *t)
 {
-    /* Neither inotify nor a server's notifications: poll the data version. */
-    int64_t wait = t->inotify_fd < 0 && t->change_fd < 0 ? TICK_MS : -1;
+    /* Neither inotify nor team mode's worker: poll the data version. */
+    int64_t wait = t->inotify_fd < 0 && !t->sync ? TICK_MS : -1;
     for (int i = 0; i < t->n_panels + t->n_overlays; i++) {
         struct ui_view *v = i < t->n_panels ? &t->panels[i] : &t->overlays[i - t->n_panels];
         int64_t w = view_wait(t, v);
@@ -546,10 +517,6 @@ static void on_prepare(struct loop *l, void *ctx)
     drain_keys(t);
     if (t->quit)
         return;
-    /* libpq may have read a notification off the socket while answering a query: poll would
-     * not see it. Reading what it holds sends nothing to the server. */
-    if (t->change_fd >= 0)
-        check_data_version(t);
     if (t->dirty || t->relayout || t->damage)
         draw_frame(t);
     if (t->req->max_frames > 0 && t->frames >= t->req->max_frames)
@@ -607,6 +574,7 @@ static void teardown(struct tui *t)
         tui_pop_overlay(t);
     tui_sli_stop(t); /* before the panels and the loop: it unregisters its sockets */
     tui_comms_stop(t);
+    tui_team_stop(t); /* after comms: its delivery borrows comms' destinations */
     for (int i = 0; i < t->n_panels; i++)
         if (t->panels[i].ops->destroy)
             t->panels[i].ops->destroy(t->panels[i].state);
@@ -626,13 +594,15 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
     memset(&t, 0, sizeof t);
     t.req = req;
     t.inotify_fd = -1;
-    t.change_fd = -1;
     t.author = model_author(req->author);
     incident_init(&t.inc);
     t.mode = MODE_INPUT;
 
     /* Everything that can fail with a plain message fails before curses takes the screen. */
-    if (store_open(req->db_path, &t.store, err) < 0)
+    /* A PostgreSQL target is team mode: this laptop's replica, kept by a worker thread. */
+    if (store_target_is_remote(req->db_path)
+            ? tui_team_open(&t, req->db_path, req->incident_id, err) < 0
+            : store_open(req->db_path, &t.store, err) < 0)
         goto out;
     if (req->incident_id != 0) {
         struct incident probe;
@@ -697,9 +667,9 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
         wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
         goto out;
     }
-    t.change_fd = store_change_fd(t.store);
-    if (t.change_fd >= 0) {
-        if (loop_add_fd(t.loop, t.change_fd, POLLIN, on_change_fd, &t) < 0) {
+    /* Team mode: the worker's wake fd says when the replica changed (no server query here). */
+    if (t.sync) {
+        if (tui_team_start(&t) < 0) {
             wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
             goto out;
         }

@@ -38,6 +38,13 @@ static void seg_phase(struct tui *t, char *buf, size_t n, enum ui_style *style)
         snprintf(buf, n, "%s", phase_name(t->inc.phase));
 }
 
+/* Team mode: the server connection and what waits for it, early so a narrow header keeps it. */
+static void seg_sync(struct tui *t, char *buf, size_t n, enum ui_style *style)
+{
+    if (!tui_team_status(t, buf, n, style))
+        buf[0] = '\0';
+}
+
 static void seg_elapsed(struct tui *t, char *buf, size_t n, enum ui_style *style)
 {
     char d[32];
@@ -84,7 +91,8 @@ static void seg_next_update(struct tui *t, char *buf, size_t n, enum ui_style *s
 }
 
 static const struct header_segment segments[] = {
-    {seg_severity, NULL},     {seg_phase, NULL}, {seg_elapsed, seg_elapsed_change},
+    {seg_severity, NULL},     {seg_phase, NULL}, {seg_sync, NULL},
+    {seg_elapsed, seg_elapsed_change},
     {seg_ic, NULL},           {seg_next_update, NULL}, /* overlay_comms.c schedules its own */
 };
 

@@ -16,6 +16,11 @@ struct input_view {
 
 static const char PROMPT[] = "> ";
 
+static int append_entry(struct store *s, void *ctx, struct wr_error *err)
+{
+    return store_entry_append(s, ctx, err);
+}
+
 /* Parse and store the editor's line. The editor is cleared only after the durable commit. */
 static void submit(struct tui *t)
 {
@@ -54,7 +59,8 @@ static void submit(struct tui *t)
         tui_message(t, true, "out of memory: the text is still in the input line");
         goto out;
     }
-    if (store_entry_append(t->store, &e, &err) < 0) {
+    struct sync_op op = {.kind = SYNC_OP_ENTRIES, .incident_id = t->inc.id, .author = t->author};
+    if (tui_write_fn(t, &op, append_entry, &e, &err) < 0) {
         tui_message(t, true, "not saved: %s", err.msg[0] ? err.msg : wr_code_text(err.code));
         goto out;
     }
@@ -62,8 +68,12 @@ static void submit(struct tui *t)
     lineedit_clear(t->editor);
     char hms[32];
     wr_time_fmt(e.at_ms, t->utc, "%H:%M:%S", hms, sizeof hms);
-    tui_message(t, false, "saved #%" PRId64 " at %s%s%s", e.id, hms, t->utc ? " UTC" : "",
-                res.backdated ? " (backdated)" : "");
+    if (t->sync) /* durable on this laptop; its id is the server's once it arrives there */
+        tui_message(t, false, "saved here at %s%s%s; sending to the server", hms,
+                    t->utc ? " UTC" : "", res.backdated ? " (backdated)" : "");
+    else
+        tui_message(t, false, "saved #%" PRId64 " at %s%s%s", e.id, hms, t->utc ? " UTC" : "",
+                    res.backdated ? " (backdated)" : "");
     t->message_gen = lineedit_generation(t->editor);
     timeline_bottom(t);
     tui_reload(t);

@@ -474,7 +474,10 @@ static void draw_entry(struct timeline *tl, const struct entry *e, int y, int x,
     int kattr = base | draw_attr(draw_kind_style(e->kind));
     col += draw_text(y, x + col, w - col, glyph, kattr);
     col += draw_text(y, x + col, w - col, e->pinned ? "*" : " ", base | draw_attr(STYLE_PIN));
-    col += draw_text(y, x + col, w - col, " ", base);
+    /* Team mode: ↑ saved here, on its way to the server; ✗ refused by the server. */
+    int mark = tui_entry_mark(t, e);
+    col += draw_text(y, x + col, w - col, mark == 1 ? "↑" : mark == 2 ? "✗" : " ",
+                     base | (mark ? draw_attr(mark == 1 ? STYLE_WARN : STYLE_ERROR) : 0));
     if (w >= 50) {
         char *author = wr_text_sanitize(e->author ? e->author : "", true);
         int aw = 10;

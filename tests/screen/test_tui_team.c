@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 
 /* What a change on one host may take to show on another (the budget). */
 #define LIVE_MS 1000
+/* Reconnection: the worker's backoff reaches a few seconds over a short outage. */
+#define RECONNECT_MS 20000
 
 struct fixture {
     char dir[64];
@@ -199,6 +202,146 @@ static void test_idle_cockpits_send_nothing(void **state)
     remove_fixture(&f);
 }
 
+/* Stop the test server at once (no checkpoint, connections cut), or start it again. */
+static void server_stop(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s '%s/pg_ctl' -D '%s' -m immediate stop >/dev/null 2>&1",
+             getenv("WARROOM_TEST_PG_RUN"), getenv("WARROOM_TEST_PG_BIN"),
+             getenv("WARROOM_TEST_PG_DATA"));
+    assert_int_equal(system(cmd), 0);
+}
+
+static void server_start(void)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd / && %s '%s/pg_ctl' -D '%s' -l '%s/../restart.log' -w -o '%s' start "
+             ">/dev/null 2>&1",
+             getenv("WARROOM_TEST_PG_RUN"), getenv("WARROOM_TEST_PG_BIN"),
+             getenv("WARROOM_TEST_PG_DATA"), getenv("WARROOM_TEST_PG_DATA"),
+             getenv("WARROOM_TEST_PG_OPTS"));
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The row showing `text` carries the pending mark (saved here, not yet on the server). */
+static bool shown_pending(struct vt *vt, const char *text)
+{
+    int row, col;
+    if (!vt_find(vt, text, &row, &col))
+        return false;
+    return strstr(vt_row(vt, row), "\xe2\x86\x91") != NULL; /* ↑ */
+}
+
+/* Wait until the header shows `state` (it is on row 1). */
+static void wait_header(struct vt *vt, const char *state, int ms)
+{
+    assert_int_equal(vt_wait_text(vt, state, ms), 0);
+    int row, col;
+    assert_true(vt_find(vt, state, &row, &col));
+    assert_int_equal(row, 1);
+}
+
+/* The server goes away mid-incident: typing goes on, entries show pending and the header says
+ * so; once it is back they arrive exactly once, on the server and on the other cockpit. */
+static void test_server_outage(void **state)
+{
+    struct fixture f;
+    make_fixture(&f, "outage");
+    struct vt *scribe = spawn(&f, "scribe");
+    struct vt *ic = spawn(&f, "ic");
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+
+    server_stop();
+    wait_header(scribe, "reconnecting since", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "scoring pods restarting<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "scoring pods restarting", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(scribe, "> failing over to the standby<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "failing over to the standby", VT_WAIT_MAX_MS), 0);
+    assert_true(shown_pending(scribe, "scoring pods restarting"));
+    assert_true(shown_pending(scribe, "failing over to the standby"));
+    wait_header(scribe, "2 pending", VT_WAIT_MAX_MS);
+    /* The dialogs still work offline, and their changes wait in the journal too. */
+    assert_int_equal(vt_keys(scribe, "<F8>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "Milestones", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(scribe, "2"), 0);
+    assert_int_equal(vt_wait_text(scribe, "detected set to now", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(scribe, "<Esc>"), 0);
+    wait_header(scribe, "3 pending", VT_WAIT_MAX_MS);
+
+    server_start();
+    wait_header(scribe, "| connected |", RECONNECT_MS);
+    assert_int_equal(vt_wait_gone(scribe, "pending", VT_WAIT_MAX_MS), 0);
+    assert_false(shown_pending(scribe, "scoring pods restarting"));
+    assert_int_equal(vt_wait_text(ic, "failing over to the standby", RECONNECT_MS), 0);
+    assert_int_equal(vt_wait_text(ic, "Milestone detected", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(server_count(&f, "scoring pods restarting"), 1);
+    assert_int_equal(server_count(&f, "failing over to the standby"), 1);
+    assert_int_equal(server_count(&f, "Milestone detected"), 1);
+    quit(&scribe);
+    quit(&ic);
+    remove_fixture(&f);
+}
+
+/* Run `warroom sync` as `who` on its laptop; returns its output's first line in out. */
+static void run_sync(struct fixture *f, const char *who, char *out, size_t n)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "HOME='%s/%s' XDG_DATA_HOME='%s/%s/data' XDG_STATE_HOME='%s/%s/state' '%s' --db '%s' "
+             "sync 2>&1",
+             f->dir, who, f->dir, who, f->dir, who, WARROOM_BIN, f->url);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    out[0] = '\0';
+    if (!fgets(out, (int)n, p))
+        out[0] = '\0';
+    assert_int_equal(pclose(p), 0);
+}
+
+/* kill -9 while entries wait for the server: nothing is lost. `warroom sync` sends them, and
+ * the next cockpit start finds nothing left to send (each arrives once). */
+static void test_killed_with_pending_entries(void **state)
+{
+    struct fixture f;
+    char out[512];
+    make_fixture(&f, "killed");
+    struct vt *scribe = spawn(&f, "scribe");
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+    server_stop();
+    wait_header(scribe, "reconnecting since", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "typed before the crash<Enter>"), 0);
+    assert_int_equal(vt_keys(scribe, "! declared SEV2 by phone<Enter>"), 0);
+    wait_header(scribe, "2 pending", VT_WAIT_MAX_MS);
+    kill(vt_pid(scribe), SIGKILL);
+    vt_free(&scribe);
+
+    server_start();
+    run_sync(&f, "scribe", out, sizeof out);
+    fprintf(stderr, "warroom sync: %s", out);
+    assert_non_null(strstr(out, "sent 2 changes"));
+    assert_int_equal(server_count(&f, "typed before the crash"), 1);
+    assert_int_equal(server_count(&f, "declared SEV2 by phone"), 1);
+
+    /* Killed again with one pending: this time the cockpit's next start sends it. */
+    scribe = spawn(&f, "scribe");
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+    server_stop();
+    wait_header(scribe, "reconnecting since", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "typed before the second crash<Enter>"), 0);
+    wait_header(scribe, "1 pending", VT_WAIT_MAX_MS);
+    kill(vt_pid(scribe), SIGKILL);
+    vt_free(&scribe);
+    server_start();
+    scribe = spawn(&f, "scribe");
+    wait_header(scribe, "| connected |", RECONNECT_MS);
+    assert_int_equal(vt_wait_gone(scribe, "pending", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(server_count(&f, "typed before the second crash"), 1);
+    assert_int_equal(server_count(&f, "typed before the crash"), 1);
+    quit(&scribe);
+    remove_fixture(&f);
+}
+
 int main(void)
 {
     if (!test_db_is_pg()) {
@@ -208,6 +351,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_entry_appears_on_the_other_cockpit),
         cmocka_unit_test(test_idle_cockpits_send_nothing),
+        cmocka_unit_test(test_server_outage),
+        cmocka_unit_test(test_killed_with_pending_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
