@@ -811,7 +811,8 @@ int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, stru
     const struct incident *inc = in->inc;
     struct pd_entries c = {.detected = inc->milestones[MS_DETECTED]};
     struct pd_ctx x = {.in = in, .c = &c};
-    if (store_entry_each(s, inc->id, pd_collect, &c, err) != 0)
+    /* store_entry_scan: no copy of the entries a draft does not keep (most of them). */
+    if (store_entry_scan(s, inc->id, pd_collect, &c, err) != 0)
         goto out;
     if (c.oom) {
         wr_fail(err, WR_E_NOMEM, "out of memory drafting the postmortem");

@@ -182,8 +182,8 @@ int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, vo
                      struct wr_error *err);
 /* The live (not deleted) entries in timeline order for a report of 100,000 of them
  * (store_bulk.c): nothing is copied, so e's author and text are valid only during the call,
- * and e carries id, at_ms, kind, author, text, pinned, rev and data (no uid, no recording
- * time). fn may use the store but not store_entry_scan itself. */
+ * and e carries everything but its uid. fn may use the store but not store_entry_scan
+ * itself. */
 int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
                      struct wr_error *err);
 typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms, const char *entry_data,

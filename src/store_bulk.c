@@ -14,11 +14,11 @@ enum {
 int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
                      struct wr_error *err)
 {
-    /* What a report reads of an entry: its uid and recording time stay on disk. */
+    /* What a report reads of an entry: its uid stays on disk. */
     struct db_stmt *st = store_stmt(s, BULK_SCAN,
-                                    "SELECT id, at_ms, kind, author, text, pinned, rev, data"
-                                    " FROM entries WHERE incident_id = ?1 AND deleted = 0"
-                                    " ORDER BY at_ms, id",
+                                    "SELECT id, at_ms, kind, author, text, pinned, rev, data,"
+                                    " recorded_ms FROM entries WHERE incident_id = ?1"
+                                    " AND deleted = 0 ORDER BY at_ms, id",
                                     err);
     if (!st)
         return -1;
@@ -39,6 +39,7 @@ int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, vo
         e.rev = db_col_int(st, 6);
         const char *data = db_col_text(st, 7);
         e.data = data && *data ? (char *)data : NULL;
+        e.recorded_ms = db_col_int64(st, 8);
         if (!e.author || !e.text) {
             db_reset(st);
             return wr_fail(err, WR_E_NOMEM, "out of memory reading the timeline");
