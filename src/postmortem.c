@@ -650,7 +650,7 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
     if (opt->lint && lint)
         lint_feed(opt->lint, md, head, lint);
     if (mark) {
-        if (store_entry_scan(s, id, write_row, &rc_ctx, err) != 0)
+        if (store_entry_scan_brief(s, id, write_row, &rc_ctx, err) != 0)
             goto out;
         if (!rc_ctx.failed)
             flush_rows(&rc_ctx);

@@ -186,6 +186,10 @@ int store_entry_each(struct store *s, int64_t incident_id, store_entry_fn fn, vo
  * itself. */
 int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
                      struct wr_error *err);
+/* store_entry_scan with only a timeline table's columns filled: id, at_ms, kind, author, text,
+ * pinned (the rest zero). */
+int store_entry_scan_brief(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
+                           struct wr_error *err);
 typedef int (*store_revision_fn)(int64_t entry_id, int64_t recorded_ms, const char *entry_data,
                                  const struct entry_revision *r, void *ctx);
 /* Every revision of every entry of the incident (for export), in entry then rev order. */

@@ -7,19 +7,31 @@
 
 #include "store_internal.h"
 
+/* This file's statement slots (store_internal.h gives it the IMPORT range). */
 enum {
     BULK_SCAN = STORE_SLOTS_IMPORT,
+    BULK_SCAN_BRIEF,
+    BULK_MAX_ID,
+    BULK_ENTRY_ONE,
+    BULK_ENTRY_MANY,
+    BULK_REVISION_ONE,
+    BULK_REVISION_MANY,
 };
 
-int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
-                     struct wr_error *err)
+/* store_entry_scan and store_entry_scan_brief: the brief one reads six columns, not nine. */
+static int scan(struct store *s, int64_t incident_id, bool brief, store_entry_fn fn, void *ctx,
+                struct wr_error *err)
 {
-    /* What a report reads of an entry: its uid stays on disk. */
-    struct db_stmt *st = store_stmt(s, BULK_SCAN,
-                                    "SELECT id, at_ms, kind, author, text, pinned, rev, data,"
-                                    " recorded_ms FROM entries WHERE incident_id = ?1"
-                                    " AND deleted = 0 ORDER BY at_ms, id",
-                                    err);
+    struct db_stmt *st =
+        brief ? store_stmt(s, BULK_SCAN_BRIEF,
+                           "SELECT id, at_ms, kind, author, text, pinned FROM entries"
+                           " WHERE incident_id = ?1 AND deleted = 0 ORDER BY at_ms, id",
+                           err)
+              : store_stmt(s, BULK_SCAN,
+                           "SELECT id, at_ms, kind, author, text, pinned, rev, data,"
+                           " recorded_ms FROM entries WHERE incident_id = ?1"
+                           " AND deleted = 0 ORDER BY at_ms, id",
+                           err);
     if (!st)
         return -1;
     db_bind_int64(st, 1, incident_id);
@@ -36,10 +48,12 @@ int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, vo
         e.author = (char *)db_col_text(st, 3);
         e.text = (char *)db_col_text(st, 4);
         e.pinned = db_col_int(st, 5) != 0;
-        e.rev = db_col_int(st, 6);
-        const char *data = db_col_text(st, 7);
-        e.data = data && *data ? (char *)data : NULL;
-        e.recorded_ms = db_col_int64(st, 8);
+        if (!brief) {
+            e.rev = db_col_int(st, 6);
+            const char *data = db_col_text(st, 7);
+            e.data = data && *data ? (char *)data : NULL;
+            e.recorded_ms = db_col_int64(st, 8);
+        }
         if (!e.author || !e.text) {
             db_reset(st);
             return wr_fail(err, WR_E_NOMEM, "out of memory reading the timeline");
@@ -53,6 +67,18 @@ int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, vo
     if (step != DB_DONE)
         return store_db_fail(s, err, "reading the timeline");
     return 0;
+}
+
+int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
+                     struct wr_error *err)
+{
+    return scan(s, incident_id, false, fn, ctx, err);
+}
+
+int store_entry_scan_brief(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,
+                           struct wr_error *err)
+{
+    return scan(s, incident_id, true, fn, ctx, err);
 }
 
 /* ---- bulk import ---- */
@@ -100,13 +126,6 @@ struct store_import {
     struct wr_buf arena; /* the batch's strings, NUL-separated */
 };
 
-enum {
-    BULK_MAX_ID = STORE_SLOTS_IMPORT + 1,
-    BULK_ENTRY_ONE,
-    BULK_ENTRY_MANY,
-    BULK_REVISION_ONE,
-    BULK_REVISION_MANY,
-};
 
 #define BULK_ENTRY_COLUMNS                                                                     \
     "INSERT INTO entries(id, incident_id, at_ms, recorded_ms, kind, author, text, pinned,"     \
