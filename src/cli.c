@@ -429,23 +429,33 @@ static int cmd_edit(struct cli_ctx *ctx, int argc, char **argv)
     if (at && time_arg(ctx, at, &when) != 0)
         return -1;
     const char *author = model_author(ctx->author);
+    /* One revision per change, as the cockpit's keys make them, all in one transaction: a
+     * refused --at leaves the text unchanged too. */
+    if (store_begin(ctx->store, &ctx->err) != 0)
+        return -1;
     int rc = 0;
     if (npos == 3) {
         char *text = strdup(pos[2]);
         if (!text)
-            return wr_fail(&ctx->err, WR_E_NOMEM, "out of memory");
-        wr_trim(text);
-        rc = store_entry_edit(ctx->store, id, entry, text, author, &ctx->err);
-        free(text);
+            rc = wr_fail(&ctx->err, WR_E_NOMEM, "out of memory");
+        else {
+            wr_trim(text);
+            rc = store_entry_edit(ctx->store, id, entry, text, author, &ctx->err);
+            free(text);
+        }
     }
-    /* One revision per change, as the cockpit's keys make them. */
     if (rc == 0 && k >= 0)
         rc = store_entry_set_kind(ctx->store, id, entry, (enum entry_kind)k, author, &ctx->err);
     if (rc == 0 && at)
         rc = store_entry_set_at(ctx->store, id, entry, when, author, &ctx->err);
-    if (rc == 0)
-        fprintf(ctx->out, "%lld\n", entry);
-    return rc;
+    if (rc != 0) {
+        store_rollback(ctx->store);
+        return -1;
+    }
+    if (store_commit(ctx->store, &ctx->err) != 0)
+        return -1;
+    fprintf(ctx->out, "%lld\n", entry);
+    return 0;
 }
 
 static int cmd_rm(struct cli_ctx *ctx, int argc, char **argv)

@@ -93,16 +93,25 @@ static void add_figure(cJSON *arr, const char *name, const char *value, const ch
     cJSON_AddItemToArray(arr, o);
 }
 
-static void add_duration(cJSON *arr, const char *name, int64_t v, const char *missing,
+/* A duration between milestones `from` and `to`, or why it is missing: the milestone that was
+ * not recorded, or "not mitigated/resolved yet" while the incident is still running. */
+static void add_duration(cJSON *arr, const char *name, const struct incident *inc,
+                         enum milestone from, enum milestone to, int64_t v,
                          const char *definition)
 {
     char buf[64], why[160];
-    if (v == WR_TIME_NONE) {
-        snprintf(why, sizeof why, "not computed: %s", missing);
-        add_figure(arr, name, why, definition);
-    } else {
+    if (v != WR_TIME_NONE) {
         add_figure(arr, name, wr_duration_fmt(v, buf, sizeof buf), definition);
+        return;
     }
+    enum milestone gap = inc->milestones[from] == WR_TIME_NONE ? from : to;
+    if (gap == to && (to == MS_MITIGATED || to == MS_RESOLVED) &&
+        inc->milestones[MS_RESOLVED] == WR_TIME_NONE && inc->milestones[MS_CLOSED] == WR_TIME_NONE)
+        snprintf(why, sizeof why, "not computed: not %s yet", milestone_name(to));
+    else
+        snprintf(why, sizeof why, "not computed: the %s milestone was not recorded",
+                 milestone_name(gap));
+    add_figure(arr, name, why, definition);
 }
 
 /* A worksheet field as {title, has, paras: [{text}], prompt}. */
@@ -462,18 +471,15 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
     }
     /* figures */
     cJSON *figs = cJSON_AddArrayToObject(root, "figures");
-    add_duration(figs, "Time to detect", d.to_detect, "the started or detected milestone was not recorded",
+    add_duration(figs, "Time to detect", &inc, MS_STARTED, MS_DETECTED, d.to_detect,
                  "detected - started (impact began to first signal)");
-    add_duration(figs, "Time to acknowledge", d.to_acknowledge,
-                 "the detected or declared milestone was not recorded",
+    add_duration(figs, "Time to acknowledge", &inc, MS_DETECTED, MS_DECLARED, d.to_acknowledge,
                  "declared - detected (first signal to incident declared)");
-    add_duration(figs, "Time to mitigate", d.to_mitigate,
-                 "the started or mitigated milestone was not recorded",
+    add_duration(figs, "Time to mitigate", &inc, MS_STARTED, MS_MITIGATED, d.to_mitigate,
                  "mitigated - started (impact began to impact stopped growing)");
-    add_duration(figs, "Time to resolve", d.to_resolve,
-                 "the started or resolved milestone was not recorded",
+    add_duration(figs, "Time to resolve", &inc, MS_STARTED, MS_RESOLVED, d.to_resolve,
                  "resolved - started (impact began to impact over)");
-    add_duration(figs, "Total duration", d.total, "the started milestone was not recorded",
+    add_duration(figs, "Total duration", &inc, MS_STARTED, MS_STARTED, d.total,
                  open ? "(closed, else resolved, else export time) - started; not resolved "
                         "yet, so measured to the export time"
                       : "(closed, else resolved, else export time) - started");

@@ -50,6 +50,10 @@ expect_eq "pin" true "$("$WR" show 1 --json | jq -r ".entries[] | select(.id == 
 expect_eq "unpin keeps history" "false true false" "$("$WR" history "$e4" --json | jq -r '[.[].pinned | tostring] | join(" ")')"
 "$WR" history "$e3" --json >"$T/h.json"
 expect_eq "edit keeps old text" "plain note|corrected note" "$(jq -r '[.[].text] | join("|")' "$T/h.json")"
+# An edit with several changes is one transaction: a refused --at leaves the text as it was.
+future=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%MZ)
+expect_fail "edit with a future --at" 3 "in the future" -- "$WR" edit 1 "$e3" 'never saved' --at "$future"
+expect_eq "refused edit changed nothing" "plain note|corrected note" "$("$WR" history "$e3" --json | jq -r '[.[].text] | join("|")')"
 expect_eq "rm hides the entry" "" "$("$WR" show 1 --json | jq -r ".entries[] | select(.id == $e1) | .id")"
 expect_eq "rm keeps history" "false true" "$("$WR" history "$e1" --json | jq -r '[.[].deleted | tostring] | join(" ")')"
 

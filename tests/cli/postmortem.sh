@@ -82,7 +82,7 @@ w export "$id2" --format md -o "$tmp/h" >/dev/null 2>&1 || die "export hostile"
 check_gfm "$tmp/h/postmortem.md" 4
 grep -q '<script>' "$tmp/h/postmortem.md" && die "raw <script> survived"
 grep -q '_To do: What could have made this worse' "$tmp/h/postmortem.md" || die "empty field prompt"
-grep -q 'not computed: the started or resolved milestone' "$tmp/h/postmortem.md" || die "missing figure explanation"
+grep -q 'Time to resolve | not computed: not resolved yet' "$tmp/h/postmortem.md" || die "missing figure explanation"
 grep -q 'Root causes' "$tmp/h/postmortem.md" || die "heading"
 
 # Lint: true and false positives.
