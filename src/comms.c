@@ -1,5 +1,6 @@
 /* comms.c: stakeholder communication: template data model, templates, cadence, destinations. */
 #include "comms.h"
+#include "store_sync.h"
 #include "facts.h"
 #include "tz.h"
 
@@ -61,6 +62,18 @@ int comms_due_get(struct store *s, const struct incident *inc, const struct sev_
 
 #define OVERDUE_TEXT "Stakeholder update overdue by"
 
+/* The overdue entry's uid for (incident, due time): 32 hex digits like wr_uid_new's. */
+static void overdue_uid(const struct incident *inc, int64_t due_ms, char *buf, size_t n)
+{
+    char key[96];
+    snprintf(key, sizeof key, "overdue:%s:%lld", inc->uid, (long long)due_ms);
+    uint64_t h[2] = {1469598103934665603ULL, 0x9e3779b97f4a7c15ULL};
+    for (int k = 0; k < 2; k++)
+        for (const char *p = key; *p; p++)
+            h[k] = (h[k] ^ (unsigned char)*p) * 1099511628211ULL;
+    snprintf(buf, n, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+}
+
 int comms_record_overdue(struct store *s, const struct incident *inc, const struct sev_policy *p,
                          int64_t now_ms, const char *author, bool *recorded, struct wr_error *err)
 {
@@ -82,9 +95,17 @@ int comms_record_overdue(struct store *s, const struct incident *inc, const stru
     char dur[32], text[128];
     wr_duration_fmt(due.overdue_ms, dur, sizeof dur);
     snprintf(text, sizeof text, OVERDUE_TEXT " %s", dur);
-    if (store_entry_append_data(s, inc->id, KIND_ALERT, now_ms, author ? author : "warroom", text,
-                                NULL, NULL, err) != 0)
-        return -1;
+    /* One uid per incident and missed due time, whoever notices first: a second terminal, or a
+     * second laptop's cockpit (team mode), records the same entry, which the store keeps once. */
+    char uid[40];
+    const char *uids[1] = {uid};
+    overdue_uid(inc, due.due_ms, uid, sizeof uid);
+    store_force_uids(s, uids, 1);
+    int rc = store_entry_append_data(s, inc->id, KIND_ALERT, now_ms, author ? author : "warroom",
+                                     text, NULL, NULL, err);
+    store_force_uids(s, NULL, 0);
+    if (rc != 0)
+        return err && err->code == WR_E_CONFLICT ? 0 : -1;
     if (recorded)
         *recorded = true;
     return 0;

@@ -88,10 +88,11 @@ char *sync_take_output(struct sync *s, enum comms_dest_type *type);
 
 /* A local write as the journal records it: fn(replica, ctx) when given, else sync_op_apply, on
  * the replica, and the journal row for op, in one local transaction (durable when this
- * returns). Errors are the local write's: nothing is journaled then. */
+ * returns). *journaled (may be NULL) is false when a SYNC_OP_ENTRIES write wrote nothing (no
+ * row then). Errors are the local write's: nothing is journaled then. */
 typedef int (*sync_local_fn)(struct store *replica, void *ctx, struct wr_error *err);
 int sync_journal_write(struct store *replica, const struct sync_op *op, sync_local_fn fn, void *ctx,
-                       struct wr_error *err);
+                       bool *journaled, struct wr_error *err);
 
 /* What sync_run_once did. */
 struct sync_report {

@@ -23,27 +23,27 @@ const char *sync_op_name(enum sync_op_kind k)
 const char *sync_op_what(enum sync_op_kind k)
 {
     switch (k) {
-    case SYNC_OP_ENTRIES: return "entry";
-    case SYNC_OP_EDIT: return "edit of an entry";
-    case SYNC_OP_PIN: return "pin of an entry";
-    case SYNC_OP_DELETE: return "deletion of an entry";
-    case SYNC_OP_KIND: return "kind change of an entry";
-    case SYNC_OP_AT: return "time change of an entry";
-    case SYNC_OP_SEVERITY: return "severity change";
-    case SYNC_OP_ROLE: return "role change";
-    case SYNC_OP_PHASE: return "phase change";
-    case SYNC_OP_MILESTONE: return "milestone";
-    case SYNC_OP_FACT: return "fact";
-    case SYNC_OP_CAUSE_CONFIRMED: return "cause confirmation";
-    case SYNC_OP_TZ: return "time zone change";
-    case SYNC_OP_PM_FIELD: return "worksheet field";
-    case SYNC_OP_ACTION_ADD: return "new action item";
-    case SYNC_OP_ACTION_UPDATE: return "action item change";
-    case SYNC_OP_REOPEN: return "reopening";
-    case SYNC_OP_INCIDENT_OPEN: return "new incident";
+    case SYNC_OP_ENTRIES: return "an entry";
+    case SYNC_OP_EDIT: return "an edit of an entry";
+    case SYNC_OP_PIN: return "a pin of an entry";
+    case SYNC_OP_DELETE: return "a deletion of an entry";
+    case SYNC_OP_KIND: return "a kind change of an entry";
+    case SYNC_OP_AT: return "a time change of an entry";
+    case SYNC_OP_SEVERITY: return "a severity change";
+    case SYNC_OP_ROLE: return "a role change";
+    case SYNC_OP_PHASE: return "a phase change";
+    case SYNC_OP_MILESTONE: return "a milestone";
+    case SYNC_OP_FACT: return "a fact";
+    case SYNC_OP_CAUSE_CONFIRMED: return "a cause confirmation";
+    case SYNC_OP_TZ: return "a time zone change";
+    case SYNC_OP_PM_FIELD: return "a worksheet field";
+    case SYNC_OP_ACTION_ADD: return "a new action item";
+    case SYNC_OP_ACTION_UPDATE: return "an action item change";
+    case SYNC_OP_REOPEN: return "a reopening";
+    case SYNC_OP_INCIDENT_OPEN: return "a new incident";
     case SYNC_OP_COUNT: break;
     }
-    return "change";
+    return "a change";
 }
 
 /* The entry named by op->entry_uid in store s, which must belong to the op's incident. */

@@ -58,7 +58,7 @@ struct sync_op {
 
 /* The kind's name ("severity"), for messages and the journal. */
 const char *sync_op_name(enum sync_op_kind k);
-/* What the write does, for a message ("severity change", "edit of an entry"). */
+/* What the write is, for a message ("a severity change", "an edit of an entry"). */
 const char *sync_op_what(enum sync_op_kind k);
 
 /* Run the write on store s (local or server). SYNC_OP_ENTRIES does nothing here: its rows are

@@ -20,10 +20,13 @@ int tui_write_fn(struct tui *t, const struct sync_op *op, sync_local_fn fn, void
 {
     if (!t->sync)
         return fn ? fn(t->store, ctx, err) : sync_op_apply(t->store, op, err);
-    if (sync_journal_write(t->store, op, fn, ctx, err) != 0)
+    bool journaled = false;
+    if (sync_journal_write(t->store, op, fn, ctx, &journaled, err) != 0)
         return -1;
-    sync_kick(t->sync);
-    tui_team_refresh(t);
+    if (journaled) {
+        sync_kick(t->sync);
+        tui_team_refresh(t);
+    }
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "model.h"
 #include "store.h"
 #include "test_db.h"
+#include "util.h"
 #include "vt.h"
 
 /* What a change on one host may take to show on another (the budget). */
@@ -58,7 +59,8 @@ static void remove_fixture(struct fixture *f)
 
 /* A cockpit as `who` on its own "laptop" (HOME under the fixture); now_env pins its clock
  * (or NULL). */
-static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_env)
+static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_env,
+                           const char *config)
 {
     char home[160], state[200], data[200], as[64];
     snprintf(home, sizeof home, "%s/%s", f->dir, who);
@@ -68,8 +70,10 @@ static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_e
     snprintf(state, sizeof state, "XDG_STATE_HOME=%s/state", home);
     snprintf(data, sizeof data, "XDG_DATA_HOME=%s/data", home);
     snprintf(as, sizeof as, "WARROOM_AS=%s", who);
-    const char *argv[] = {WARROOM_BIN, "--db", f->url, "tui", f->idbuf, NULL};
-    const char *env[] = {homev, state, data, as, "XDG_CONFIG_HOME=", now_env, NULL};
+    const char *argv[] = {WARROOM_BIN, "--db", f->url, "--config", config ? config : "/nonexistent",
+                          "tui", f->idbuf, NULL};
+    const char *env[] = {homev, state, data, as, "XDG_CONFIG_HOME=",
+                         "WARROOM_TEMPLATES_DIR=" WARROOM_SOURCE_DIR "/templates", now_env, NULL};
     struct vt *vt = vt_spawn(argv, env, 24, 100);
     assert_non_null(vt);
     assert_int_equal(vt_wait_text(vt, "Scoring timeouts", VT_WAIT_MAX_MS), 0);
@@ -78,7 +82,13 @@ static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_e
 
 static struct vt *spawn(struct fixture *f, const char *who)
 {
-    return spawn_at(f, who, NULL);
+    return spawn_at(f, who, NULL, NULL);
+}
+
+/* With a config file (destinations) and the clock pinned at 2026-03-10T13:01:00Z. */
+static struct vt *spawn_config(struct fixture *f, const char *who, const char *config)
+{
+    return spawn_at(f, who, "WARROOM_NOW=2026-03-10T13:01:00Z", config);
 }
 
 static void quit(struct vt **vt)
@@ -177,8 +187,8 @@ static void test_idle_cockpits_send_nothing(void **state)
     struct fixture f;
     make_fixture(&f, "idle");
     log_statements();
-    struct vt *a = spawn_at(&f, "ic", "WARROOM_NOW=2026-01-01T12:00:00Z");
-    struct vt *b = spawn_at(&f, "scribe", "WARROOM_NOW=2026-01-01T12:00:00Z");
+    struct vt *a = spawn_at(&f, "ic", "WARROOM_NOW=2026-01-01T12:00:00Z", NULL);
+    struct vt *b = spawn_at(&f, "scribe", "WARROOM_NOW=2026-01-01T12:00:00Z", NULL);
     vt_wait_quiet(a, 300, VT_WAIT_MAX_MS);
     vt_wait_quiet(b, 300, VT_WAIT_MAX_MS);
     /* The reload triggered by pg_reload_conf's own statements settles first. */
@@ -342,6 +352,60 @@ static void test_killed_with_pending_entries(void **state)
     remove_fixture(&f);
 }
 
+/* Stakeholder messages in team mode: queued on one laptop, sent once by whichever laptop's
+ * worker claims it on the server, though both have the destination; and the overdue alert both
+ * cockpits notice is one entry on the server. */
+static void test_message_sent_once_from_two_laptops(void **state)
+{
+    struct fixture f;
+    struct wr_error err;
+    struct store *s = NULL;
+    char config[160], log[160];
+    make_fixture(&f, "comms");
+    assert_int_equal(store_open(f.url, &s, &err), 0);
+    int64_t now = 1773147660000LL; /* 2026-03-10T13:01:00Z, the cockpits' pinned clock */
+    assert_int_equal(store_milestone_set(s, f.id, MS_STARTED, now - 30 * 60000LL, "ic", &err), 0);
+    assert_int_equal(store_milestone_set(s, f.id, MS_DECLARED, now - 20 * 60000LL, "ic", &err), 0);
+    store_close(&s);
+    snprintf(config, sizeof config, "%s/config.json", f.dir);
+    snprintf(log, sizeof log, "%s/sent.log", f.dir);
+    FILE *fp = fopen(config, "w");
+    assert_non_null(fp);
+    fprintf(fp, "{\"services\": [], \"destinations\": {\"log\": {\"type\": \"file\", "
+                "\"path\": \"%s\", \"default\": true}}}",
+            log);
+    fclose(fp);
+    struct vt *ic = spawn_config(&f, "ic", config);
+    struct vt *comms = spawn_config(&f, "comms", config);
+    wait_header(ic, "connected", VT_WAIT_MAX_MS);
+    wait_header(comms, "connected", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_wait_text(ic, "Stakeholder update overdue by 15m", VT_WAIT_MAX_MS), 0);
+
+    assert_int_equal(vt_keys(ic, "<F6>"), 0);
+    assert_int_equal(vt_wait_text(ic, "initial-internal", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(ic, "<Enter>"), 0);
+    assert_int_equal(vt_wait_text(ic, "1[x]log", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(ic, "<Enter>"), 0);
+    /* The comms entry of the delivery shows on both cockpits once it is sent. */
+    assert_int_equal(vt_wait_text(ic, "next update 13:31", RECONNECT_MS), 0);
+    assert_int_equal(vt_wait_text(comms, "next update 13:31", RECONNECT_MS), 0);
+    vt_observe(comms, 1500); /* time for a second delivery, were there one */
+    char *text = wr_read_file(log, NULL, &err);
+    assert_non_null(text);
+    int copies = 0; /* the subject line, once per message written */
+    for (const char *p = text; (p = strstr(p, "INCIDENT INC-")) != NULL; p++)
+        copies++;
+    free(text);
+    assert_int_equal(copies, 1);
+    int64_t sent = server_count(&f, "Sent initial-internal");
+    fprintf(stderr, "deliveries recorded on the server: %lld\n", (long long)sent);
+    assert_int_equal(sent, 1);
+    assert_int_equal(server_count(&f, "Stakeholder update overdue by"), 1);
+    quit(&ic);
+    quit(&comms);
+    remove_fixture(&f);
+}
+
 int main(void)
 {
     if (!test_db_is_pg()) {
@@ -353,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_idle_cockpits_send_nothing),
         cmocka_unit_test(test_server_outage),
         cmocka_unit_test(test_killed_with_pending_entries),
+        cmocka_unit_test(test_message_sent_once_from_two_laptops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,7 +103,7 @@ static void type_entry(struct store *r, int64_t id, const char *text, enum entry
     e.author = (char *)"scribe";
     e.text = (char *)text;
     struct sync_op op = {.kind = SYNC_OP_ENTRIES, .incident_id = id, .author = "scribe"};
-    assert_int_equal(sync_journal_write(r, &op, append_fn, &e, &err), 0);
+    assert_int_equal(sync_journal_write(r, &op, append_fn, &e, NULL, &err), 0);
     if (uid)
         memcpy(uid, e.uid, 40);
 }
@@ -201,7 +201,7 @@ static void test_lost_acknowledgement_is_not_applied_twice(void **state)
     type_entry(r, f.id, "pool exhausted", KIND_NOTE, uid);
     struct sync_op sev = {.kind = SYNC_OP_SEVERITY, .incident_id = f.id, .author = "ic",
                           .at = wr_now_ms(), .value = 2, .text = "checkout down for 30%"};
-    assert_int_equal(sync_journal_write(r, &sev, NULL, NULL, &err), 0);
+    assert_int_equal(sync_journal_write(r, &sev, NULL, NULL, NULL, &err), 0);
 
     /* What the server did before the acknowledgement was lost: both operations, committed. */
     struct store *s = server(&f);
@@ -271,7 +271,7 @@ static void test_state_change_keeps_its_entry(void **state)
          .text2 = "checkout slow"},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
-        assert_int_equal(sync_journal_write(r, &ops[i], NULL, NULL, &err), 0);
+        assert_int_equal(sync_journal_write(r, &ops[i], NULL, NULL, NULL, &err), 0);
     char holder[64];
     assert_int_equal(store_role_holder(r, f.id, ROLE_IC, holder, sizeof holder, &err), 0);
     assert_string_equal(holder, "alice"); /* shown at once, before any server */
@@ -376,7 +376,7 @@ static void test_refused_change_is_undone(void **state)
     assert_int_equal(store_milestone_set(s, f.id, MS_RESOLVED, resolved, "ops", &err), 0);
     struct sync_op ms = {.kind = SYNC_OP_MILESTONE, .incident_id = f.id, .author = "ic",
                          .at = resolved + HOUR / 2, .value = MS_MITIGATED};
-    assert_int_equal(sync_journal_write(r, &ms, NULL, NULL, &err), 0);
+    assert_int_equal(sync_journal_write(r, &ms, NULL, NULL, NULL, &err), 0);
     assert_int_equal(count(r, f.id, "Milestone mitigated"), 1);
 
     sync_now(&f, path, &rep);
@@ -479,7 +479,7 @@ static void test_offline_action_item_edit(void **state)
     e.author = (char *)"scribe";
     e.text = (char *)"alert on scoring error rate";
     struct sync_op op = {.kind = SYNC_OP_ENTRIES, .incident_id = f.id, .author = "scribe"};
-    assert_int_equal(sync_journal_write(r, &op, todo_fn, &e, &err), 0);
+    assert_int_equal(sync_journal_write(r, &op, todo_fn, &e, NULL, &err), 0);
     struct action_item *items = NULL;
     size_t n = 0;
     assert_int_equal(store_action_list(r, f.id, &items, &n, &err), 0);
@@ -488,7 +488,7 @@ static void test_offline_action_item_edit(void **state)
                           .action = items[0]};
     upd.action.owner = (char *)"bob";
     snprintf(upd.action.priority, sizeof upd.action.priority, "P0");
-    assert_int_equal(sync_journal_write(r, &upd, NULL, NULL, &err), 0);
+    assert_int_equal(sync_journal_write(r, &upd, NULL, NULL, NULL, &err), 0);
     store_actions_free(&items, n);
 
     sync_now(&f, path, &rep);
@@ -499,6 +499,55 @@ static void test_offline_action_item_edit(void **state)
     assert_string_equal(items[0].priority, "P0");
     assert_true(items[0].source_entry_id > 0);
     store_actions_free(&items, n);
+    store_close(&s);
+    store_close(&r);
+    teardown(&f);
+}
+
+/* Entries waiting together go in one server transaction; one the server refuses (its uid is
+ * saved in another incident there) does not hold back the others, and stays here, marked. */
+static void test_refused_entry_in_a_batch(void **state)
+{
+    struct fixture f;
+    struct sync_report rep;
+    struct wr_error err;
+    char path[128], uid[40];
+    setup(&f, "batchrefused");
+    replica_path(&f, "laptop", path, sizeof path);
+    struct store *r = replica(path);
+    sync_now(&f, path, &rep);
+    type_entry(r, f.id, "first of three", KIND_NOTE, NULL);
+    type_entry(r, f.id, "second of three", KIND_NOTE, uid);
+    type_entry(r, f.id, "third of three", KIND_NOTE, NULL);
+    struct store *s = server(&f);
+    int64_t other = 0;
+    struct incident inc;
+    incident_init(&inc);
+    inc.title = strdup("Another incident");
+    assert_int_equal(store_incident_create(s, &inc, &other, &err), 0);
+    incident_clear(&inc);
+    struct entry e;
+    entry_init(&e);
+    e.incident_id = other;
+    e.kind = KIND_NOTE;
+    e.author = (char *)"ops";
+    e.text = (char *)"same uid, elsewhere";
+    memcpy(e.uid, uid, sizeof e.uid);
+    bool already = true;
+    assert_int_equal(store_entry_deliver(s, &e, &already, &err), 0);
+
+    sync_now(&f, path, &rep);
+    assert_int_equal(rep.sent, 2);
+    assert_int_equal(rep.refused, 1);
+    assert_int_equal(count(s, f.id, "of three"), 2);
+    struct store_journal_entry *marks = NULL;
+    size_t n = 0;
+    assert_int_equal(store_journal_entries(r, f.id, &marks, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(marks[0].uid, uid);
+    assert_true(marks[0].failed);
+    free(marks);
+    assert_int_equal(count(r, f.id, "second of three"), 1); /* the text is not lost */
     store_close(&s);
     store_close(&r);
     teardown(&f);
@@ -537,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_refused_change_is_undone),
         cmocka_unit_test(test_copy_in_batches_then_only_changes),
         cmocka_unit_test(test_offline_action_item_edit),
+        cmocka_unit_test(test_refused_entry_in_a_batch),
         cmocka_unit_test(test_other_database_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
