@@ -1125,6 +1125,12 @@ int cli_main(int argc, char **argv, const struct cli_frontend *frontend)
     }
     if (cmd->run(&ctx, nrest ? nrest - 1 : 0, nrest ? rest + 1 : rest) != 0)
         goto fail;
+    /* Team mode: a command that reached the server also sends what a cockpit on this laptop
+     * left unsent (the cockpit and `warroom sync` do it themselves). */
+    if (ctx.store && store_is_remote(ctx.store)) {
+        store_close(&ctx.store);
+        cli_sync_flush(&ctx);
+    }
     if (fflush(stdout) != 0) {
         wr_fail(&ctx.err, WR_E_IO, "cannot write the output: %s", strerror(errno));
         goto fail;

@@ -57,6 +57,9 @@ extern const struct cli_command cli_postmortem_commands[]; /* cli_postmortem.c *
 extern const struct cli_command cli_facts_commands[];      /* cli_facts.c */
 extern const struct cli_command cli_analyze_commands[];  /* cli_analyze.c */
 extern const struct cli_command cli_sync_commands[];     /* cli_sync.c */
+/* Team mode: after a command on a PostgreSQL database, send what a cockpit on this laptop left in
+ * its journal (a note on stderr says so; a failure only notes it). Nothing without a journal. */
+void cli_sync_flush(struct cli_ctx *ctx);
 extern const struct cli_command cli_db_commands[];       /* cli_db.c */
 /* Every subcommand table, in --help order (cli_core_commands first); *n gets their number. The
  * man page and the shell completions are generated from these (src/doc/gendoc.c), so a table

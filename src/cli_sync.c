@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "store_sync.h"
@@ -70,6 +71,39 @@ static int cmd_sync(struct cli_ctx *ctx, int argc, char **argv)
 out:
     free(ids);
     return rc;
+}
+
+void cli_sync_flush(struct cli_ctx *ctx)
+{
+    char target[PATH_MAX], replica[PATH_MAX];
+    struct wr_error err;
+    struct store *r = NULL;
+    int64_t pending = 0, failed = 0;
+    if (ctx->db_path)
+        snprintf(target, sizeof target, "%s", ctx->db_path);
+    else if (store_default_path(target, sizeof target, false, &err) != 0)
+        return;
+    /* Only where a cockpit has left a journal: a plain command makes no local copy. */
+    if (!store_target_is_remote(target) ||
+        sync_replica_path(target, replica, sizeof replica, &err) != 0 ||
+        access(replica, F_OK) != 0)
+        return;
+    if (store_open(replica, &r, &err) == 0 && store_replica_setup(r, &err) == 0)
+        store_journal_counts(r, &pending, &failed, &err);
+    store_close(&r);
+    if (pending == 0)
+        return;
+    struct sync_report rep;
+    if (sync_send_pending(target, replica, &rep, &err) != 0) {
+        fprintf(ctx->errf, "warroom: note: %" PRId64 " change%s the cockpit saved on this laptop "
+                           "still wait%s for the server: %s\n",
+                pending, pending == 1 ? "" : "s", pending == 1 ? "s" : "", err.msg);
+        return;
+    }
+    fprintf(ctx->errf, "warroom: note: sent %" PRId64 " change%s the cockpit had saved on this "
+                       "laptop while the server was unreachable%s\n",
+            rep.sent, rep.sent == 1 ? "" : "s",
+            rep.refused > 0 ? " (some were refused: warroom sync says more)" : "");
 }
 
 const struct cli_command cli_sync_commands[] = {

@@ -439,7 +439,8 @@ int store_entries_forget(struct store *s, char *const *uids, size_t n, struct wr
         const char *sql;
     } steps[] = {
         {SY_ENTRY_FORGET_ACTIONS,
-         "DELETE FROM action_items WHERE source_entry_id IN (SELECT id FROM entries WHERE uid = ?1)"},
+         "DELETE FROM action_items WHERE source_entry_id IN"
+         " (SELECT id FROM entries WHERE uid = ?1)"},
         {SY_ENTRY_FORGET_REVS,
          "DELETE FROM entry_revisions WHERE entry_id IN (SELECT id FROM entries WHERE uid = ?1)"},
         {SY_ENTRY_FORGET, "DELETE FROM entries WHERE uid = ?1"},
@@ -866,10 +867,9 @@ static int apply_milestones(struct store *s, const struct pull_rows *incidents,
             return -1;
     }
     for (size_t i = 0; i < ms->n; i++) {
-        struct db_stmt *st = store_stmt(s, SY_PULL_MILESTONE_INSERT,
-                                        "INSERT OR REPLACE INTO milestones(incident_id, name, at_ms)"
-                                        " VALUES(?1, ?2, ?3)",
-                                        err);
+        struct db_stmt *st = store_stmt(
+            s, SY_PULL_MILESTONE_INSERT,
+            "INSERT OR REPLACE INTO milestones(incident_id, name, at_ms) VALUES(?1, ?2, ?3)", err);
         if (!st)
             return -1;
         rows_bind(st, ms, i, 1);

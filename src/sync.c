@@ -217,7 +217,7 @@ static int connect_server(struct sync *s, struct wr_error *err)
     char mine[32], theirs[32];
     int64_t instance = 0;
     if (store_open(s->target, &pg, err) != 0)
-        return -1;
+        return err->code == WR_E_DB_VERSION ? -2 : -1; /* retrying cannot help that one */
     if (!store_is_remote(pg)) {
         store_close(&pg);
         return wr_fail(err, WR_E_USAGE, "team mode needs a PostgreSQL server");
@@ -1044,8 +1044,23 @@ fail:
     return -1;
 }
 
+static int run_once(const char *target, const char *replica_path, bool pull_too,
+                    const int64_t *ids, size_t n, struct sync_report *r, struct wr_error *err);
+
 int sync_run_once(const char *target, const char *replica_path, const int64_t *ids, size_t n,
                   struct sync_report *r, struct wr_error *err)
+{
+    return run_once(target, replica_path, true, ids, n, r, err);
+}
+
+int sync_send_pending(const char *target, const char *replica_path, struct sync_report *r,
+                      struct wr_error *err)
+{
+    return run_once(target, replica_path, false, NULL, 0, r, err);
+}
+
+static int run_once(const char *target, const char *replica_path, bool pull_too,
+                    const int64_t *ids, size_t n, struct sync_report *r, struct wr_error *err)
 {
     int rc = -1;
     struct sync s;
@@ -1077,6 +1092,10 @@ int sync_run_once(const char *target, const char *replica_path, const int64_t *i
     if (o == LOST || o == FAILED) {
         wr_fail(err, WR_E_DB, "%s", s.status.reason[0] ? s.status.reason
                                                        : "the connection to the server was lost");
+        goto out;
+    }
+    if (!pull_too) {
+        rc = 0;
         goto out;
     }
     if (n == 0 && store_replica_followed(s.replica, &known, &nknown, err) != 0)

@@ -106,5 +106,8 @@ struct sync_report {
  * already follows). */
 int sync_run_once(const char *target, const char *replica_path, const int64_t *ids, size_t n,
                   struct sync_report *r, struct wr_error *err);
+/* Only the first half of sync_run_once: send what the journal holds (r->copied stays 0). */
+int sync_send_pending(const char *target, const char *replica_path, struct sync_report *r,
+                      struct wr_error *err);
 
 #endif

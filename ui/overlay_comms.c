@@ -126,7 +126,9 @@ struct overdue_args {
 static int record_overdue(struct store *s, void *ctx, struct wr_error *err)
 {
     struct overdue_args *o = ctx;
-    return comms_record_overdue(s, o->inc, o->policy, wr_now_ms(), o->author, &o->recorded, err);
+    int64_t now = wr_now_ms();
+    /* journaled: */ return comms_record_overdue(s, o->inc, o->policy, now, o->author,
+                                                 &o->recorded, err);
 }
 
 /* Deliver what is due, record a missed update, then sleep until the next thing that can
@@ -330,8 +332,8 @@ struct queue_args {
 static int queue_messages(struct store *s, void *ctx, struct wr_error *err)
 {
     const struct queue_args *q = ctx;
-    return comms_queue(s, q->inc, q->tpl, q->data, q->override, q->cfg, q->dests, q->n, q->author,
-                       NULL, err);
+    return comms_queue(s, q->inc, q->tpl, q->data, q->override, q->cfg, q->dests, /* journaled */
+                       q->n, q->author, NULL, err);
 }
 
 static void compose_send(struct tui *t, struct comms_compose *c)

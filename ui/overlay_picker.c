@@ -286,7 +286,8 @@ static void newinc_create(struct tui *t, struct newinc *d)
         tui_message(t, false, "Declared: it opens as soon as the team server has it");
         goto out;
     }
-    if (store_incident_open(t->store, &inc, t->author, &id, &err) < 0 ||
+    /* SQLite: no journal (team mode returned above). */
+    if (store_incident_open(t->store, &inc, t->author, &id, &err) < 0 || /* journaled: n/a */
         tui_open_incident(t, id, &err) < 0) {
         tui_message(t, true, "%s", err.msg[0] ? err.msg : "out of memory");
         goto out;

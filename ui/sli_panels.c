@@ -339,8 +339,8 @@ struct snapshot {
 static int store_snapshot(struct store *s, void *ctx, struct wr_error *err)
 {
     const struct snapshot *sn = ctx;
-    return store_entry_append_data(s, sn->incident_id, KIND_SLI, sn->at, sn->author, sn->text,
-                                   sn->json, NULL, err);
+    return store_entry_append_data(s, sn->incident_id, KIND_SLI, sn->at, /* journaled */
+                                   sn->author, sn->text, sn->json, NULL, err);
 }
 
 int tui_sli_snapshot(struct tui *t, const char *reason)

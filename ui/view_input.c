@@ -18,7 +18,7 @@ static const char PROMPT[] = "> ";
 
 static int append_entry(struct store *s, void *ctx, struct wr_error *err)
 {
-    return store_entry_append(s, ctx, err);
+    return store_entry_append(s, ctx, err); /* run by tui_write_fn: journaled */
 }
 
 /* Parse and store the editor's line. The editor is cleared only after the durable commit. */

@@ -293,19 +293,18 @@ static void test_server_outage(void **state)
     remove_fixture(&f);
 }
 
-/* Run `warroom sync` as `who` on its laptop; returns its output's first line in out. */
-static void run_sync(struct fixture *f, const char *who, char *out, size_t n)
+/* Run `warroom ARGS` as `who` on its laptop; its output (stdout and stderr) in out. */
+static void run_cli(struct fixture *f, const char *who, const char *args, char *out, size_t n)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "HOME='%s/%s' XDG_DATA_HOME='%s/%s/data' XDG_STATE_HOME='%s/%s/state' '%s' --db '%s' "
-             "sync 2>&1",
-             f->dir, who, f->dir, who, f->dir, who, WARROOM_BIN, f->url);
+             "%s 2>&1",
+             f->dir, who, f->dir, who, f->dir, who, WARROOM_BIN, f->url, args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
-    out[0] = '\0';
-    if (!fgets(out, (int)n, p))
-        out[0] = '\0';
+    size_t got = fread(out, 1, n - 1, p);
+    out[got] = '\0';
     assert_int_equal(pclose(p), 0);
 }
 
@@ -327,7 +326,7 @@ static void test_killed_with_pending_entries(void **state)
     vt_free(&scribe);
 
     server_start();
-    run_sync(&f, "scribe", out, sizeof out);
+    run_cli(&f, "scribe", "sync", out, sizeof out);
     fprintf(stderr, "warroom sync: %s", out);
     assert_non_null(strstr(out, "sent 2 changes"));
     assert_int_equal(server_count(&f, "typed before the crash"), 1);
@@ -348,7 +347,19 @@ static void test_killed_with_pending_entries(void **state)
     assert_int_equal(vt_wait_gone(scribe, "pending", VT_WAIT_MAX_MS), 0);
     assert_int_equal(server_count(&f, "typed before the second crash"), 1);
     assert_int_equal(server_count(&f, "typed before the crash"), 1);
-    quit(&scribe);
+
+    /* And a third time: any command that reaches the server sends what the cockpit left. */
+    server_stop();
+    wait_header(scribe, "reconnecting since", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "typed before the third crash<Enter>"), 0);
+    wait_header(scribe, "1 pending", VT_WAIT_MAX_MS);
+    kill(vt_pid(scribe), SIGKILL);
+    vt_free(&scribe);
+    server_start();
+    run_cli(&f, "scribe", "list", out, sizeof out);
+    fprintf(stderr, "warroom list: %s", out);
+    assert_non_null(strstr(out, "sent 1 change the cockpit had saved"));
+    assert_int_equal(server_count(&f, "typed before the third crash"), 1);
     remove_fixture(&f);
 }
 

@@ -16,5 +16,13 @@ if grep -rnE 'sqlite3_(prepare|exec)|PQ(exec|prepare|exec(Params|Prepared))[[:sp
   echo "lint: SQL outside the store (src/store*.c) and its engines (src/db_*.c)" >&2
   fail=1
 fi
+# Team mode: the cockpit's writes go through tui_write / tui_write_fn (ui/team.c), which journal
+# them for the server; a store write called directly would change this laptop's copy only. A
+# write function such a wrapper runs carries "journaled" in a comment on its line.
+if grep -rnE '\b(store_(entry_(append|append_data|edit|pin|delete|set_kind|set_at|deliver|import)|entries_append_once|severity_set|role_assign|phase_set|milestone_set|pm_field_set|action_(add|update)|incident_(open|reopen|create|update_text)|fact_set|outbox_enqueue)|facts_(set|set_tz|confirm_cause)|comms_(queue|record_overdue))[[:space:]]*\(' \
+     "$top/ui" --include='*.c' | grep -v 'journaled'; then
+  echo "lint: a write from ui/ above bypasses tui_write (team mode would not send it to the server)" >&2
+  fail=1
+fi
 [ $fail -eq 0 ] && echo "lint: 1 passed, 0 failed"
 exit $fail
