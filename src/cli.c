@@ -1139,7 +1139,14 @@ int cli_main(int argc, char **argv, const struct cli_frontend *frontend)
 fail:
     if (ctx.err.code == WR_OK)
         wr_fail(&ctx.err, WR_E_FAIL, "%s", wr_code_text(WR_E_FAIL));
-    fprintf(stderr, "warroom: %s\n", ctx.err.msg[0] ? ctx.err.msg : wr_code_text(ctx.err.code));
+    {
+        /* Messages quote what the user gave (file names, ids, text): a name holding escape
+         * sequences must not drive the terminal, and the error stays one line. */
+        char *line = wr_text_sanitize(ctx.err.msg[0] ? ctx.err.msg : wr_code_text(ctx.err.code),
+                                      true);
+        fprintf(stderr, "warroom: %s\n", line ? line : wr_code_text(ctx.err.code));
+        free(line);
+    }
     status = wr_code_exit(ctx.err.code);
 done:
     store_close(&ctx.store);

@@ -234,7 +234,11 @@ static int cmd_analyze(struct cli_ctx *ctx, int argc, char **argv)
         fprintf(ctx->out, "%s\n", s);
         free(s);
     } else if (dir) {
-        fprintf(ctx->out, "%s/analysis.md\n", dir);
+        char *shown = wr_text_sanitize(dir, true);
+        size_t n = shown ? strlen(shown) : 0;
+        fprintf(ctx->out, "%s%sanalysis.md\n", shown ? shown : "",
+                n && shown[n - 1] == '/' ? "" : "/");
+        free(shown);
     } else {
         struct wr_buf b = {0};
         if (analyze_report_markdown(r, NULL, &b) != 0) {

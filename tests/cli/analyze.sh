@@ -188,6 +188,25 @@ for e in d["endpoints"]:
     assert "\x1b" not in e["endpoint"], e
 PY
 w analyze "$tmp/hostile.jsonl" 2>/dev/null | grep -q $'\x1b' && die "escape sequence reached the terminal"
+# file and directory names are the user's, but may come from a hostile archive: errors,
+# warnings and the -o line quote them without their escape sequences
+esc=$'\x1b]0;pwned\x07\x1b[2J'
+printf 'not a log\n' > "$tmp/x${esc}.txt"
+: > "$tmp/empty${esc}.log"
+for args in "$tmp/x${esc}.txt" "$tmp/empty${esc}.log" "$tmp/none${esc}" "$tmp/empty${esc}.log ${logs[0]}"; do
+    # shellcheck disable=SC2086
+    w analyze $args > "$tmp/o" 2> "$tmp/e"
+    grep -q "$(printf '\x1b')" "$tmp/e" "$tmp/o" && die "an escape sequence in a file name reached the terminal: $(printf %q "$args")"
+    [ "$(grep -c . "$tmp/e")" -ge 1 ] || die "no message for $args"
+done
+w analyze "${logs[0]}" -o "$tmp/out${esc}" > "$tmp/o" 2>/dev/null || die "-o with an odd name"
+grep -q "$(printf '\x1b')" "$tmp/o" && die "an escape sequence in -o DIR reached the terminal"
+grep -qx "$tmp/out^\[\]0;pwned^G^\[\[2J/analysis.md" "$tmp/o" || die "-o line: $(cat -v "$tmp/o")"
+# a URL's credentials are not the dependency
+printf '{"timestamp":"2026-03-10T12:00:00Z","level":"ERROR","message":"call to https://svc:s3cret@scoring.example.com/v1 timed out"}\n' > "$tmp/cred.jsonl"
+w analyze --json "$tmp/cred.jsonl" > "$tmp/cred.json" 2>/dev/null || die "cred"
+grep -q 's3cret\|"svc"' "$tmp/cred.json" && die "a URL's user or password taken as the dependency"
+grep -q '"dependency":.*"scoring.example.com"' "$tmp/cred.json" || die "dependency of a URL with credentials: $(cat "$tmp/cred.json" | tr -d '\n\t' | head -c 300)"
 
 # ---- reports: Markdown + SVG, replay as an SLI source ----
 w analyze "${logs[@]}" -o "$tmp/report" > "$tmp/o" 2>/dev/null || die "-o"
