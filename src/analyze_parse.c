@@ -972,6 +972,12 @@ static size_t find_dependency(const char *m, size_t n, char *dep, size_t cap)
     const char *st = NULL;
     if (hit) {
         st = hit + 3;
+        /* "https://user:secret@host/": the dependency is the host, never the credentials */
+        for (const char *c = st; c < e && *c != '/' && *c != '?' && *c != '#' &&
+                                 !isspace((unsigned char)*c) && *c != '"';
+             c++)
+            if (*c == '@')
+                st = c + 1;
     } else {
         static const char *const lead[] = {"host=", "dependency=", "calling ", " to ", "from ",
                                            "dial tcp "};

@@ -75,7 +75,7 @@ RULES = [("pool exhausted", "pool", "connection pool exhausted"),
 
 
 def dependency_from(msg):
-    m = re.search(r"://([A-Za-z0-9._-]+)", msg)
+    m = re.search(r"://(?:[^/?#\s\"]*@)?([A-Za-z0-9._-]+)", msg)
     if m:
         return m.group(1).rstrip(".-")
     for lead in ["host=", "dependency=", "calling ", " to ", "from ", "dial tcp "]:

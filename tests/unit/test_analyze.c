@@ -180,6 +180,15 @@ static void test_classify(void **state)
     ana_classify("", 0, m, strlen(m), 0, type, sizeof type, dep, sizeof dep, &c);
     assert_string_equal(type, "connection refused");
     assert_string_equal(dep, "given"); /* a dependency field wins over the message */
+    /* credentials in a URL are not the dependency (nor anything worth repeating) */
+    m = "request to https://admin:s3cret@scoring.example.com/v1 timed out";
+    dep[0] = '\0';
+    ana_classify("", 0, m, strlen(m), 504, type, sizeof type, dep, sizeof dep, &c);
+    assert_string_equal(dep, "scoring.example.com");
+    m = "connection refused: postgresql://app@db.internal:5432/loans?x=a@b";
+    dep[0] = '\0';
+    ana_classify("", 0, m, strlen(m), 0, type, sizeof type, dep, sizeof dep, &c);
+    assert_string_equal(dep, "db.internal");
     dep[0] = '\0';
     ana_classify("", 0, "", 0, 502, type, sizeof type, dep, sizeof dep, &c);
     assert_string_equal(type, "HTTP 502");
