@@ -270,6 +270,7 @@ void ana_agg_init(struct ana_agg *a, const struct analyze_options *opt)
     memset(a, 0, sizeof *a);
     a->opt = opt;
     a->first_ms = a->last_ms = WR_TIME_NONE;
+    a->out_first_ms = a->out_last_ms = WR_TIME_NONE;
 }
 
 void ana_agg_free(struct ana_agg *a)
@@ -602,6 +603,10 @@ void ana_agg_add(struct ana_agg *a, const struct ana_record *r)
         if ((opt->from_ms != WR_TIME_NONE && ts < opt->from_ms) ||
             (opt->to_ms != WR_TIME_NONE && ts >= opt->to_ms)) {
             a->filtered_out++;
+            if (a->out_first_ms == WR_TIME_NONE || ts < a->out_first_ms)
+                a->out_first_ms = ts;
+            if (a->out_last_ms == WR_TIME_NONE || ts > a->out_last_ms)
+                a->out_last_ms = ts;
             return;
         }
         if (a->first_ms == WR_TIME_NONE || ts < a->first_ms)
@@ -781,6 +786,12 @@ int ana_agg_merge(struct ana_agg *d, const struct ana_agg *s)
         d->first_ms = s->first_ms;
     if (s->last_ms != WR_TIME_NONE && (d->last_ms == WR_TIME_NONE || s->last_ms > d->last_ms))
         d->last_ms = s->last_ms;
+    if (s->out_first_ms != WR_TIME_NONE &&
+        (d->out_first_ms == WR_TIME_NONE || s->out_first_ms < d->out_first_ms))
+        d->out_first_ms = s->out_first_ms;
+    if (s->out_last_ms != WR_TIME_NONE &&
+        (d->out_last_ms == WR_TIME_NONE || s->out_last_ms > d->out_last_ms))
+        d->out_last_ms = s->out_last_ms;
     for (size_t i = 0; i < s->endpoints.count; i++) {
         long j = endpoint_index(d, s->endpoints.keys[i], s->endpoints.lens[i]);
         if (j < 0)

@@ -133,6 +133,7 @@ struct ana_agg {
     uint64_t lines, malformed, requests, errors, health_excluded, filtered_out, no_timestamp,
         error_events, invalid_utf8, with_latency, overflow_keys, json_records;
     int64_t first_ms, last_ms;
+    int64_t out_first_ms, out_last_ms; /* of the lines --from/--to left out */
     struct ana_keys endpoints;
     struct ana_endpoint_acc *ep;
     size_t ep_cap;

@@ -1029,6 +1029,23 @@ int analyze_run(const struct analyze_options *opt, struct analyze_result **out,
             goto out;
         }
     }
+    /* Two ways to get an empty report without a mistake showing: a window that misses the logs
+     * (HH:MM is today, the logs are last week's) and field names warroom does not know. */
+    if (r->filtered_out && r->first_ms == WR_TIME_NONE && a->out_first_ms != WR_TIME_NONE) {
+        char msg[400], t1[40], t2[40], t3[40];
+        snprintf(msg, sizeof msg, "every line is outside --from/--to: the logs run from %s to %s "
+                 "UTC; give times with their date (a time alone is today's), e.g. --from %.16sZ",
+                 wr_time_fmt(a->out_first_ms, true, "%Y-%m-%d %H:%M:%S", t1, sizeof t1),
+                 wr_time_fmt(a->out_last_ms, true, "%Y-%m-%d %H:%M:%S", t2, sizeof t2),
+                 wr_time_iso(a->out_first_ms, t3, sizeof t3));
+        if (add_warning(r, msg) != 0)
+            goto nomem;
+    } else if (r->requests == 0 && r->health_excluded == 0 && a->json_records) {
+        if (add_warning(r, "no line has an HTTP status (http_status or status), so there are no "
+                        "request figures; if your logs name it otherwise, map it: --map "
+                        "status=NAME (and duration=NAME:UNIT, path=NAME, method=NAME)") != 0)
+            goto nomem;
+    }
     if (r->overflow_keys) {
         char msg[300];
         snprintf(msg, sizeof msg, "%llu lines went past the limits (%d endpoints, %d error types, "

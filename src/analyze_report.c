@@ -546,6 +546,10 @@ int analyze_report_markdown(const struct analyze_result *r, const char *chart_pr
     if (r->no_timestamp)
         wr_buf_printf(b, "| Without a time | %s | lines with no readable timestamp |\n",
                       fmt_count(r->no_timestamp, c1, sizeof c1));
+    if (r->invalid_utf8)
+        wr_buf_printf(b, "| Invalid UTF-8 | %s | lines counted whose endpoint or error text held "
+                      "invalid UTF-8 (those bytes are shown as ?) |\n",
+                      fmt_count(r->invalid_utf8, c1, sizeof c1));
     for (size_t i = 0; i < r->nsamples; i++) {
         if (i == 0)
             wr_buf_puts(b, "\nFirst malformed lines:\n\n");

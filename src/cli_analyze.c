@@ -43,6 +43,11 @@ static int path_push(struct path_list *l, const char *p)
 static int path_add(struct cli_ctx *ctx, struct path_list *l, const char *arg)
 {
     struct stat st;
+    if (strcmp(arg, "-") == 0)
+        for (size_t i = 0; i < l->n; i++)
+            if (strcmp(l->v[i], "-") == 0)
+                return wr_fail(&ctx->err, WR_E_USAGE, "- (standard input) is given twice; it "
+                               "can be read once: pass it once");
     if (strcmp(arg, "-") != 0 && strpbrk(arg, "*?[") && stat(arg, &st) != 0) {
         glob_t g;
         int gr = glob(arg, 0, NULL, &g);

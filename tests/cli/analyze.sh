@@ -80,6 +80,21 @@ w analyze --json - < "${logs[0]}" > "$tmp/stdin.json" 2>/dev/null || die "stdin"
 w analyze --json "${logs[0]}" > "$tmp/one.json" 2>/dev/null || die "one file"
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); a.pop("files"); b.pop("files"); assert a==b' "$tmp/stdin.json" "$tmp/one.json" || die "stdin differs from the file"
 w analyze --json "$src/data/demo/logs/*.gz" > "$tmp/glob.json" 2>/dev/null || die "quoted glob"
+# standard input can be read once
+w analyze - - < "${logs[0]}" > /dev/null 2> "$tmp/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "given twice" "$tmp/e" || die "'- -': exit $rc, $(cat "$tmp/e")"
+# a window that misses every line says where the logs are (HH:MM is today, not the logs' day)
+w analyze --json --from 2026-03-11T00:00Z "${logs[@]}" > "$tmp/miss.json" 2> "$tmp/e" || die "--from after the logs"
+grep -q "warning: every line is outside --from/--to: the logs run from 2026-03-10 11:30:00 to 2026-03-10 13:29:59 UTC" "$tmp/e" ||
+    die "no warning for a window that misses the logs: $(cat "$tmp/e")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["requests"] == 0 and "outside --from/--to" in d["warnings"][0], d["warnings"]' "$tmp/miss.json" || die "window warning in the JSON"
+# field names warroom does not know: no request figures, and a warning that says how to map them
+printf '{"ts":"2026-03-10T12:00:01Z","statusCode":503,"latency":0.2}\n' > "$tmp/names.jsonl"
+w analyze "$tmp/names.jsonl" > "$tmp/names.md" 2> "$tmp/e" || die "unknown names"
+grep -q "warning: no line has an HTTP status.*--map status=NAME" "$tmp/e" || die "no hint to --map: $(cat "$tmp/e")"
+grep -q "no line has an HTTP status" "$tmp/names.md" || die "the hint to --map is not in the report"
+w analyze --map status=statusCode "$tmp/names.jsonl" > /dev/null 2> "$tmp/e" || die "mapped"
+[ ! -s "$tmp/e" ] || die "a warning once the status is mapped: $(cat "$tmp/e")"
 python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["files"]) == 2' "$tmp/glob.json" || die "glob expanded"
 
 # a large plain JSON-lines file split into chunks across threads; out-of-order lines
@@ -187,6 +202,7 @@ assert d["first"].startswith("2026-03-10T11:58") and len(d["minutes"]) == 3, d["
 for e in d["endpoints"]:
     assert "\x1b" not in e["endpoint"], e
 PY
+w analyze "$tmp/hostile.jsonl" 2>/dev/null | grep -q "^| Invalid UTF-8 | 1 |" || die "invalid UTF-8 not counted in the Markdown report"
 w analyze "$tmp/hostile.jsonl" 2>/dev/null | grep -q $'\x1b' && die "escape sequence reached the terminal"
 # file and directory names are the user's, but may come from a hostile archive: errors,
 # warnings and the -o line quote them without their escape sequences
