@@ -14,14 +14,20 @@ _warroom_lookup() {
   return 0
 }
 
-# _warroom_nth N LIST: REPLY gets word N (from 0) of the space-separated LIST, or "".
+# _warroom_nth N LIST: REPLY gets word N (from 0) of the space-separated LIST, or "". A last
+# word ending in "..." (FILE... in the usage) stands for every word from there on.
 _warroom_nth() {
-  local n=$1 rest="$2 "
+  local n=$1 rest="$2 " last=
   while [ "$n" -gt 0 ] && [ -n "$rest" ]; do
+    last=${rest%% *}
     rest=${rest#* }
     n=$((n - 1))
   done
   REPLY=${rest%% *}
+  if [ -z "$REPLY" ]; then
+    case $last in *...) REPLY=$last ;; esac
+  fi
+  REPLY=${REPLY%...}
 }
 
 # _warroom_parse WORD...: the words between the program name and the cursor. Sets _wr_cmd (the

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "cli.h"
+#include "model.h"
+#include "severity.h"
 #include "util.h"
 #include "version.h"
 
@@ -152,11 +155,68 @@ enum arg_kind { ARG_NONE, ARG_TEXT, ARG_FILE, ARG_DIR, ARG_ID, ARG_TEMPLATE, ARG
 static const char *const arg_kind_names[] = {"", "text", "file", "dir", "id", "template", "dest",
                                              "choice"};
 
-/* Classify a placeholder from a usage string: "FILE", "DIR", "ID|FILE", "json|md", "SEVn"... */
-static enum arg_kind classify(const char *w, size_t n, const char *cmd)
+/* Append NAME to the "a|b" list in out (cap bytes). */
+static void choice_add(char *out, size_t cap, const char *name)
+{
+    size_t l = strlen(out);
+    snprintf(out + l, cap - l, "%s%s", l ? "|" : "", name);
+}
+
+/*
+ * The values a placeholder stands for when the engine has a fixed list of them: phases, roles,
+ * milestones, the severity matrix's rows, columns and triggers, the kinds a scribe may type,
+ * the log formats. Taken from the engine's own tables, so a new phase or format is offered
+ * without touching this file. Returns false (out empty) for free text such as TITLE or NAME.
+ */
+static bool placeholder_values(const char *w, size_t n, const char *cmd, char *out, size_t cap)
 {
 #define IS(lit) (n == strlen(lit) && memcmp(w, lit, n) == 0)
-    if (IS("FILE") || IS("FILE.json") || IS("PATH"))
+    out[0] = '\0';
+    if (IS("PHASE"))
+        for (int i = 0; i < PHASE_COUNT; i++)
+            choice_add(out, cap, phase_name((enum phase)i));
+    else if (IS("ROLE"))
+        for (int i = 0; i < ROLE_COUNT; i++)
+            choice_add(out, cap, role_key((enum role)i));
+    else if (IS("NAME") && strcmp(cmd, "milestone") == 0)
+        for (int i = 0; i < MS_COUNT; i++)
+            choice_add(out, cap, milestone_name((enum milestone)i));
+    else if (IS("ROW"))
+        for (int i = 0; i < SEV_ROWS; i++)
+            choice_add(out, cap, sev_row_key(i));
+    else if (IS("COL"))
+        for (int i = 0; i < SEV_COLS; i++)
+            choice_add(out, cap, sev_col_key(i));
+    else if (IS("T") && strcmp(cmd, "sev") == 0)
+        for (int i = 0; i < SEV_TRIGGER_COUNT; i++)
+            choice_add(out, cap, sev_trigger_key(i));
+    else if (IS("SEVn"))
+        for (int i = 1; i <= 4; i++)
+            choice_add(out, cap, sev_name(i));
+    else if (IS("K"))
+        for (int i = 0; i < KIND_COUNT; i++) {
+            if (kind_typeable((enum entry_kind)i))
+                choice_add(out, cap, kind_name((enum entry_kind)i));
+        }
+    else if (IS("F") && strcmp(cmd, "analyze") == 0)
+        for (int i = 0; i < ANALYZE_FORMAT_COUNT; i++)
+            choice_add(out, cap, analyze_format_name((enum analyze_format)i));
+#undef IS
+    return out[0] != '\0';
+}
+
+/*
+ * Classify a placeholder from a usage string: "FILE", "DIR", "ID|FILE", "json|md", "PHASE"...
+ * A trailing "..." (FILE..., ID...) is the same kind, repeated. choices (cap bytes) gets the
+ * "a|b" list of an ARG_CHOICE.
+ */
+static enum arg_kind classify(const char *w, size_t n, const char *cmd, char *choices, size_t cap)
+{
+    choices[0] = '\0';
+    if (n > 3 && memcmp(w + n - 3, "...", 3) == 0)
+        n -= 3;
+#define IS(lit) (n == strlen(lit) && memcmp(w, lit, n) == 0)
+    if (IS("FILE") || IS("FILE.json") || IS("OUT.json") || IS("PATH"))
         return ARG_FILE;
     if (IS("DIR"))
         return ARG_DIR;
@@ -167,17 +227,20 @@ static enum arg_kind classify(const char *w, size_t n, const char *cmd)
     if (IS("TEMPLATE"))
         return strcmp(cmd, "template") == 0 ? ARG_FILE : ARG_TEMPLATE;
 #undef IS
-    if (memchr(w, '|', n) && islower((unsigned char)w[0]))
+    if (placeholder_values(w, n, cmd, choices, cap))
         return ARG_CHOICE;
-    if (islower((unsigned char)w[0]))
-        return ARG_CHOICE; /* a literal word such as "render" or "retry" */
+    if (islower((unsigned char)w[0])) {
+        /* "json|md", or a literal word such as "render" or "retry" */
+        snprintf(choices, cap, "%.*s", (int)n, w);
+        return ARG_CHOICE;
+    }
     return ARG_TEXT;
 }
 
 struct opt_seen {
     char name[32];
     enum arg_kind kind;
-    char choices[128];
+    char choices[256];
 };
 
 static size_t word_len(const char *p)
@@ -225,11 +288,12 @@ static size_t scan_options(const char *text, const char *cmd, struct opt_seen *o
             bool placeholder = isupper((unsigned char)v[0]) || memchr(v, '|', vn) ||
                                (v[vn] == ']' && vn > 0);
             if (placeholder && o->kind == ARG_NONE) {
-                o->kind = classify(v, vn, cmd);
-                if (o->kind == ARG_CHOICE && memchr(v, '|', vn) && vn < sizeof o->choices)
-                    memcpy(o->choices, v, vn);
-                else if (o->kind == ARG_CHOICE)
+                o->kind = classify(v, vn, cmd, o->choices, sizeof o->choices);
+                if (o->kind == ARG_CHOICE && !strchr(o->choices, '|') &&
+                    !placeholder_values(v, vn, cmd, o->choices, sizeof o->choices)) {
                     o->kind = ARG_TEXT; /* "[--since 30d]": an example, not the only value */
+                    o->choices[0] = '\0';
+                }
             }
         }
         p += n - 1;
@@ -282,13 +346,28 @@ static void spec_positionals(FILE *f, const char *usage, const char *cmd)
             in_option |= option_group[d];
         after_option = p[0] == '-';
         if (p[0] != '-' && !in_option && !paren && !(n == 3 && memcmp(p, "...", 3) == 0)) {
-            enum arg_kind k = classify(p, n, cmd);
+            char choices[256];
+            enum arg_kind k = classify(p, n, cmd, choices, sizeof choices);
+            /* "info | copy ...": the first words of the other forms are choices here too */
+            if (k == ARG_CHOICE && first && p == usage && !strchr(choices, '|'))
+                for (const char *alt = strstr(end, " | "); alt; alt = strstr(alt + 3, " | ")) {
+                    const char *wd = alt + 3;
+                    size_t wn = strcspn(wd, " |[]");
+                    if (wn && islower((unsigned char)wd[0]) && wn < 64) {
+                        char one[64];
+                        snprintf(one, sizeof one, "%.*s", (int)wn, wd);
+                        choice_add(choices, sizeof choices, one);
+                    }
+                }
             fprintf(f, "%s%s", first ? "" : " ", arg_kind_names[k]);
             if (k == ARG_CHOICE) {
                 fputc(':', f);
-                for (size_t i = 0; i < n; i++)
-                    fputc(p[i] == '|' ? ',' : p[i], f);
+                for (const char *c = choices; *c; c++)
+                    fputc(*c == '|' ? ',' : *c, f);
             }
+            /* FILE...: this kind again for every further word (the completion repeats it) */
+            if (n > 3 && memcmp(p + n - 3, "...", 3) == 0)
+                fputs("...", f);
             first = false;
         }
         p += n;
@@ -304,6 +383,7 @@ static void spec_positionals(FILE *f, const char *usage, const char *cmd)
  */
 static void spec(FILE *f)
 {
+    char choices[256];
     size_t nt;
     const struct cli_command *const *tables = cli_command_tables(&nt);
     fputs("_warroom_global_opts='", f);
@@ -312,7 +392,9 @@ static void spec(FILE *f)
     fputs("'\n_warroom_global_optkinds='", f);
     for (const struct cli_global_option *g = cli_global_options; g->name; g++)
         fprintf(f, "%s%s=%s", g == cli_global_options ? "" : " ", g->name,
-                g->value ? arg_kind_names[classify(g->value, strlen(g->value), "")] : "");
+                g->value ? arg_kind_names[classify(g->value, strlen(g->value), "", choices,
+                                                   sizeof choices)]
+                         : "");
     fputs("'\n_warroom_commands='", f);
     bool first = true;
     for (size_t t = 0; t < nt; t++)

@@ -60,6 +60,20 @@ expect "$(bash_complete "$WR" template render x --escape '')" "html markdown non
   "bash: choices of an option"
 expect "$(bash_complete "$WR" action 1 '')" "add done edit list " "bash: literal sub-commands"
 expect_has "$(bash_complete "$WR" --db "$DB" import "$T/inc")" "$T/incident-export.json" "bash: files"
+# Values the engine has a fixed list of, from its own tables (gendoc): phases, roles,
+# milestones, the matrix, typeable kinds, log formats; and FILE... repeats.
+expect "$(bash_complete "$WR" phase 1 '')" "DETECT MITIGATE RESOLVE RESPOND REVIEW TRIAGE " "bash: phases"
+expect "$(bash_complete "$WR" role 1 '')" "comms ic ops scribe sme " "bash: roles"
+expect "$(bash_complete "$WR" milestone 1 '')" "closed declared detected mitigated resolved started " "bash: milestones"
+expect "$(bash_complete "$WR" sev 1 --impact '')" "core_down cosmetic degraded noncore_down " "bash: matrix rows"
+expect "$(bash_complete "$WR" sev 1 --trigger '')" "data_loss pii_breach revenue sla_imminent " "bash: triggers"
+expect "$(bash_complete "$WR" log 1 x --kind '')" "action alert comms decision hypothesis note todo " "bash: typeable kinds"
+expect "$(bash_complete "$WR" analyze --format '')" "alb cloudwatch jsonl s3 " "bash: log formats"
+expect "$(bash_complete "$WR" db '')" "copy info " "bash: the first words of each form"
+touch "$T/app.log.gz" "$T/alb.log.gz"
+expect_has "$(bash_complete "$WR" analyze "$T/app")" "$T/app.log.gz" "bash: analyze FILE"
+expect_has "$(bash_complete "$WR" analyze "$T/app.log.gz" --json "$T/al")" "$T/alb.log.gz" "bash: analyze FILE... (a second file)"
+expect_has "$(bash_complete "$WR" analyze "$T/app.log.gz" --replay "$T/al")" "$T/alb.log.gz" "bash: --replay OUT.json"
 # Every command's documented options are offered after it.
 for c in $cmds; do
   for opt in $("$WR" "$c" --help | grep -oE -- '(^|[[ (|])--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); do
@@ -91,6 +105,9 @@ else
   expect "$(zsh_complete "$WR" --config "$CFG" comms 1 x --to '')" "archive ops-slack " \
     "zsh: destinations"
   expect "$(zsh_complete "$WR" export 1 -o '')" "<files> " "zsh: files"
+  expect "$(zsh_complete "$WR" phase 1 '')" "DETECT MITIGATE RESOLVE RESPOND REVIEW TRIAGE " "zsh: phases"
+  expect "$(zsh_complete "$WR" analyze a.gz b.gz '')" "<files> " "zsh: analyze FILE..."
+  expect "$(zsh_complete "$WR" analyze --format '')" "alb cloudwatch jsonl s3 " "zsh: log formats"
   # One real completion through compinit in an interactive zsh: the function is found on
   # fpath as _warroom and its descriptions reach the listing.
   mkdir -p "$T/fpath" && cp "$DOC/_warroom" "$T/fpath/"
