@@ -677,8 +677,13 @@ int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
     }
     /* Defaults first: whatever the target says wins (expand_dbname). Passwords come only from
      * libpq's own sources: the target, PGPASSWORD, ~/.pgpass, the service file. */
-    const char *const keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-    const char *const vals[] = {"10", "warroom", conninfo, NULL};
+    /* A laptop's link can die without a word (suspend, a dropped VPN): TCP keepalives and a
+     * user timeout make libpq notice within about half a minute instead of hours, so the
+     * cockpit says "reconnecting" and a blocked call fails instead of hanging its thread. */
+    const char *const keys[] = {"connect_timeout", "fallback_application_name", "keepalives",
+                                "keepalives_idle", "keepalives_interval", "keepalives_count",
+                                "tcp_user_timeout", "dbname", NULL};
+    const char *const vals[] = {"10", "warroom", "1", "15", "5", "3", "30000", conninfo, NULL};
     d->conn = pq->PQconnectdbParams(keys, vals, 1);
     if (!d->conn || pq->PQstatus(d->conn) != CONNECTION_OK) {
         char msg[400];
