@@ -196,6 +196,7 @@ int store_journal_add(struct store *s, const struct store_journal_mark *m, int64
 void store_journal_op_clear(struct store_journal_op *op)
 {
     free(op->op);
+    free(op->reason);
     for (size_t i = 0; i < op->n_entries; i++)
         free(op->entry_uids[i]);
     free(op->entry_uids);
@@ -218,19 +219,21 @@ static int push_string(char ***arr, size_t *n, const char *text)
     return 0;
 }
 
-int store_journal_next(struct store *s, int64_t after, struct store_journal_op *out, bool *found,
-                       struct wr_error *err)
+/* The next operation after `after` in `state` ("pending" or "failed"). */
+static int journal_next(struct store *s, const char *state, int64_t after,
+                        struct store_journal_op *out, bool *found, struct wr_error *err)
 {
     memset(out, 0, sizeof *out);
     *found = false;
     struct db_stmt *st = store_stmt(s, SY_JOURNAL_NEXT,
-                                    "SELECT seq, uid, incident_id, op, attempts, created_ms"
-                                    " FROM sync_journal WHERE state = 'pending' AND seq > ?1"
+                                    "SELECT seq, uid, incident_id, op, attempts, created_ms, reason"
+                                    " FROM sync_journal WHERE state = ?2 AND seq > ?1"
                                     " ORDER BY seq LIMIT 1",
                                     err);
     if (!st)
         return -1;
     db_bind_int64(st, 1, after);
+    db_bind_text(st, 2, state);
     int r = db_step(st);
     if (r == DB_ROW) {
         out->seq = db_col_int64(st, 0);
@@ -239,13 +242,14 @@ int store_journal_next(struct store *s, int64_t after, struct store_journal_op *
         out->op = store_col_strdup(st, 3);
         out->attempts = db_col_int(st, 4);
         out->created_ms = db_col_int64(st, 5);
+        out->reason = store_col_strdup(st, 6);
     }
     db_reset(st);
     if (r == DB_ERROR)
         return store_db_fail(s, err, "reading the local journal");
     if (r != DB_ROW)
         return 0;
-    if (!out->op)
+    if (!out->op || !out->reason)
         goto oom;
     st = store_stmt(s, SY_JOURNAL_ITEMS,
                     "SELECT what, ref FROM sync_journal_items WHERE seq = ?1 ORDER BY pos", err);
@@ -272,6 +276,18 @@ oom:
 fail:
     store_journal_op_clear(out);
     return -1;
+}
+
+int store_journal_next(struct store *s, int64_t after, struct store_journal_op *out, bool *found,
+                       struct wr_error *err)
+{
+    return journal_next(s, "pending", after, out, found, err);
+}
+
+int store_journal_next_refused(struct store *s, int64_t after, struct store_journal_op *out,
+                               bool *found, struct wr_error *err)
+{
+    return journal_next(s, "failed", after, out, found, err);
 }
 
 static int journal_update(struct store *s, int slot, const char *sql, int64_t seq,

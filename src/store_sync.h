@@ -49,12 +49,17 @@ struct store_journal_op {
     size_t n_outbox;
     int attempts;
     int64_t created_ms;
+    char *reason; /* a refused one: the server's one-line reason; else "" */
 };
 void store_journal_op_clear(struct store_journal_op *op);
 /* The oldest pending operation after seq `after` into *out; *found false when none. */
 int store_journal_next(struct store *s, int64_t after, struct store_journal_op *out, bool *found,
                        struct wr_error *err);
-/* The operation reached the server (or was already there): forget it. */
+/* The same for the operations the server refused (warroom sync --refused lists them). */
+int store_journal_next_refused(struct store *s, int64_t after, struct store_journal_op *out,
+                               bool *found, struct wr_error *err);
+/* The operation reached the server (or was already there), or a refused one is dismissed:
+ * forget it. */
 int store_journal_done(struct store *s, int64_t seq, struct wr_error *err);
 /* The server refused it for good: keep it, failed, with the server's one-line reason. */
 int store_journal_failed(struct store *s, int64_t seq, const char *reason, struct wr_error *err);

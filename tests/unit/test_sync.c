@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "store.h"
 #include "store_sync.h"
 #include "sync.h"
@@ -504,6 +505,29 @@ static void test_offline_action_item_edit(void **state)
     teardown(&f);
 }
 
+/* `warroom --db URL sync ARG` in this process (cli_main), its stdout as a malloc'd string. */
+static char *run_warroom(const char *url, const char *arg)
+{
+    char tmpl[] = "/tmp/wr-sync-out-XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    assert_true(dup2(fd, STDOUT_FILENO) >= 0);
+    char *argv[] = {"warroom", "--db", (char *)url, "sync", (char *)arg, NULL};
+    int rc = cli_main(5, argv, NULL);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    close(fd);
+    struct wr_error err;
+    char *text = wr_read_file(tmpl, NULL, &err);
+    unlink(tmpl);
+    assert_int_equal(rc, 0);
+    assert_non_null(text);
+    return text;
+}
+
 /* Entries waiting together go in one server transaction; one the server refuses (its uid is
  * saved in another incident there) does not hold back the others, and stays here, marked. */
 static void test_refused_entry_in_a_batch(void **state)
@@ -513,7 +537,11 @@ static void test_refused_entry_in_a_batch(void **state)
     struct wr_error err;
     char path[128], uid[40];
     setup(&f, "batchrefused");
-    replica_path(&f, "laptop", path, sizeof path);
+    /* The replica where the cockpit (and warroom sync) keeps it, for the CLI part below. */
+    char xdg[96];
+    snprintf(xdg, sizeof xdg, "%s/xdg", f.dir);
+    setenv("XDG_DATA_HOME", xdg, 1);
+    assert_int_equal(sync_replica_path(f.url, path, sizeof path, &err), 0);
     struct store *r = replica(path);
     sync_now(&f, path, &rep);
     type_entry(r, f.id, "first of three", KIND_NOTE, NULL);
@@ -548,6 +576,22 @@ static void test_refused_entry_in_a_batch(void **state)
     assert_true(marks[0].failed);
     free(marks);
     assert_int_equal(count(r, f.id, "second of three"), 1); /* the text is not lost */
+
+    /* warroom sync --refused says what and why; --dismiss forgets it, and the laptop's copy is
+     * the server's again. */
+    char *out = run_warroom(f.url, "--refused");
+    assert_non_null(strstr(out, "second of three"));
+    assert_non_null(strstr(out, "already saved in incident"));
+    free(out);
+    out = run_warroom(f.url, "--dismiss");
+    assert_non_null(strstr(out, "dismissed 1 refused change"));
+    free(out);
+    int64_t pending, failed;
+    journal_counts(r, &pending, &failed);
+    assert_int_equal(pending + failed, 0);
+    assert_int_equal(count(r, f.id, "second of three"), 0);
+    assert_same_timeline(r, s, f.id);
+    unsetenv("XDG_DATA_HOME");
     store_close(&s);
     store_close(&r);
     teardown(&f);
