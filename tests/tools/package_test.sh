@@ -67,6 +67,17 @@ if run "$BIN" demo --print >"$T/demo.txt" 2>"$T/demo.err" && grep -q "loan/apply
 else
   bad "warroom demo --print: $(head -3 "$T/demo.err")"
 fi
+# Log analysis of the shipped demo logs: zlib is loaded with dlopen on the first gzip file, so
+# Depends must name it (ldd cannot see it) and the installed build must find it.
+zlib_lib=$(ldconfig -p | awk '/libz\.so\.1 / {print $NF; exit}')
+zpkg=$(dpkg -S "$(readlink -f "$zlib_lib")" 2>/dev/null | head -1 | cut -d: -f1)
+printf '%s\n' "$depends" | grep -qx "${zpkg:-zlib1g}" && ok || bad "zlib ($zlib_lib, from ${zpkg:-?}) is not in Depends"
+if run "$BIN" analyze --json /usr/share/warroom/demo/logs/* >"$T/analyze.json" 2>"$T/analyze.err" &&
+    grep -q '"requests":[[:space:]]*12621' "$T/analyze.json"; then
+  ok
+else
+  bad "warroom analyze of the installed demo logs: $(head -3 "$T/analyze.err")"
+fi
 if run env MANPAGER=cat MANWIDTH=80 man warroom >"$T/man.txt" 2>"$T/man.err" &&
     grep -q "EXIT STATUS" "$T/man.txt" && grep -q "warroom log" "$T/man.txt"; then
   ok
