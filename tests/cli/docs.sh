@@ -83,6 +83,17 @@ for c in $cmds; do
   done
 done
 
+# ---- every WARROOM_* variable the code reads is in ENVIRONMENT (WARROOM_SOURCE_DIR: the
+# checkout; the old spelling WARROOM_TEMPLATES_DIR is still read but no longer documented)
+SRC=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+sed -n '/^ENVIRONMENT$/,/^EXAMPLES$/p' "$T/man.txt" >"$T/env.txt"
+vars=$(grep -rhoE '(getenv|env_dir)\("WARROOM_[A-Z_]+"\)' "$SRC/src" "$SRC/ui" |
+  grep -oE 'WARROOM_[A-Z_]+' | sort -u | grep -vx WARROOM_TEMPLATES_DIR)
+[ -n "$vars" ] || bad "found no WARROOM_* variable in the sources"
+for v in $vars; do
+  if grep -qw -- "$v" "$T/env.txt"; then ok; else bad "$v is read by warroom but not in the page's ENVIRONMENT"; fi
+done
+
 # ---- --version: the release, a commit, and the directories in use
 "$WR" --version >"$T/v" || bad "--version failed"
 if head -1 "$T/v" | grep -qE '^warroom [0-9]+\.[0-9]+\.[0-9]+ \(git ([0-9a-f]{12}(-dirty)?|unknown)\)$'; then
