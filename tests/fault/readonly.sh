@@ -47,8 +47,13 @@ if [ -z "$how" ]; then
   echo "readonly: skipped: cannot make the database read-only here (no mount namespace, no chattr)"
   exit 77
 fi
-# Root really is stopped: a plain write into the directory must fail now.
-if touch "$T/db/probe" 2>/dev/null && [ -n "$immutable" ]; then rm -f "$T/db/probe"; fi
+# Root really is stopped: appending to the database file by hand must fail now, or the test
+# below would prove nothing.
+if (: >>"$T/db/w.db") 2>/dev/null; then
+  echo "FAIL: the database file is still writable after '$how'; the test cannot run" >&2
+  exit 1
+fi
+ok
 
 # Writing commands: one line, exit 6, says read-only, prints no id.
 check_refused() { # NAME -- command...
