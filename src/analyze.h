@@ -156,6 +156,8 @@ struct analyze_minute {
 /* The series anomalies are looked for in. */
 enum analyze_series { ANA_SERIES_ERROR_RATE, ANA_SERIES_P99, ANA_SERIES_REQUESTS, ANA_SERIES_COUNT };
 const char *analyze_series_name(enum analyze_series s); /* "error_rate", "p99_ms", "requests" */
+/* The series for people: "error rate", "p99 latency", "requests per minute". */
+const char *analyze_series_title(enum analyze_series s);
 
 struct analyze_episode {
     enum analyze_series series;

@@ -33,17 +33,6 @@ static void finding_uid(const char *text, char *out, size_t n)
     snprintf(out, n, "%016llx%016llx", (unsigned long long)v[0], (unsigned long long)v[1]);
 }
 
-static const char *series_words(enum analyze_series s)
-{
-    switch (s) {
-    case ANA_SERIES_ERROR_RATE: return "error rate";
-    case ANA_SERIES_P99: return "p99 latency";
-    case ANA_SERIES_REQUESTS: return "requests per minute";
-    case ANA_SERIES_COUNT: break;
-    }
-    return "?";
-}
-
 static void value_text(enum analyze_series s, double v, char *buf, size_t n)
 {
     if (s == ANA_SERIES_ERROR_RATE)
@@ -93,7 +82,7 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
         if (!(texts[i] = malloc(len)))
             goto nomem;
         snprintf(texts[i], len, "Log analysis: %s %s from %s to %s UTC, %s %s at %s UTC against a "
-                 "baseline of %s", series_words(e->series), e->low ? "dropped" : "anomalous",
+                 "baseline of %s", analyze_series_title(e->series), e->low ? "dropped" : "anomalous",
                  wr_time_fmt(e->start_ms, true, "%H:%M", a, sizeof a),
                  wr_time_fmt(e->end_ms, true, "%H:%M", z, sizeof z), e->low ? "low" : "peak", pk,
                  wr_time_fmt(e->peak_ms, true, "%H:%M", at, sizeof at), bl);

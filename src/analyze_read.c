@@ -62,6 +62,17 @@ const char *analyze_series_name(enum analyze_series s)
     return "?";
 }
 
+const char *analyze_series_title(enum analyze_series s)
+{
+    switch (s) {
+    case ANA_SERIES_ERROR_RATE: return "error rate";
+    case ANA_SERIES_P99: return "p99 latency";
+    case ANA_SERIES_REQUESTS: return "requests per minute";
+    case ANA_SERIES_COUNT: break;
+    }
+    return "?";
+}
+
 /* ---- byte sources: a plain file (from an offset), standard input, or gzip over either ---- */
 
 struct source {
@@ -387,6 +398,17 @@ static void job_warn(struct run *run, struct file_job *f, const char *fmt, ...)
     pthread_mutex_unlock(&run->lock);
 }
 
+/* A read error ends the file's analysis; the first error is the one reported. */
+static void job_read_failed(struct run *run, struct file_job *f, int io_errno)
+{
+    pthread_mutex_lock(&run->lock);
+    if (!f->failed)
+        wr_fail(&f->err, WR_E_IO, "%s: cannot read: %s", f->path,
+                strerror(io_errno ? io_errno : EIO));
+    f->failed = true;
+    pthread_mutex_unlock(&run->lock);
+}
+
 /* Make the worker's buffer hold at least `want` bytes (plus a NUL). */
 static int worker_buf(struct worker *w, size_t want)
 {
@@ -474,12 +496,7 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
         if (!eof && have < w->bufcap) {
             ssize_t n = reader_read(&rd, w->buf + have, w->bufcap - have);
             if (n < 0) {
-                pthread_mutex_lock(&w->run->lock);
-                if (!f->failed)
-                    wr_fail(&f->err, WR_E_IO, "%s: cannot read: %s", f->path,
-                            strerror(src.io_errno ? src.io_errno : EIO));
-                f->failed = true;
-                pthread_mutex_unlock(&w->run->lock);
+                job_read_failed(w->run, f, src.io_errno);
                 rc = -1;
                 break;
             }
@@ -601,12 +618,7 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
     for (;;) {
         ssize_t n = reader_read(&rd, w->buf, w->bufcap);
         if (n < 0) {
-            pthread_mutex_lock(&w->run->lock);
-            if (!f->failed)
-                wr_fail(&f->err, WR_E_IO, "%s: cannot read: %s", f->path,
-                        strerror(src.io_errno ? src.io_errno : EIO));
-            f->failed = true;
-            pthread_mutex_unlock(&w->run->lock);
+            job_read_failed(w->run, f, src.io_errno);
             rc = -1;
             break;
         }

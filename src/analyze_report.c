@@ -76,17 +76,6 @@ static char *fmt_series_value(enum analyze_series s, double v, char *buf, size_t
     return buf;
 }
 
-static const char *series_title(enum analyze_series s)
-{
-    switch (s) {
-    case ANA_SERIES_ERROR_RATE: return "error rate";
-    case ANA_SERIES_P99: return "p99 latency";
-    case ANA_SERIES_REQUESTS: return "requests per minute";
-    case ANA_SERIES_COUNT: break;
-    }
-    return "?";
-}
-
 /* ---- recommendations ---- */
 
 static int add_rec(struct analyze_result *r, size_t *cap, const char *rule, const char *finding,
@@ -585,7 +574,7 @@ int analyze_report_markdown(const struct analyze_result *r, const char *chart_pr
     for (size_t i = 0; i < r->nanomalies; i++) {
         const struct analyze_episode *e = &r->anomalies[i];
         char a[16], z[16], at[16];
-        wr_buf_printf(b, "| %s%s | %s | %s | %s | %s | %s |\n", series_title(e->series),
+        wr_buf_printf(b, "| %s%s | %s | %s | %s | %s | %s |\n", analyze_series_title(e->series),
                       e->low ? " (drop)" : "", wr_time_fmt(e->start_ms, true, "%H:%M", a, sizeof a),
                       wr_time_fmt(e->end_ms, true, "%H:%M", z, sizeof z),
                       fmt_series_value(e->series, e->peak, v1, sizeof v1),
