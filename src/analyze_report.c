@@ -653,11 +653,13 @@ static int write_file(const char *path, const char *data, size_t len, struct wr_
 {
     FILE *f = fopen(path, "w");
     if (!f)
-        return wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+        return wr_fail(err, WR_E_IO, "cannot write %s: %s; check that its directory exists and "
+                       "is writable", path, strerror(errno));
     size_t w = fwrite(data, 1, len, f);
     int rc = fclose(f);
     if (w != len || rc != 0)
-        return wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+        return wr_fail(err, WR_E_IO, "cannot write %s: %s; check that its directory exists and "
+                       "is writable", path, strerror(errno));
     return 0;
 }
 

@@ -709,11 +709,13 @@ int wr_mkdirs(const char *path, unsigned mode, struct wr_error *err)
             continue;
         *p = '\0';
         if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
-            return wr_fail(err, WR_E_IO, "cannot create directory %s: %s", tmp, strerror(errno));
+            return wr_fail(err, WR_E_IO, "cannot create directory %s: %s; check the path and its "
+                           "permissions", tmp, strerror(errno));
         *p = '/';
     }
     if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
-        return wr_fail(err, WR_E_IO, "cannot create directory %s: %s", tmp, strerror(errno));
+        return wr_fail(err, WR_E_IO, "cannot create directory %s: %s; check the path and its "
+                           "permissions", tmp, strerror(errno));
     return 0;
 }
 
