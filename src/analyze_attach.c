@@ -49,6 +49,31 @@ static cJSON *iso(int64_t ms)
     return ms == WR_TIME_NONE ? cJSON_CreateNull() : cJSON_CreateString(wr_time_iso(ms, b, sizeof b));
 }
 
+/*
+ * "08:53 to 10:04 UTC-3 (11:53 to 13:04 UTC)" in the zone in use (the incident's: the timeline
+ * beside these entries shows it), or "11:53 to 13:04 UTC" when that zone is UTC. to_ms may be
+ * WR_TIME_NONE for a single time.
+ */
+static char *span_text(int64_t from_ms, int64_t to_ms, char *buf, size_t n)
+{
+    char uf[16], ut[16], lf[16], lt[16], zone[32];
+    wr_time_fmt(from_ms, true, "%H:%M", uf, sizeof uf);
+    wr_time_fmt(from_ms, false, "%H:%M", lf, sizeof lf);
+    bool one = to_ms == WR_TIME_NONE;
+    if (!one) {
+        wr_time_fmt(to_ms, true, "%H:%M", ut, sizeof ut);
+        wr_time_fmt(to_ms, false, "%H:%M", lt, sizeof lt);
+    }
+    tz_label(from_ms, zone, sizeof zone);
+    if (strcmp(zone, "UTC") == 0 || (strcmp(uf, lf) == 0 && (one || strcmp(ut, lt) == 0)))
+        snprintf(buf, n, one ? "%s UTC" : "%s to %s UTC", uf, one ? "" : ut);
+    else if (one)
+        snprintf(buf, n, "%s %s (%s UTC)", lf, zone, uf);
+    else
+        snprintf(buf, n, "%s to %s %s (%s to %s UTC)", lf, lt, zone, uf, ut);
+    return buf;
+}
+
 int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_result *r,
                    const char *author, size_t *added, size_t *total, struct wr_error *err)
 {
@@ -72,20 +97,19 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
                 "incident's timeline");
         goto out;
     }
-    char t1[40], t2[40], key[256];
+    char key[256];
     for (size_t i = 0; i < r->nanomalies; i++) {
         const struct analyze_episode *e = &r->anomalies[i];
-        char pk[32], bl[32], a[16], z[16], at[16];
+        char pk[32], bl[32], span[160], at[96];
         value_text(e->series, e->peak, pk, sizeof pk);
         value_text(e->series, e->baseline, bl, sizeof bl);
         size_t len = 400;
         if (!(texts[i] = malloc(len)))
             goto nomem;
-        snprintf(texts[i], len, "Log analysis: %s %s from %s to %s UTC, %s %s at %s UTC against a "
-                 "baseline of %s", analyze_series_title(e->series), e->low ? "dropped" : "anomalous",
-                 wr_time_fmt(e->start_ms, true, "%H:%M", a, sizeof a),
-                 wr_time_fmt(e->end_ms, true, "%H:%M", z, sizeof z), e->low ? "low" : "peak", pk,
-                 wr_time_fmt(e->peak_ms, true, "%H:%M", at, sizeof at), bl);
+        snprintf(texts[i], len, "Log analysis: %s %s from %s, %s %s at %s against a baseline of %s",
+                 analyze_series_title(e->series), e->low ? "dropped" : "anomalous",
+                 span_text(e->start_ms, e->end_ms, span, sizeof span), e->low ? "low" : "peak", pk,
+                 span_text(e->peak_ms, WR_TIME_NONE, at, sizeof at), bl);
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "source", ANALYZE_SOURCE);
         cJSON_AddStringToObject(d, "finding", "anomaly");
@@ -164,11 +188,10 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
     datas[k] = cJSON_PrintUnformatted(d);
     cJSON_Delete(d);
     struct wr_buf tb = {0};
-    wr_buf_printf(&tb, "Log analysis (%zu file%s): %llu requests and %llu errors (5xx) between "
-                  "%s and %s UTC",
+    char span[160];
+    wr_buf_printf(&tb, "Log analysis (%zu file%s): %llu requests and %llu errors (5xx) from %s",
                   r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)wreq,
-                  (unsigned long long)werr, wr_time_fmt(from, true, "%H:%M", t1, sizeof t1),
-                  wr_time_fmt(to, true, "%H:%M", t2, sizeof t2));
+                  (unsigned long long)werr, span_text(from, to, span, sizeof span));
     if (wreq)
         wr_buf_printf(&tb, ", %.2f%% available", 100.0 * (double)(wreq - werr) / (double)wreq);
     if (ntop) {
