@@ -514,26 +514,29 @@ static size_t clean_key(const char *p, size_t n, char *out, size_t cap, bool *ba
     return o;
 }
 
-static int64_t epoch_to_ms(double v)
+/*
+ * An epoch number in s, ms, us or ns (told apart by size) as ms; false for one that is not a
+ * time of years 1973..9999 (a huge number from a hostile line must not overflow the cast).
+ */
+static bool epoch_to_ms(double v, int64_t *ms)
 {
-    if (v > 1e17)
-        return (int64_t)(v / 1e6);
-    if (v > 1e14)
-        return (int64_t)(v / 1e3);
-    if (v > 1e11)
-        return (int64_t)v;
-    return (int64_t)(v * 1000.0);
+    double m = v > 1e17 ? v / 1e6 : v > 1e14 ? v / 1e3 : v > 1e11 ? v : v * 1000.0;
+    if (!(m >= 0 && m < 253402300800000.0)) /* 9999-12-31T23:59:59Z */
+        return false;
+    *ms = (int64_t)m;
+    return true;
 }
 
 static int64_t record_time(const struct ana_record *r, char *buf, size_t cap)
 {
     const struct ana_str *s = &r->f[ANA_F_TIMESTAMP];
+    int64_t ms;
     if (s->p) {
-        if (!isnan(r->num[ANA_F_TIMESTAMP]) && r->num[ANA_F_TIMESTAMP] > 0)
-            return epoch_to_ms(r->num[ANA_F_TIMESTAMP]);
+        if (!isnan(r->num[ANA_F_TIMESTAMP]) && r->num[ANA_F_TIMESTAMP] > 0 &&
+            epoch_to_ms(r->num[ANA_F_TIMESTAMP], &ms))
+            return ms;
         size_t n;
         const char *t = field_text(s, buf, cap, &n);
-        int64_t ms;
         if (ana_time_parse(t, n, &ms, NULL) == 0)
             return ms;
         bool digits = n > 0;
@@ -544,8 +547,8 @@ static int64_t record_time(const struct ana_record *r, char *buf, size_t cap)
             digits = isdigit((unsigned char)t[i]) != 0;
             v = v * 10 + (t[i] - '0');
         }
-        if (digits && v > 0)
-            return epoch_to_ms(v);
+        if (digits && v > 0 && epoch_to_ms(v, &ms))
+            return ms;
     }
     return r->env_ts_ms;
 }

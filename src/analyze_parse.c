@@ -640,7 +640,13 @@ enum ana_line_status ana_parse_cw_event(const struct analyze_map *map, const cha
         *why = "event without a numeric timestamp or a message";
         return ANA_LINE_MALFORMED;
     }
-    r->env_ts_ms = (int64_t)env.num[ANA_F_TIMESTAMP];
+    /* milliseconds since the epoch; a number no clock writes must not overflow the cast */
+    double ts = env.num[ANA_F_TIMESTAMP];
+    if (!(ts >= 0 && ts < 253402300800000.0)) {
+        *why = "event timestamp out of range (milliseconds since 1970 expected)";
+        return ANA_LINE_MALFORMED;
+    }
+    r->env_ts_ms = (int64_t)ts;
     const struct ana_str *m = &env.f[ANA_F_MESSAGE];
     size_t len = m->esc ? ana_json_unescape(m->p, m->n, scratch, ANA_LINE_MAX) : m->n;
     const char *text = m->esc ? scratch : m->p;

@@ -218,6 +218,14 @@ done
 w analyze "${logs[0]}" -o "$tmp/out${esc}" > "$tmp/o" 2>/dev/null || die "-o with an odd name"
 grep -q "$(printf '\x1b')" "$tmp/o" && die "an escape sequence in -o DIR reached the terminal"
 grep -qx "$tmp/out^\[\]0;pwned^G^\[\[2J/analysis.md" "$tmp/o" || die "-o line: $(cat -v "$tmp/o")"
+# numeric times no clock writes (found by fuzzing: the cast overflowed): no time, or a malformed
+# CloudWatch event, never undefined behaviour
+printf '{"ts":1e40,"http_status":200}\n{"timestamp":"99999999999999999999999999","http_status":500}\n' > "$tmp/huge.jsonl"
+w analyze --json "$tmp/huge.jsonl" > "$tmp/huge.json" 2>/dev/null || die "huge epoch"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["requests"] == 2 and d["no_timestamp"] == 2 and d["first"] is None, d' "$tmp/huge.json" || die "huge epoch figures"
+printf '{"events":[{"timestamp":1e300,"message":"x"},{"timestamp":1773144000000,"message":"{\\"http_status\\":200}"}]}' > "$tmp/huge-cw.json"
+w analyze --json "$tmp/huge-cw.json" > "$tmp/huge-cw.out" 2>/dev/null || die "huge CloudWatch timestamp"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["malformed"] == 1 and d["requests"] == 1 and "out of range" in d["malformed_samples"][0]["reason"], d' "$tmp/huge-cw.out" || die "huge CloudWatch timestamp figures"
 # a URL's credentials are not the dependency
 printf '{"timestamp":"2026-03-10T12:00:00Z","level":"ERROR","message":"call to https://svc:s3cret@scoring.example.com/v1 timed out"}\n' > "$tmp/cred.jsonl"
 w analyze --json "$tmp/cred.jsonl" > "$tmp/cred.json" 2>/dev/null || die "cred"
