@@ -1,10 +1,12 @@
 /* tz.h: an incident's own time zone: checking it, the creator's default, and making it the
- * zone "local time" means while that incident is shown, rendered or parsed. */
+ * zone "local time" means, for the calling thread, while that incident is shown, rendered or
+ * parsed. */
 #ifndef WARROOM_TZ_H
 #define WARROOM_TZ_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -26,19 +28,34 @@ int tz_check(const char *zone, char *out, size_t n, struct wr_error *err);
 char *tz_default(char *buf, size_t n);
 
 /*
- * Make `zone` (tz_check's stored form) the process's local time zone: wr_time_fmt(.., false, ..),
- * wr_time_parse's local forms and tz_label all follow it until the next call. "" goes back to
- * the zone the process started with. warroom is single-threaded, and the C library's own
- * localtime/mktime are the only complete reader of the zone database it has, which is why the
- * zone is switched rather than passed around. A zone this machine does not know falls back to
- * the process's own zone and returns -1 with err saying so (the caller shows it).
+ * Make `zone` (tz_check's stored form) the local time zone of the calling thread:
+ * wr_time_fmt(.., false, ..), wr_time_parse's local forms, tz_localtime, tz_mktime and tz_label
+ * all follow it until the thread's next call. "" goes back to the process's own zone (the C
+ * library's local time). Nothing else changes: not the environment, not the C library's zone.
+ * warroom reads the zone database itself (TZif files and their POSIX rule), because switching
+ * TZ with setenv while another thread calls getenv (the team-mode worker through libpq and
+ * libcurl) is a data race, and because two threads may show two incidents in two zones.
+ * A zone this machine does not know falls back to the process's own zone and returns -1 with
+ * err saying so (the caller shows it). A thread that called tz_use with a zone calls
+ * tz_use("", NULL) before it ends, to free what the zone loaded.
  */
 int tz_use(const char *zone, struct wr_error *err);
 
-/* The zone in use now, as tz_use was last given it ("" for the process's own). */
+/* The calling thread's zone, as tz_use was last given it ("" for the process's own). */
 const char *tz_current(void);
 
-/* "UTC", "UTC-3", "UTC+5:30": the local zone's offset at instant ms. Returns buf. */
+/* Unix time t (seconds) broken down in the calling thread's zone, like localtime_r: tm_gmtoff,
+ * tm_isdst and tm_zone (valid until the thread's next call) are set. NULL only when t is out of
+ * the C library's range. */
+struct tm *tz_localtime(int64_t t, struct tm *out);
+
+/* The Unix time (seconds) of a wall-clock time in the calling thread's zone. Fields may run
+ * over (day 0 is the last day of the month before). A time that happens twice (clocks going
+ * back) reads as the first; one that never happens (clocks going forward) reads with the offset
+ * in force before the change, so 02:30 in a 02:00 -> 03:00 gap is 03:30 daylight time. */
+int64_t tz_mktime(int y, int mo, int d, int h, int mi, int s);
+
+/* "UTC", "UTC-3", "UTC+5:30": the calling thread's zone's offset at instant ms. Returns buf. */
 char *tz_label(int64_t ms, char *buf, size_t n);
 
 #endif

@@ -1,6 +1,8 @@
 /* util.c: error codes, clocks, time parsing/formatting, UTF-8 and text helpers. */
 #include "util.h"
 
+#include "tz.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -135,8 +137,7 @@ static int days_in_month(int y, int m)
     return m == 2 && is_leap(y) ? 29 : dim[m - 1];
 }
 
-/* Days since 1970-01-01 for a proleptic Gregorian date (no timezone involved). */
-static int64_t days_from_civil(int y, int m, int d)
+int64_t wr_days_from_civil(int y, int m, int d)
 {
     y -= m <= 2;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -160,19 +161,10 @@ static bool read_digits(const char **p, int n, int *out)
     return true;
 }
 
-/* Local wall-clock fields to UTC ms via mktime (DST resolved by the C library). */
+/* Local wall-clock fields (the thread's zone, tz_use) to UTC ms. */
 static int64_t local_to_ms(int y, int mo, int d, int h, int mi, int s, int ms)
 {
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    tm.tm_isdst = -1;
-    time_t t = mktime(&tm);
-    return (int64_t)t * 1000 + ms;
+    return tz_mktime(y, mo, d, h, mi, s) * 1000 + ms;
 }
 
 /* Parse "HH:MM[:SS[.mmm]]" at *p. */
@@ -301,9 +293,8 @@ int wr_time_parse(const char *text, int64_t now_ms, int64_t *out, struct wr_erro
         /* HH:MM[:SS]: local time today, or yesterday when today's would lie ahead. */
         if (!parse_clock(&p, &h, &mi, &s, &ms) || *p)
             return time_error(err, text, "not a valid time of day");
-        time_t now_s = (time_t)(now_ms / 1000);
         struct tm lt;
-        localtime_r(&now_s, &lt);
+        tz_localtime(now_ms >= 0 ? now_ms / 1000 : (now_ms - 999) / 1000, &lt);
         int64_t t = local_to_ms(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday, h, mi, s, ms);
         if (t > now_ms + 60000)
             t = local_to_ms(lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday - 1, h, mi, s, ms);
@@ -344,7 +335,7 @@ int wr_time_parse(const char *text, int64_t now_ms, int64_t *out, struct wr_erro
     } else {
         return time_error(err, text, "unexpected text after the time");
     }
-    int64_t days = days_from_civil(y, mo, d);
+    int64_t days = wr_days_from_civil(y, mo, d);
     *out = ((days * 24 + h) * 60 + mi - offset_min) * 60000 + (int64_t)s * 1000 + ms;
     return 0;
 }
@@ -394,9 +385,9 @@ size_t wr_time_utc_seconds(int64_t ms, char *buf)
 /* Local seconds of the day at Unix time t. */
 static int64_t local_second_of_day(int64_t t)
 {
-    time_t tt = (time_t)t;
     struct tm tm;
-    localtime_r(&tt, &tm);
+    if (!tz_localtime(t, &tm))
+        return 0;
     return tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
@@ -431,12 +422,14 @@ size_t wr_time_local_hms(int64_t ms, struct wr_zone_cache *zc, char *buf)
 
 char *wr_time_fmt(int64_t ms, bool utc, const char *fmt, char *buf, size_t n)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    time_t t = (time_t)sec;
     struct tm tm;
-    if (utc)
-        gmtime_r(&t, &tm);
-    else
-        localtime_r(&t, &tm);
+    if (!(utc ? gmtime_r(&t, &tm) : tz_localtime(sec, &tm))) {
+        if (n)
+            buf[0] = '\0';
+        return buf;
+    }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
     if (n && strftime(buf, n, fmt, &tm) == 0)

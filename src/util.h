@@ -87,7 +87,10 @@ int wr_time_parse(const char *text, int64_t now_ms, int64_t *out, struct wr_erro
 int wr_time_parse_iso_utc(const char *s, size_t len, int64_t *out);
 /* Format as 2026-11-21T09:15:00.000Z. buf needs 32 bytes. Returns buf. */
 char *wr_time_iso(int64_t ms, char *buf, size_t n);
-/* Format with strftime in UTC (utc=true) or local time. Returns buf. */
+/* Days since 1970-01-01 of a proleptic Gregorian date; day 0 is the month's previous day. */
+int64_t wr_days_from_civil(int y, int m, int d);
+/* Format with strftime in UTC (utc=true) or local time (the thread's zone: tz_use). Returns
+ * buf. */
 char *wr_time_fmt(int64_t ms, bool utc, const char *fmt, char *buf, size_t n);
 /* "2026-11-21 09:15:00" in UTC, the same as wr_time_fmt(ms, true, "%Y-%m-%d %H:%M:%S") but
  * without gmtime or strftime, for reports of 100,000 rows. buf has room for 32 bytes; returns
@@ -95,7 +98,7 @@ char *wr_time_fmt(int64_t ms, bool utc, const char *fmt, char *buf, size_t n);
 size_t wr_time_utc_seconds(int64_t ms, char *buf);
 /* What the local zone does in one 15-minute slice of time, so a report shows local times for
  * 100,000 rows without a localtime call each: zero one per report; it holds no zone names,
- * so a zone switched (tzset) during the report needs a fresh one. */
+ * so a zone switched (tz_use) during the report needs a fresh one. */
 struct wr_zone_cache {
     int64_t slice;   /* floor(seconds / 900) */
     int64_t base;    /* local seconds of the day at the slice's start */
