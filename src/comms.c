@@ -369,18 +369,21 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     add_str_or_null(r, "sme_text", smet.data);
     wr_buf_free(&smet);
 
+    /* A message is rendered to be sent now, and sending it restarts the cadence: the update it
+     * promises is due one cadence period from now, not at the time the previous one set (which
+     * may have passed: "an update within 0 min"). */
     struct comms_due due;
     if (comms_due_get(s, inc, p, now_ms, &due, err) != 0)
         goto out;
-    if (due.scheduled) {
+    if (due.scheduled && due.cadence_minutes > 0) {
+        int64_t next_ms = now_ms + (int64_t)due.cadence_minutes * 60000;
         cJSON *nu = cJSON_AddObjectToObject(root, "next_update");
         snprintf(val, sizeof val, "%s %s",
-                 wr_time_fmt(due.due_ms, false, "%H:%M", buf, sizeof buf), zone);
+                 wr_time_fmt(next_ms, false, "%H:%M", buf, sizeof buf), zone);
         cJSON_AddStringToObject(nu, "time", val);
-        snprintf(val, sizeof val, "%s UTC", wr_time_fmt(due.due_ms, true, "%H:%M", buf, sizeof buf));
+        snprintf(val, sizeof val, "%s UTC", wr_time_fmt(next_ms, true, "%H:%M", buf, sizeof buf));
         cJSON_AddStringToObject(nu, "time_utc", val);
-        int64_t left = due.due_ms > now_ms ? (due.due_ms - now_ms + 59999) / 60000 : 0;
-        snprintf(val, sizeof val, "%lld min", (long long)left);
+        snprintf(val, sizeof val, "%d min", due.cadence_minutes);
         cJSON_AddStringToObject(nu, "in", val);
         cJSON_AddBoolToObject(nu, "overdue", due.overdue_ms > 0);
     } else {

@@ -28,9 +28,9 @@ render() {
 }
 
 # The demo as it stood at each moment: DETECT, TRIAGE, RESPOND (before and after the cause was
-# confirmed), MITIGATE, after the mitigated milestone.
+# confirmed), MITIGATE, after the mitigated milestone, and at 10:20 with the 10:12 update missed.
 times="2026-03-10T12:06:00.000Z 2026-03-10T12:10:30.000Z 2026-03-10T12:20:00.000Z
-2026-03-10T12:42:00.000Z 2026-03-10T12:50:00.000Z 2026-03-10T13:01:00.000Z"
+2026-03-10T12:42:00.000Z 2026-03-10T12:50:00.000Z 2026-03-10T13:01:00.000Z 2026-03-10T13:20:00.000Z"
 n=0
 for t in $times; do
     n=$((n + 1))
@@ -127,6 +127,13 @@ for k in range(1, count + 1):
             bad(where, "subject severity %s, expected %s" % (m.group(1), sev))
         if "{{" in body or "}}" in body:
             bad(where, "unrendered tag")
+        # The update a message promises lies ahead of it, even when it is itself late.
+        if "within 0 min" in body or "(in 0 min)" in body:
+            bad(where, "promises an update within 0 min")
+        local_now = "%02d:%02d" % ((int(t[11:13]) - 3) % 24, int(t[14:16]))
+        for m in re.finditer(r"[Nn]ext update:? (\d\d:\d\d) UTC-3", body):
+            if m.group(1) <= local_now:
+                bad(where, "promises the next update at %s, not after %s" % (m.group(1), local_now))
         # Local times are the incident's zone (UTC-3) beside UTC, whatever the machine's (UTC).
         began = ms_entries["started"] <= t
         if "Impact began:" in body and began != ("Impact began: 2026-03-10 08:50 UTC-3" in body):

@@ -184,10 +184,12 @@ static void test_data_model(void **state)
     assert_string_equal(cJSON_GetObjectItem(r, "ic")->valuestring, "Ana");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(r, "comms")));
     assert_string_equal(cJSON_GetObjectItem(r, "sme_text")->valuestring, "Bo, Cy");
-    /* Nothing sent yet: the first update was due 5 min after declared, so it is overdue. */
+    /* Nothing sent yet: the first update was due 5 min after declared, so this one is late;
+     * once sent, the next is due a SEV1 cadence (15 min) from now, which is what it promises. */
     const cJSON *nu = cJSON_GetObjectItem(data, "next_update");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(nu, "overdue")));
-    assert_string_equal(cJSON_GetObjectItem(nu, "time_utc")->valuestring, "11:55 UTC");
+    assert_string_equal(cJSON_GetObjectItem(nu, "time_utc")->valuestring, "12:15 UTC");
+    assert_string_equal(cJSON_GetObjectItem(nu, "in")->valuestring, "15 min");
     const cJSON *sli = cJSON_GetArrayItem(cJSON_GetObjectItem(data, "slis"), 0);
     assert_non_null(sli);
     assert_string_equal(cJSON_GetObjectItem(sli, "value")->valuestring, "99.60%");
