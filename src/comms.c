@@ -23,6 +23,7 @@ void comms_cadence(const struct incident *inc, int cadence_minutes, int64_t last
 {
     memset(out, 0, sizeof *out);
     out->cadence_minutes = cadence_minutes;
+    out->last_sent_ms = last_sent_ms;
     if (inc->milestones[MS_RESOLVED] != WR_TIME_NONE || inc->milestones[MS_CLOSED] != WR_TIME_NONE)
         return;
     if (last_sent_ms == WR_TIME_NONE) {
@@ -60,7 +61,7 @@ int comms_due_get(struct store *s, const struct incident *inc, const struct sev_
     return 0;
 }
 
-#define OVERDUE_TEXT "Stakeholder update overdue by"
+#define OVERDUE_TEXT "Stakeholder update overdue"
 
 /* The overdue entry's uid for (incident, due time): 32 hex digits like wr_uid_new's. */
 static void overdue_uid(const struct incident *inc, int64_t due_ms, char *buf, size_t n)
@@ -92,9 +93,19 @@ int comms_record_overdue(struct store *s, const struct incident *inc, const stru
     store_entries_free(&found, n);
     if (n > 0)
         return 0; /* already recorded for this due time */
-    char dur[32], text[128];
-    wr_duration_fmt(due.overdue_ms, dur, sizeof dur);
-    snprintf(text, sizeof text, OVERDUE_TEXT " %s", dur);
+    /* Recorded the moment it falls due by a running cockpit ("overdue by 0s" says nothing), or
+     * later by the first warroom to look: either way say when it was due and why then. */
+    char dur[32], by[48] = "", when[16], zone[32], last[16], why[96], text[256];
+    if (due.overdue_ms >= 1000)
+        snprintf(by, sizeof by, " by %s", wr_duration_fmt(due.overdue_ms, dur, sizeof dur));
+    wr_time_fmt(due.due_ms, false, "%H:%M", when, sizeof when);
+    tz_label(due.due_ms, zone, sizeof zone);
+    if (due.last_sent_ms == WR_TIME_NONE)
+        snprintf(why, sizeof why, "the first update, 5 min after the incident was declared");
+    else
+        snprintf(why, sizeof why, "%d min after the last one, sent at %s", due.cadence_minutes,
+                 wr_time_fmt(due.last_sent_ms, false, "%H:%M", last, sizeof last));
+    snprintf(text, sizeof text, OVERDUE_TEXT "%s: due at %s %s (%s)", by, when, zone, why);
     /* One uid per incident and missed due time, whoever notices first: a second terminal, or a
      * second laptop's cockpit (team mode), records the same entry, which the store keeps once. */
     char uid[40];

@@ -23,6 +23,7 @@ struct comms_due {
     int64_t due_ms;     /* wall time it is due */
     int64_t overdue_ms; /* > 0: late by this much */
     int cadence_minutes;
+    int64_t last_sent_ms; /* the last update sent; WR_TIME_NONE before the first */
 };
 
 /*
@@ -36,8 +37,9 @@ void comms_cadence(const struct incident *inc, int cadence_minutes, int64_t last
  * (an unclassified incident uses SEV2's). */
 int comms_due_get(struct store *s, const struct incident *inc, const struct sev_policy *p,
                   int64_t now_ms, struct comms_due *out, struct wr_error *err);
-/* When the update is overdue, record "Stakeholder update overdue by …" (KIND_ALERT) once per
- * due time. *recorded (may be NULL) says whether an entry was written now. */
+/* When the update is overdue, record "Stakeholder update overdue by …: due at 10:12 UTC-3, …"
+ * (KIND_ALERT, local time in the thread's zone) once per due time. *recorded (may be NULL) says
+ * whether an entry was written now. */
 int comms_record_overdue(struct store *s, const struct incident *inc, const struct sev_policy *p,
                          int64_t now_ms, const char *author, bool *recorded, struct wr_error *err);
 

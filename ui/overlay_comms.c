@@ -99,8 +99,8 @@ static void hook_report(void *ctx, const struct outbox_msg *m, bool ok, const ch
     tui_dirty(tc->t);
 }
 
-/* When the next update falls due, or, once overdue, when the header's "OVERDUE Nm" turns over:
- * a wall-clock time, WR_TIME_NONE when no update is scheduled. */
+/* When the header's countdown next changes: "in N m" each minute, the update falling due, then
+ * "OVERDUE N m" each minute: a wall-clock time, WR_TIME_NONE when no update is scheduled. */
 static int64_t cadence_next_change(struct tui *t)
 {
     struct wr_error err;
@@ -110,8 +110,13 @@ static int64_t cadence_next_change(struct tui *t)
                       &err) != 0 ||
         !due.scheduled)
         return WR_TIME_NONE;
-    if (due.overdue_ms <= 0)
-        return due.due_ms + 1; /* overdue from the next ms */
+    if (due.overdue_ms <= 0) {
+        /* "in N m" (minutes rounded up) turns over each whole minute before the due time, then
+         * "OVERDUE" from the next ms. */
+        int64_t left = due.due_ms - wr_now_ms();
+        int64_t shown = (left + 59999) / 60000;
+        return shown >= 2 ? due.due_ms - (shown - 1) * 60000 : due.due_ms + 1;
+    }
     return due.due_ms + (due.overdue_ms / 60000 + 1) * 60000;
 }
 
@@ -203,8 +208,10 @@ static bool next_update_text(struct tui *t, char *buf, size_t n, enum ui_style *
                 snprintf(buf, n, "OVERDUE %s", wr_duration_fmt(due.overdue_ms, dur, sizeof dur));
             *style = STYLE_SEV1; /* reverse video, bold: unmistakable */
         } else {
+            /* A countdown the IC reads at a glance, and the clock time it falls on. */
+            int64_t left = (due.due_ms - wr_now_ms() + 59999) / 60000;
             wr_time_fmt(due.due_ms, t->utc, "%H:%M", when, sizeof when);
-            snprintf(buf, n, "next update %s", when);
+            snprintf(buf, n, "next update in %" PRId64 "m (%s)", left, when);
         }
         len = strlen(buf);
     }

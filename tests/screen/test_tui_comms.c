@@ -108,7 +108,7 @@ static void test_overdue_then_send_in_three_keys(void **state)
     assert_int_equal(vt_keys(vt, "<Enter>"), 0);
     assert_int_equal(vt_wait_text(vt, "Sent initial-internal to log", VT_WAIT_MAX_MS), 0);
     /* Sent now, unclassified: the SEV2 cadence (30 min) applies. */
-    assert_int_equal(vt_wait_text(vt, "next update 13:31", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "next update in 30m (13:31)", VT_WAIT_MAX_MS), 0);
     assert_false(vt_find(vt, "OVERDUE", NULL, NULL));
     struct wr_error err;
     char *text = wr_read_file(f.log, NULL, &err);

@@ -123,19 +123,22 @@ static void test_countdown_without_destinations(void **state)
     make_fixture(&f, 20); /* declared 12:41; the first update was due at 12:46 */
     struct vt *vt = spawn(&f, NULL);
     assert_int_equal(vt_wait_text(vt, "OVERDUE 15m", VT_WAIT_MAX_MS), 0);
-    assert_int_equal(vt_wait_text(vt, "Stakeholder update overdue by 15m", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "Stakeholder update overdue by 15m 00s: due at 12:46 UTC",
+                                  VT_WAIT_MAX_MS), 0);
     quit(&vt);
     size_t n = 0;
     struct entry *e = entries_of(&f, KIND_ALERT, &n);
     assert_int_equal(n, 1);
     assert_string_equal(e[0].author, "scribe");
+    assert_string_equal(e[0].text, "Stakeholder update overdue by 15m 00s: due at 12:46 UTC (the first "
+                                   "update, 5 min after the incident was declared)");
     store_entries_free(&e, n);
     remove_fixture(&f);
 
     /* Declared 2 min ago: the first update is due in 3 min. */
     make_fixture(&f, 2);
     vt = spawn(&f, NULL);
-    assert_int_equal(vt_wait_text(vt, "next update 13:04", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "next update in 3m (13:04)", VT_WAIT_MAX_MS), 0);
     quit(&vt);
     remove_fixture(&f);
 
