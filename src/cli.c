@@ -522,8 +522,11 @@ static int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
         } else {
             char *text = wr_text_sanitize(revs[i].text, true);
             char *author = wr_text_sanitize(revs[i].author, true);
-            fprintf(ctx->out, "rev %d  %s  %s%s  %s\n", revs[i].rev, t, author ? author : "",
-                    revs[i].deleted ? "  [deleted]" : "", text ? text : "");
+            /* Every field a revision can change, so a pin, a kind or a time change shows. */
+            fprintf(ctx->out, "rev %d  %s  %s  %s at %s%s%s  %s\n", revs[i].rev, t,
+                    author ? author : "", kind_name(revs[i].kind), at,
+                    revs[i].pinned ? "  pinned" : "", revs[i].deleted ? "  [deleted]" : "",
+                    text ? text : "");
             free(text);
             free(author);
         }

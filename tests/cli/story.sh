@@ -222,9 +222,15 @@ grep -q "in the future" "$tmp/e" || die "future message: $(cat "$tmp/e")"
 m=$("$bin" show "$id2" --json | python3 -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin)["entries"] if e["kind"]=="milestone"][0])')
 "$bin" edit "$id2" "$m" --at 08:00 2>"$tmp/e"; [ $? = 5 ] || die "a milestone entry keeps its time"
 grep -q "warroom keeps its time" "$tmp/e" || die "milestone time message: $(cat "$tmp/e")"
+"$bin" pin "$id2" "$e" >/dev/null || die "pin"
+# The plain history shows what each revision changed: kind, time, pin.
+"$bin" history "$e" >"$tmp/h" || die "history"
+grep -q '^rev 1  .*  tester  note at 2026-03-10T1[0-9]:[0-9:.]*Z  checked the canary$' "$tmp/h" &&
+    grep -q '^rev 2  .*  hypothesis at ' "$tmp/h" &&
+    grep -q '^rev 4  .*  todo at [0-9T:.Z-]*  pinned  checked the canary$' "$tmp/h" || die "plain history: $(cat "$tmp/h")"
 "$bin" history "$e" --json | python3 -c '
 import json,sys; h=json.load(sys.stdin)
-assert [r["kind"] for r in h]==["note","hypothesis","todo"], h' || die "kind history"
+assert [r["kind"] for r in h]==["note","hypothesis","todo","todo"], h' || die "kind history"
 
 [ $fail = 0 ] && echo "story: ok"
 exit $fail
