@@ -676,9 +676,11 @@ static void draft_causes(cJSON *root, struct pd_ctx *x)
     cJSON *f = draftable(root, "root_causes");
     if (f) {
         if (cause->source == FACT_SOURCE_FIELD)
-            draft_line(f, "Cause recorded during the incident (%s by %s at %s): %s",
-                       x->facts.cause_confirmed ? "confirmed" : "not confirmed", cause->author,
-                       pm_when(cause->at_ms, tb, sizeof tb), cause->value);
+            /* The author and time are the cause text's; its confirmation may come later, from
+             * someone else, so it is said apart. */
+            draft_line(f, "Cause recorded during the incident by %s at %s, %s: %s", cause->author,
+                       pm_when(cause->at_ms, tb, sizeof tb),
+                       x->facts.cause_confirmed ? "confirmed" : "not confirmed", cause->value);
         for (size_t i = 0; x->respond.known && i < x->c->n; i++) {
             const struct entry *e = &x->c->v[i];
             if (e->pinned && e->at_ms >= x->respond.from && e->at_ms < x->respond.to &&

@@ -188,6 +188,29 @@ static void add_updates(cJSON *figs, struct store *s, int64_t id, const struct i
     store_entries_free(&ents, n);
 }
 
+/* A comma-separated field ("loan-api,scoring") as the text "loan-api, scoring". */
+static void add_list(cJSON *root, const char *key, const char *csv)
+{
+    struct wr_buf b = {0};
+    for (const char *p = csv ? csv : ""; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *next = end ? end + 1 : p + len;
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len) {
+            if (b.len)
+                wr_buf_puts(&b, ", ");
+            wr_buf_append(&b, p, len);
+        }
+        p = next;
+    }
+    cJSON_AddStringToObject(root, key, b.data ? b.data : "");
+    wr_buf_free(&b);
+}
+
 static int push_graph(struct pm_graph **g, size_t *n, const char *file, struct wr_buf *svg)
 {
     struct pm_graph *ng = realloc(*g, (*n + 1) * sizeof *ng);
@@ -363,8 +386,8 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
                                                               : opt->now_ms;
     cJSON_AddStringToObject(root, "date", wr_time_fmt(start, true, "%Y-%m-%d", tb, sizeof tb));
     cJSON_AddStringToObject(root, "status", "Draft");
-    cJSON_AddStringToObject(root, "services", inc.services ? inc.services : "");
-    cJSON_AddStringToObject(root, "tags", inc.tags ? inc.tags : "");
+    add_list(root, "services", inc.services);
+    add_list(root, "tags", inc.tags);
     bool open = inc.milestones[MS_RESOLVED] == WR_TIME_NONE &&
                 inc.milestones[MS_CLOSED] == WR_TIME_NONE;
     char zone[32], win[320], local[64];
