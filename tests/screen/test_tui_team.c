@@ -398,8 +398,8 @@ static void test_message_sent_once_from_two_laptops(void **state)
     assert_int_equal(vt_wait_text(ic, "1[x]log", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(ic, "<Enter>"), 0);
     /* The comms entry of the delivery shows on both cockpits once it is sent. */
-    assert_int_equal(vt_wait_text(ic, "next update 13:31", RECONNECT_MS), 0);
-    assert_int_equal(vt_wait_text(comms, "next update 13:31", RECONNECT_MS), 0);
+    assert_int_equal(vt_wait_text(ic, "next update in 30m (13:31)", RECONNECT_MS), 0);
+    assert_int_equal(vt_wait_text(comms, "next update in 30m (13:31)", RECONNECT_MS), 0);
     vt_observe(comms, 1500); /* time for a second delivery, were there one */
     char *text = wr_read_file(log, NULL, &err);
     assert_non_null(text);
