@@ -603,6 +603,20 @@ static const char *fast_string(const char *p, const char *end, struct wr_buf *b,
     out->off = b->len;
     const char *run = p;
     while (p < end) {
+        /* Eight bytes at a time while none of them is a quote, a backslash or a control
+         * character (the bit tricks of "determine if a word has a zero byte"). */
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+            uint64_t special = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((v - ones * 0x20) & ~v);
+            if (special & highs)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
             wr_buf_append(b, run, (size_t)(p - run));
@@ -657,13 +671,18 @@ static const char *fast_string(const char *p, const char *end, struct wr_buf *b,
     return NULL;
 }
 
+/* Bytes a key is read over: not a quote, a backslash or a control character. */
+static const bool key_byte[256] = {
+    [0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0xff] = 1,
+};
+
 /* A key at p (its opening quote); *key points into the text, keys have no escapes. */
 static const char *fast_key(const char *p, const char *end, const char **key, size_t *len)
 {
     if (p >= end || *p != '"')
         return NULL;
     const char *k = ++p;
-    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+    while (p < end && key_byte[(unsigned char)*p])
         p++;
     if (p >= end || *p != '"')
         return NULL;
@@ -683,9 +702,10 @@ static const char *fast_time(const char *p, const char *end, struct wr_buf *b, i
 {
     if (p >= end || *p != '"')
         return NULL;
-    const char *q = p + 1, *close = q;
-    while (close < end && *close != '"' && *close != '\\')
-        close++;
+    const char *q = p + 1, *close = q + 24; /* the exported form's length first */
+    if (end - q <= 24 || *close != '"')
+        for (close = q; close < end && *close != '"' && *close != '\\';)
+            close++;
     if (close < end && *close == '"' && wr_time_parse_iso_utc(q, (size_t)(close - q), out) == 0)
         return close + 1;
     struct fast_str t;
@@ -741,24 +761,32 @@ static const char *fast_revision(const char *p, const char *end, struct fast_ent
         unsigned bit;
         if (!(p = fast_key(p, end, &key, &kl)))
             return NULL;
-        if (key_is(key, kl, "rev"))
-            bit = K_REV, p = fast_uint(p, end, &v->rev);
-        else if (key_is(key, kl, "changed"))
-            bit = K_CHANGED, p = fast_time(p, end, &fe->scratch, &v->changed);
-        else if (key_is(key, kl, "author"))
-            bit = K_AUTHOR, p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->author) : NULL;
-        else if (key_is(key, kl, "kind"))
-            bit = K_KIND, p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->kind) : NULL;
-        else if (key_is(key, kl, "at"))
-            bit = K_AT, p = fast_time(p, end, &fe->scratch, &v->at);
-        else if (key_is(key, kl, "text"))
-            bit = K_TEXT, p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->text) : NULL;
-        else if (key_is(key, kl, "pinned"))
-            bit = K_PINNED, p = fast_bool(p, end, &v->pinned);
-        else if (key_is(key, kl, "deleted"))
-            bit = K_DELETED, p = fast_bool(p, end, &v->deleted);
-        else
+        /* The key by its length and first letter, then the whole of it. */
+        switch (kl << 8 | (unsigned char)key[0]) {
+        case 3 << 8 | 'r': bit = K_REV; break;
+        case 7 << 8 | 'c': bit = K_CHANGED; break;
+        case 6 << 8 | 'a': bit = K_AUTHOR; break;
+        case 4 << 8 | 'k': bit = K_KIND; break;
+        case 2 << 8 | 'a': bit = K_AT; break;
+        case 4 << 8 | 't': bit = K_TEXT; break;
+        case 6 << 8 | 'p': bit = K_PINNED; break;
+        case 7 << 8 | 'd': bit = K_DELETED; break;
+        default: return NULL;
+        }
+        static const char *const names[] = {"rev", "changed", "author", "kind", "at", "text",
+                                            "pinned", "deleted"};
+        if (memcmp(key, names[__builtin_ctz(bit)], kl) != 0)
             return NULL;
+        switch (bit) {
+        case K_REV: p = fast_uint(p, end, &v->rev); break;
+        case K_CHANGED: p = fast_time(p, end, &fe->scratch, &v->changed); break;
+        case K_AUTHOR: p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->author) : NULL; break;
+        case K_KIND: p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->kind) : NULL; break;
+        case K_AT: p = fast_time(p, end, &fe->scratch, &v->at); break;
+        case K_TEXT: p = *p == '"' ? fast_string(p + 1, end, &fe->scratch, &v->text) : NULL; break;
+        case K_PINNED: p = fast_bool(p, end, &v->pinned); break;
+        default: p = fast_bool(p, end, &v->deleted); break;
+        }
         if (!p || (v->seen & bit))
             return NULL;
         v->seen |= bit;
@@ -826,7 +854,7 @@ static const char *fast_entry_parse(const char *p, const char *end, struct fast_
 
 /* Store a parsed entry when it passes every check import_entry makes; 1 when it does not
  * (import_entry then reports the problem), -1 when storing failed. */
-static int fast_entry_store(struct reader *r, struct fast_entry *fe)
+static int fast_entry_store(struct reader *r, struct fast_entry *fe, int index)
 {
     struct entry_revision revs[FAST_MAX_REVS];
     const char *base = fe->scratch.data;
@@ -853,7 +881,7 @@ static int fast_entry_store(struct reader *r, struct fast_entry *fe)
                            r->err) != 0) {
         char msg[sizeof r->err->msg];
         snprintf(msg, sizeof msg, "%s", r->err->msg);
-        wr_fail(r->err, r->err->code, "import: %s: %s", r->path, msg);
+        wr_fail(r->err, r->err->code, "import: entries[%d]: %s", index, msg);
         return -1;
     }
     return 0;
@@ -1066,19 +1094,28 @@ static const char *skip_ws(const char *p)
 static const char *skip_container(const char *p)
 {
     int depth = 0;
-    for (; *p; p++) {
+    /* From one quote or bracket to the next (strpbrk and strchr go many bytes a step): this
+     * runs over the whole entries array of an import before any of it is read. */
+    while ((p = strpbrk(p, "\"[]{}")) != NULL) {
         if (*p == '"') {
-            for (p++; *p && *p != '"'; p++)
-                if (*p == '\\' && p[1])
-                    p++;
-            if (!*p)
-                return NULL;
+            /* The closing quote is the first one after an even run of backslashes. */
+            const char *open = p;
+            for (;;) {
+                p = strchr(p + 1, '"');
+                if (!p)
+                    return NULL;
+                const char *b = p;
+                while (b > open + 1 && b[-1] == '\\')
+                    b--;
+                if ((p - b) % 2 == 0)
+                    break;
+            }
         } else if (*p == '[' || *p == '{') {
             depth++;
-        } else if (*p == ']' || *p == '}') {
-            if (--depth == 0)
-                return p + 1;
+        } else if (--depth == 0) {
+            return p + 1;
         }
+        p++;
     }
     return NULL;
 }
@@ -1101,9 +1138,10 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
     memset(&fe, 0, sizeof fe);
     for (int i = 0; *p != ']'; i++) {
         const char *end = NULL;
-        snprintf(r->path, sizeof r->path, "entries[%d]", i);
+        /* Messages name the entry: the path is written when one may be needed, not for every
+         * entry read (100,000 snprintf calls cost more than the key lookups). */
         if ((end = fast_entry_parse(p, r->end, &fe)) != NULL) {
-            int frc = fast_entry_store(r, &fe);
+            int frc = fast_entry_store(r, &fe, i);
             if (frc < 0)
                 goto out;
             if (frc == 0) {
@@ -1117,6 +1155,7 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
                 continue;
             }
         }
+        snprintf(r->path, sizeof r->path, "entries[%d]", i);
         cJSON *e = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
         if (!e) {
             json_error(r->err, text, end ? end : p);
@@ -1208,7 +1247,7 @@ int exchange_import(struct store *s, const char *text, bool new_uid, int64_t *id
     int rc = -1;
     if (read_top(text, r.end, &doc, &entries_at, err) != 0)
         goto out;
-    if (store_begin(s, err) != 0)
+    if (store_begin_import(s, err) != 0)
         goto out;
     if (import_doc(s, &r, doc, text, entries_at, new_uid, id) != 0) {
         store_rollback(s);

@@ -292,6 +292,8 @@ void store_tx_rollback(struct store *s)
     db_rollback(s->db);
 }
 
+static int store_fk_resume(struct store *s, struct wr_error *err);
+
 /* store_begin nests: an inner begin/commit pair (comms_queue inside team mode's journal) is
  * part of the outermost transaction, which alone commits. */
 int store_begin(struct store *s, struct wr_error *err)
@@ -308,6 +310,31 @@ int store_begin(struct store *s, struct wr_error *err)
     return 0;
 }
 
+int store_begin_import(struct store *s, struct wr_error *err)
+{
+    if (!s->in_tx && db_engine(s->db) == DB_SQLITE) {
+        if (db_exec(s->db, "PRAGMA foreign_keys = OFF") != 0)
+            return store_db_fail(s, err, "starting the import");
+        s->fk_paused = true;
+    }
+    if (store_begin(s, err) != 0) {
+        store_fk_resume(s, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* After the transaction store_begin_import opened: foreign keys are checked again. */
+static int store_fk_resume(struct store *s, struct wr_error *err)
+{
+    if (!s->fk_paused)
+        return 0;
+    s->fk_paused = false;
+    if (db_exec(s->db, "PRAGMA foreign_keys = ON") != 0)
+        return store_db_fail(s, err, "checking foreign keys again after the import");
+    return 0;
+}
+
 int store_commit(struct store *s, struct wr_error *err)
 {
     if (s->tx_depth > 1) {
@@ -320,13 +347,15 @@ int store_commit(struct store *s, struct wr_error *err)
     s->tx_doomed = false;
     if (doomed) {
         store_tx_rollback(s);
+        store_fk_resume(s, NULL);
         return wr_fail(err, WR_E_FAIL, "a step of the change failed; nothing was saved");
     }
     if (store_tx_commit(s, err) != 0) {
         store_tx_rollback(s);
+        store_fk_resume(s, NULL);
         return -1;
     }
-    return 0;
+    return store_fk_resume(s, err);
 }
 
 void store_rollback(struct store *s)
@@ -340,6 +369,7 @@ void store_rollback(struct store *s)
     s->tx_depth = 0;
     s->tx_doomed = false;
     store_tx_rollback(s);
+    store_fk_resume(s, NULL);
 }
 
 void store_force_uids(struct store *s, const char *const *uids, size_t n)

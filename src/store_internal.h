@@ -36,6 +36,7 @@ struct store {
     bool in_tx;       /* inside store_begin(): inner writes don't open their own transaction */
     int tx_depth;     /* store_begin() calls not yet committed or rolled back (nesting) */
     bool tx_doomed;   /* an inner store_rollback(): the outermost commit must fail */
+    bool fk_paused;   /* store_begin_import turned foreign keys off until the transaction ends */
     /* Uids for the next entries written without one (store_force_uids), in order. */
     const char *const *forced_uids;
     size_t n_forced_uids, used_forced_uids;

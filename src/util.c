@@ -246,32 +246,33 @@ static int parse_relative(const char *text, int64_t now_ms, int64_t *out, struct
 
 int wr_time_parse_iso_utc(const char *s, size_t len, int64_t *out)
 {
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
-    if (len != sizeof shape - 1)
+    /* Straight-line over the fixed shape "dddd-dd-ddTdd:dd:dd.dddZ": an import reads three of
+     * these per entry. Each digit is checked by its distance from '0'; `bad` collects them. */
+    if (len != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':' || s[19] != '.' || s[23] != 'Z')
         return -1;
-    int64_t v[7] = {0};
-    int field = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (shape[i] == 'd') {
-            if (s[i] < '0' || s[i] > '9')
-                return -1;
-            v[field] = v[field] * 10 + (s[i] - '0');
-        } else if (s[i] != shape[i]) {
-            return -1;
-        } else {
-            field++;
-        }
-    }
-    int64_t y = v[0], mo = v[1], d = v[2];
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month((int)y, (int)mo) || v[3] > 23 ||
-        v[4] > 59 || v[5] > 59)
+#define DIGIT(i) ((unsigned)((unsigned char)s[i] - '0'))
+    unsigned bad = (DIGIT(0) > 9) | (DIGIT(1) > 9) | (DIGIT(2) > 9) | (DIGIT(3) > 9) |
+                   (DIGIT(5) > 9) | (DIGIT(6) > 9) | (DIGIT(8) > 9) | (DIGIT(9) > 9) |
+                   (DIGIT(11) > 9) | (DIGIT(12) > 9) | (DIGIT(14) > 9) | (DIGIT(15) > 9) |
+                   (DIGIT(17) > 9) | (DIGIT(18) > 9) | (DIGIT(20) > 9) | (DIGIT(21) > 9) |
+                   (DIGIT(22) > 9);
+    if (bad)
+        return -1;
+    int64_t y = DIGIT(0) * 1000 + DIGIT(1) * 100 + DIGIT(2) * 10 + DIGIT(3);
+    int64_t mo = DIGIT(5) * 10 + DIGIT(6), d = DIGIT(8) * 10 + DIGIT(9);
+    int64_t h = DIGIT(11) * 10 + DIGIT(12), mi = DIGIT(14) * 10 + DIGIT(15);
+    int64_t sec = DIGIT(17) * 10 + DIGIT(18), ms = DIGIT(20) * 100 + DIGIT(21) * 10 + DIGIT(22);
+#undef DIGIT
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month((int)y, (int)mo) || h > 23 || mi > 59 ||
+        sec > 59)
         return -1; /* wr_time_parse decides what such a text means */
     /* Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years). */
     int64_t yy = mo <= 2 ? y - 1 : y, era = (yy >= 0 ? yy : yy - 399) / 400;
     int64_t yoe = yy - era * 400, mp = mo > 2 ? mo - 3 : mo + 9;
     int64_t doy = (153 * mp + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     int64_t days = era * 146097 + doe - 719468;
-    *out = ((days * 24 + v[3]) * 60 + v[4]) * 60000 + v[5] * 1000 + v[6];
+    *out = ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms;
     return 0;
 }
 
