@@ -118,6 +118,7 @@ struct tui {
     int message_frame;    /* frames drawn when it was set (a prompt shows newer errors) */
 
     bool dirty, relayout, quit;
+    bool input_ended; /* headless run whose stdin reached its end: quit after this frame */
     unsigned damage; /* main panels (bit i: panels[i]) to redraw when not dirty */
     int frames, full_frames; /* drawn, and of those redrawn whole */
     int clock_timer;         /* the next view tick (next_tick), 0 when none */

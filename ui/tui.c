@@ -343,15 +343,18 @@ static void handle_key(struct tui *t, const struct ui_key *k)
 }
 
 /* Read every key ncurses has (including ones it buffered that poll cannot see). */
-static void drain_keys(struct tui *t)
+/* Take every key waiting; returns how many. */
+static int drain_keys(struct tui *t)
 {
     wint_t ch;
-    int r;
+    int r, n = 0;
     while (!t->quit && (r = get_wch(&ch)) != ERR) {
         struct ui_key k = {.fn = r == KEY_CODE_YES, .code = r == KEY_CODE_YES ? (int)ch : 0,
                            .ch = r == KEY_CODE_YES ? 0 : (uint32_t)ch};
         handle_key(t, &k);
+        n++;
     }
+    return n;
 }
 
 static void on_terminal(struct loop *l, int fd, short revents, void *ctx)
@@ -362,7 +365,14 @@ static void on_terminal(struct loop *l, int fd, short revents, void *ctx)
         quit_now(t); /* the terminal is gone: nothing to confirm with */
         return;
     }
-    drain_keys(t);
+    if (drain_keys(t) == 0 && (revents & POLLIN) && !isatty(fd)) {
+        /* Readable with nothing to read: the end of a file or of /dev/null, in a headless run
+         * (a terminal that goes away says POLLHUP). Watching it further would wake the loop
+         * forever, and no key can come: the run is over once this frame is drawn. */
+        fprintf(stderr, "warroom: input ended; exiting\n");
+        loop_del_fd(l, fd);
+        t->input_ended = true;
+    }
 }
 
 /* ---- other processes' changes ---- */
@@ -519,7 +529,7 @@ static void on_prepare(struct loop *l, void *ctx)
         return;
     if (t->dirty || t->relayout || t->damage)
         draw_frame(t);
-    if (t->req->max_frames > 0 && t->frames >= t->req->max_frames)
+    if ((t->req->max_frames > 0 && t->frames >= t->req->max_frames) || t->input_ended)
         quit_now(t);
     schedule_clock(t);
 }

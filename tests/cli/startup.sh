@@ -90,5 +90,15 @@ else
   echo "system calls: --help $(count_syscalls "$WR" --help), log $(count_syscalls "$WR" log 1 'n')"
 fi
 
+# --- 4. a headless cockpit whose input is /dev/null ends after its first frame ---
+# /dev/null is always readable and never has a key: watched, it would wake the loop forever.
+TERM=xterm-xfree86 LANG=C.UTF-8 timeout 20 "$WR" tui 1 --frames 50 </dev/null >/dev/null 2>&1
+rc=$?
+[ $rc = 0 ] && ok || bad "tui --frames with stdin /dev/null exited $rc (124: it did not end)"
+line=$(grep 'session ended after' "$T/state/warroom/warroom.log" | tail -1)
+wakeups=$(echo "$line" | sed -n 's/.*, \([0-9]*\) wakeups.*/\1/p')
+[ -n "$wakeups" ] && [ "$wakeups" -le 5 ] && ok || bad "headless tui on /dev/null: [$line] (at most 5 wakeups)"
+grep -q 'input ended; exiting' "$T/state/warroom/warroom.log" && ok || bad "the log does not say the input ended"
+
 echo "startup: $pass passed, $fail failed"
 [ $fail -eq 0 ]
