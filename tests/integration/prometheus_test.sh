@@ -45,6 +45,9 @@ cat >"$T/config.json" <<JSON
       "query": "histogram_quantile(0.99, sum by (le) (increase(loan_request_duration_seconds_bucket[\$window])))",
       "good": "sum(increase(loan_request_duration_seconds_bucket{le=\"0.8\"}[\$window]))",
       "total": "sum(increase(loan_request_duration_seconds_count[\$window]))" },
+    { "id": "p99_only", "type": "latency", "source": "prom", "threshold_ms": 800, "target": 0.99,
+      "scale": 1000,
+      "query": "histogram_quantile(0.99, sum by (le) (increase(loan_request_duration_seconds_bucket[\$window])))" },
     { "id": "rps", "type": "throughput", "source": "prom", "min": 50,
       "query": "sum(rate(loan_requests_total[\$window]))" },
     { "id": "bad_query", "type": "custom", "source": "prom", "query": "sum(rate(" },
@@ -95,6 +98,16 @@ if len(p["spark"]) != 60 or p["spark"][-1] is None:
     fails.append("p99 sparkline: %r" % p["spark"][-3:])
 else:
     close("p99 sparkline last point", p["spark"][-1], exp["latency"]["p99_ms"], 1e-7)
+
+# Issue 11: a latency SLI with a threshold and a target but no good/total queries, its p99 over
+# the threshold, is breached (not "ok") and says why.
+po = out["p99_only"]
+close("p99-only value ms", po["value"], exp["latency"]["p99_ms"], 1e-7)
+if exp["latency"]["p99_ms"] <= 800:
+    fails.append("test data: p99 %.0f ms is not over the 800 ms threshold" % exp["latency"]["p99_ms"])
+want = "%.0f ms over the 800 ms threshold" % exp["latency"]["p99_ms"]
+if po["state"] != "breached" or want not in (po["state_text"] or ""):
+    fails.append("p99 only: state %s %r, expected breached with %r" % (po["state"], po["state_text"], want))
 
 close("throughput req/s", out["rps"]["value"], exp["throughput_rps"], 1e-9)
 if out["rps"]["state"] != "ok":
