@@ -446,6 +446,25 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
             cJSON_AddItemToArray(slis, sli_item(it));
         cJSON_Delete(snap);
     }
+    /* The figures are the newest snapshot's, not the current state: the message says when they
+     * were taken, and whether that was before the mitigation (else "Mitigated at 10:00" sits
+     * above "breached" figures from 09:56 that read as now). */
+    if (cJSON_GetArraySize(slis) > 0) {
+        int64_t at = ents[0].at_ms, mit = inc->milestones[MS_MITIGATED];
+        bool same_day = strcmp(wr_time_fmt(at, false, "%Y-%m-%d", buf, sizeof buf),
+                               wr_time_fmt(now_ms, false, "%Y-%m-%d", val, sizeof val)) == 0;
+        cJSON *sa = cJSON_AddObjectToObject(root, "slis_at");
+        snprintf(val, sizeof val, "%s %s",
+                 wr_time_fmt(at, false, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", buf, sizeof buf),
+                 zone);
+        cJSON_AddStringToObject(sa, "local", val);
+        snprintf(val, sizeof val, "%s UTC",
+                 wr_time_fmt(at, true, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", buf, sizeof buf));
+        cJSON_AddStringToObject(sa, "utc", val);
+        cJSON_AddBoolToObject(sa, "before_mitigation", mit != WR_TIME_NONE && at < mit);
+    } else {
+        cJSON_AddNullToObject(root, "slis_at");
+    }
     store_entries_free(&ents, nents);
     nents = 0;
 

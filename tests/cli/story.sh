@@ -64,6 +64,9 @@ for e in demo["entries"]:
     m = re.match(r"^Milestone (\w+)", r["text"])
     if r["kind"] == "milestone" and m:
         ms_entries[m.group(1)] = e["recorded"]
+ms_entries_at = {k: next(e["revisions"][-1]["at"] for e in demo["entries"]
+                         if e["revisions"][-1]["text"].startswith("Milestone %s" % k))
+                 for k in ms_entries}
 ms_entries["resolved"] = "2026-03-10T13:31:00.000Z"
 ms_entries["closed"] = "2026-03-10T13:46:00.000Z"
 cause_set = next(e["recorded"] for e in demo["entries"] if '"fact":"cause"' in e.get("data", ""))
@@ -142,6 +145,24 @@ for k in range(1, count + 1):
             bad(where, "impact began should read not established yet")
         if tpl.startswith("status-") and ("lfernandez" in body or "scoring" in body):
             bad(where, "customer-facing text leaks internal names")
+    # SLI figures come from the newest stored snapshot: the message says when it was taken, and
+    # after the mitigation a snapshot from before it says so (else "Mitigated at 10:00" sits above
+    # "breached" figures that read as the current state).
+    snaps = sorted(e["revisions"][-1]["at"] for e in demo["entries"]
+                   if e["revisions"][-1]["kind"] == "sli" and e["recorded"] <= t)
+    upd = open(os.path.join(d, "update-internal.txt"), encoding="utf-8").read()
+    head = re.search(r"^Service level indicators(.*):$", upd, re.M)
+    if not head:
+        bad("update-internal at " + t, "no SLI heading")
+    elif snaps:
+        sl = snaps[-1]
+        want = "(snapshot at %02d:%s UTC-3" % ((int(sl[11:13]) - 3) % 24, sl[14:16])
+        if not head.group(1).startswith(" " + want):
+            bad("update-internal at " + t, "SLI heading %r does not say %r" % (head.group(0), want))
+        before = mitigated and sl < ms_entries_at["mitigated"]
+        if before != ("before the mitigation" in head.group(1)):
+            bad("update-internal at " + t, "SLI heading %r: snapshot before the mitigation: %s"
+                % (head.group(0), before))
     # The customer-facing symptom the comms lead set at 09:15:52 is used from then on.
     inv = open(os.path.join(d, "status-investigating.txt"), encoding="utf-8").read()
     if t >= "2026-03-10T12:15:52" and "delays completing credit applications" not in inv:

@@ -195,6 +195,10 @@ static void test_data_model(void **state)
     assert_string_equal(cJSON_GetObjectItem(sli, "value")->valuestring, "99.60%");
     assert_string_equal(cJSON_GetObjectItem(sli, "state")->valuestring, "burning");
     assert_string_equal(cJSON_GetObjectItem(sli, "burn_rate")->valuestring, "4.2\u00d7");
+    /* The figures are a snapshot's: when it was taken; not mitigated yet, so not "before". */
+    const cJSON *sat = cJSON_GetObjectItem(data, "slis_at");
+    assert_string_equal(cJSON_GetObjectItem(sat, "utc")->valuestring, "11:54 UTC");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(sat, "before_mitigation")));
     const cJSON *latest = cJSON_GetObjectItem(data, "latest");
     assert_int_equal(cJSON_GetArraySize(latest), 1);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(latest, 0), "text")->valuestring,
