@@ -476,7 +476,14 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     add_str_or_null(root, "root_cause", facts.cause_confirmed ? cause->value : pm_root_causes);
     add_str_or_null(root, "mitigation", mit->value);
     cJSON_AddBoolToObject(root, "mitigation_proposed", mit->source == FACT_SOURCE_PROPOSAL);
-    add_str_or_null(root, "next_step", facts.f[FACT_NEXT_STEP].value);
+    /* A next step written before the resolution was a step towards it: once resolved it is no
+     * longer what happens next (the demo's "watch the SLIs for 30 minutes before declaring the
+     * incident resolved" under "Status: Resolved"); the templates then name the postmortem. */
+    const struct fact_value *step = &facts.f[FACT_NEXT_STEP];
+    int64_t done = inc->milestones[MS_RESOLVED] != WR_TIME_NONE ? inc->milestones[MS_RESOLVED]
+                                                                : inc->milestones[MS_CLOSED];
+    bool step_stale = done != WR_TIME_NONE && step->at_ms < done;
+    add_str_or_null(root, "next_step", step_stale ? NULL : step->value);
     add_str_or_null(root, "postmortem_url", pm_url);
 
     /* Key entries: pinned ones and milestones, the last eight, oldest first. */

@@ -74,6 +74,9 @@ confirmed = next(e["recorded"] for e in demo["entries"] if '"fact":"cause_confir
 mitigate_phase = next(e["revisions"][0]["at"] for e in demo["entries"]
                       if e["revisions"][0]["text"].startswith("Phase RESPOND → MITIGATE"))
 sevs = demo["severity_history"]
+next_steps = [json.loads(e["data"])["value"] for e in demo["entries"]
+              if '"fact":"next_step"' in e.get("data", "") and json.loads(e["data"])["value"]]
+assert next_steps
 seen_status = set()
 for k in range(1, count + 1):
     d = os.path.join(tmp, "out%d" % k)
@@ -163,6 +166,18 @@ for k in range(1, count + 1):
         if before != ("before the mitigation" in head.group(1)):
             bad("update-internal at " + t, "SLI heading %r: snapshot before the mitigation: %s"
                 % (head.group(0), before))
+    # Once resolved, a next step written before the resolution (the demo's "watch the SLIs for 30
+    # minutes before declaring the incident resolved") is no longer the next step.
+    if resolved:
+        for name in os.listdir(d):
+            if not name.endswith(".txt"):
+                continue
+            body = open(os.path.join(d, name), encoding="utf-8").read()
+            for step in next_steps:
+                if step in body:
+                    bad("%s at %s" % (name[:-4], t), "resolved, still says the next step %r" % step[:50])
+            if re.search(r"^Next step: not known yet", body, re.M):
+                bad("%s at %s" % (name[:-4], t), "resolved: the next step is the postmortem, not unknown")
     # The customer-facing symptom the comms lead set at 09:15:52 is used from then on.
     inv = open(os.path.join(d, "status-investigating.txt"), encoding="utf-8").read()
     if t >= "2026-03-10T12:15:52" and "delays completing credit applications" not in inv:
