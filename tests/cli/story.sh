@@ -178,6 +178,10 @@ for k in range(1, count + 1):
                     bad("%s at %s" % (name[:-4], t), "resolved, still says the next step %r" % step[:50])
             if re.search(r"^Next step: not known yet", body, re.M):
                 bad("%s at %s" % (name[:-4], t), "resolved: the next step is the postmortem, not unknown")
+    # Customers were affected until the mitigation (10:00), not until the resolution (10:30).
+    res = open(os.path.join(d, "status-resolved.txt"), encoding="utf-8").read()
+    if resolved and "and 2026-03-10 10:00 UTC-3, customers experienced" not in res:
+        bad("status-resolved at " + t, "the impact window must end at the mitigation: %r" % res)
     # The customer-facing symptom the comms lead set at 09:15:52 is used from then on.
     inv = open(os.path.join(d, "status-investigating.txt"), encoding="utf-8").read()
     if t >= "2026-03-10T12:15:52" and "delays completing credit applications" not in inv:
