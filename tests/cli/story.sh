@@ -157,6 +157,9 @@ for k in range(1, count + 1):
     head = re.search(r"^Service level indicators(.*):$", upd, re.M)
     if not head:
         bad("update-internal at " + t, "no SLI heading")
+    elif not snaps and "No SLI snapshot in the timeline yet" not in upd:
+        # The demo has SLIs; before its first snapshot there are no figures, not no SLIs.
+        bad("update-internal at " + t, "no snapshot yet must say so, not %r" % upd[head.end():head.end() + 60])
     elif snaps:
         sl = snaps[-1]
         want = "(snapshot at %02d:%s UTC-3" % ((int(sl[11:13]) - 3) % 24, sl[14:16])

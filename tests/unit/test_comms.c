@@ -261,7 +261,7 @@ static void test_user_template_overrides(void **state)
     if (comms_render(&t, data, TPL_ESCAPE_NONE, &out, &err) != 0)
         fail_msg("%s", err.msg);
     assert_non_null(strstr(out, "Custom INC-7"));
-    assert_non_null(strstr(out, "No SLI data")); /* built-in partial found */
+    assert_non_null(strstr(out, "No SLI snapshot")); /* built-in partial found */
     free(out);
     /* Strict: an unknown name is an error naming it. */
     cJSON_DeleteItemFromObject(cJSON_GetObjectItem(data, "incident"), "id");
