@@ -67,11 +67,20 @@ static int print_facts(struct cli_ctx *ctx, long long id)
                 fprintf(ctx->out, "  %-17s %s%s\n", fact_key(f), safe ? safe : "",
                         f == FACT_CAUSE ? (fs.cause_confirmed ? " (confirmed)" : " (not confirmed)")
                                         : "");
-            else if (v->source == FACT_SOURCE_PROPOSAL)
-                fprintf(ctx->out, "  %-17s proposed from the %s entry: %s (accept: warroom set %lld %s "
+            else if (v->source == FACT_SOURCE_PROPOSAL) {
+                /* Name every entry it is drawn from: the mitigation joins several. */
+                char from[96], tf[32];
+                if (v->proposal_from_ms != v->proposal_at_ms)
+                    snprintf(from, sizeof from, "the entries of %s to %s",
+                             wr_time_fmt(v->proposal_from_ms, false, "%H:%M", tf, sizeof tf),
+                             wr_time_fmt(v->proposal_at_ms, false, "%H:%M", tb, sizeof tb));
+                else
+                    snprintf(from, sizeof from, "the %s entry",
+                             wr_time_fmt(v->proposal_at_ms, false, "%H:%M", tb, sizeof tb));
+                fprintf(ctx->out, "  %-17s proposed from %s: %s (accept: warroom set %lld %s "
                                   "--accept)\n",
-                        fact_key(f), wr_time_fmt(v->at_ms, false, "%H:%M", tb, sizeof tb),
-                        safe ? safe : "", id, fact_key(f));
+                        fact_key(f), from, safe ? safe : "", id, fact_key(f));
+            }
             else
                 fprintf(ctx->out, "  %-17s not known yet\n", fact_key(f));
             free(safe);

@@ -138,7 +138,7 @@ static int propose(struct store *s, const struct incident *inc, int64_t now_ms,
             struct fact_value *v = &out->f[FACT_CAUSE];
             if (!(v->proposal = strdup(found[0].text)))
                 goto nomem;
-            v->proposal_at_ms = found[0].at_ms;
+            v->proposal_at_ms = v->proposal_from_ms = found[0].at_ms;
         }
         store_entries_free(&found, nfound);
         nfound = 0;
@@ -150,13 +150,13 @@ static int propose(struct store *s, const struct incident *inc, int64_t now_ms,
         int64_t start = inc->milestones[MS_DECLARED] != WR_TIME_NONE
                             ? inc->milestones[MS_DECLARED]
                             : inc->milestones[MS_STARTED];
-        int64_t last = WR_TIME_NONE;
+        int64_t first = WR_TIME_NONE, last = WR_TIME_NONE;
         if (store_entry_page(s, inc->id, &df, mitigate.from, INT64_MIN, false, 1, &found, &nfound,
                              err) != 0)
             goto out;
         if (nfound == 1 && (start == WR_TIME_NONE || found[0].at_ms >= start)) {
             wr_buf_puts(&b, found[0].text);
-            last = found[0].at_ms;
+            first = last = found[0].at_ms;
         }
         store_entries_free(&found, nfound);
         nfound = 0;
@@ -167,6 +167,8 @@ static int propose(struct store *s, const struct incident *inc, int64_t now_ms,
             goto out;
         for (size_t i = 0; i < nfound; i++) {
             wr_buf_printf(&b, "%s%s", b.len ? "; " : "", found[i].text);
+            if (first == WR_TIME_NONE)
+                first = found[i].at_ms;
             last = found[i].at_ms;
         }
         if (b.oom)
@@ -174,6 +176,7 @@ static int propose(struct store *s, const struct incident *inc, int64_t now_ms,
         if (b.len) {
             out->f[FACT_MITIGATION].proposal = wr_buf_steal(&b);
             out->f[FACT_MITIGATION].proposal_at_ms = last;
+            out->f[FACT_MITIGATION].proposal_from_ms = first;
         }
     }
     rc = 0;

@@ -56,7 +56,8 @@ struct fact_value {
     int64_t at_ms;    /* field: when it was set; proposal: time of the newest entry it uses */
     char *author;     /* field: who set it; proposal: author of that entry */
     char *proposal;   /* the proposal even when the field is set (the dialog shows both); NULL */
-    int64_t proposal_at_ms;
+    int64_t proposal_at_ms;   /* the newest entry the proposal uses */
+    int64_t proposal_from_ms; /* the oldest one (== proposal_at_ms when it uses one entry) */
 };
 
 struct incident_facts {

@@ -73,8 +73,15 @@ static void fd_draw_value(struct tui *t, struct factsdlg *d, int row, int y, int
                            attr | A_BOLD);
         fd_text(y, x + used, w - used, v->value, attr);
     } else if (v && v->source == FACT_SOURCE_PROPOSAL) {
-        snprintf(buf, sizeof buf, "proposed from %s (a accepts): ",
-                 wr_time_fmt(v->at_ms, t->utc, "%H:%M", tb, sizeof tb));
+        /* The times of the entries it is drawn from (the mitigation joins several). */
+        char tf[32];
+        if (v->proposal_from_ms != v->proposal_at_ms)
+            snprintf(buf, sizeof buf, "proposed from %s to %s (a accepts): ",
+                     wr_time_fmt(v->proposal_from_ms, t->utc, "%H:%M", tf, sizeof tf),
+                     wr_time_fmt(v->proposal_at_ms, t->utc, "%H:%M", tb, sizeof tb));
+        else
+            snprintf(buf, sizeof buf, "proposed from %s (a accepts): ",
+                     wr_time_fmt(v->proposal_at_ms, t->utc, "%H:%M", tb, sizeof tb));
         int used = fd_text(y, x, w, buf, attr | draw_attr(STYLE_WARN));
         fd_text(y, x + used, w - used, v->value, attr | draw_attr(STYLE_DIM));
     } else {

@@ -210,8 +210,11 @@ export WARROOM_DB=$tmp/set.db WARROOM_NOW=2026-03-10T13:30:00Z
 id=$("$bin" import "$src/data/demo/incident.json") || die "import demo"
 out=$("$bin" set "$id") || die "set (list)"
 echo "$out" | grep -q "cause  *The overnight scoring-service deploy .* (confirmed)" || die "cause not listed as confirmed: $out"
-echo "$out" | grep -q "mitigation  *proposed from the 09:52 entry: Roll back scoring-service" || die "mitigation proposal: $out"
+echo "$out" | grep -q "mitigation  *proposed from the entries of 09:43 to 09:52: Roll back scoring-service" || die "mitigation proposal: $out"
 echo "$out" | grep -q "tz  *-03:00 (UTC-3 now)" || die "tz: $out"
+# A proposal names the entries it is drawn from: one for the cause at 09:20 (RESPOND).
+out=$(WARROOM_DB=$tmp/at3.db WARROOM_NOW=2026-03-10T12:20:00.000Z "$bin" set 1) || die "set at 09:20"
+echo "$out" | grep -q "cause  *proposed from the 09:15 entry: Observability: /loan/apply p99" || die "cause proposal at 09:20: $out"
 "$bin" set "$id" mitigation --accept || die "accept mitigation"
 "$bin" set "$id" --json | python3 -c '
 import json,sys; f=json.load(sys.stdin)

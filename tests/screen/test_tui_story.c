@@ -339,7 +339,7 @@ static void test_facts_dialog(void **state)
     /* One key opens it; the mitigation is warroom's proposal from the MITIGATE entries. */
     assert_int_equal(vt_keys(vt, "<F9>"), 0);
     assert_int_equal(vt_wait_text(vt, "Incident facts", VT_WAIT_MAX_MS), 0);
-    assert_int_equal(vt_wait_text(vt, "proposed from 09:52 (a accepts): Roll back", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "proposed from 09:43 to 09:52 (a accepts): Roll back", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_wait_text(vt, "[confirmed]", VT_WAIT_MAX_MS), 0);
     /* Down to the mitigation (the 7th row), a accepts the proposal. */
     assert_int_equal(vt_keys(vt, "<Down><Down><Down><Down><Down><Down>a"), 0);
