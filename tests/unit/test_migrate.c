@@ -1,6 +1,7 @@
-/* test_migrate.c: a database written by the previous schema (tests/fixtures/schema-v2.db, made
- * by warroom at schema 2 from the demo plus worksheet, action item, outbox and a second incident)
- * opens, migrates forward, and keeps every row exactly. */
+/* test_migrate.c: databases written by earlier schemas open, migrate forward, and keep every row
+ * exactly: tests/fixtures/schema-v2.db (made by warroom at schema 2 from the demo plus worksheet,
+ * action item, outbox and a second incident) and tests/fixtures/schema-v4.db (the schema before
+ * the current one; made by warroom at commit 956c084, see test_v4_fixture_...). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,118 @@ static void test_v2_fixture_migrates_with_every_row(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Every ordinary table of the fixture (FTS tables are derived data) with the columns it had
+ * before migrating, so the digest covers what the old schema stored and ignores new columns. */
+#define MAX_TABLES 32
+struct table_query {
+    char sql[2048];
+};
+
+static size_t old_tables(sqlite3 *db, struct table_query *out)
+{
+    sqlite3_stmt *t;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                        "name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts%' "
+                                        "ORDER BY name",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+    size_t n = 0;
+    while (sqlite3_step(t) == SQLITE_ROW) {
+        assert_true(n < MAX_TABLES);
+        const char *name = (const char *)sqlite3_column_text(t, 0);
+        char cols[1500] = "", order[300] = "", q[200];
+        snprintf(q, sizeof q, "PRAGMA table_info(%s)", name);
+        sqlite3_stmt *c;
+        assert_int_equal(sqlite3_prepare_v2(db, q, -1, &c, NULL), SQLITE_OK);
+        int k = 0;
+        while (sqlite3_step(c) == SQLITE_ROW) {
+            const char *col = (const char *)sqlite3_column_text(c, 1);
+            size_t l = strlen(cols);
+            snprintf(cols + l, sizeof cols - l, "%s\"%s\"", k ? ", " : "", col);
+            l = strlen(order);
+            snprintf(order + l, sizeof order - l, "%s%d", k ? ", " : "", k + 1);
+            k++;
+        }
+        sqlite3_finalize(c);
+        assert_true(k > 0 && strlen(cols) < sizeof cols - 1);
+        snprintf(out[n].sql, sizeof out[n].sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, name,
+                 order);
+        n++;
+    }
+    sqlite3_finalize(t);
+    return n;
+}
+
+/* The schema before the current one, as a laptop running the previous release has it: incident
+ * time zones, live facts, entry uids, an analysis attached (entries with JSON payloads), edited,
+ * deleted and pinned entries, roles, severity by the matrix, worksheet, action items, outbox.
+ * Made by the warroom binary of commit 956c084 (schema 4): import of data/demo/incident.json,
+ * analyze --attach of data/demo/logs, set/pm/action/comms on it, then a second incident
+ * (new --tz Europe/Madrid, log/edit --at/rm/pin/todo, role, set, milestone, sev by the matrix). */
+static void test_v4_fixture_migrates_with_every_row(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/warroom-migrate-XXXXXX", path[300], cmd[700];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/v4.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/schema-v4.db' '%s'", WARROOM_SOURCE_DIR,
+             path);
+    assert_int_equal(system(cmd), 0);
+
+    static struct table_query tables[MAX_TABLES];
+    long rows_before[MAX_TABLES];
+    unsigned long long h_before[MAX_TABLES];
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(scalar(db, "PRAGMA user_version"), 4);
+    assert_int_equal(STORE_SCHEMA_VERSION, 5); /* a newer schema wants a newer fixture too */
+    size_t nt = old_tables(db, tables);
+    assert_true(nt >= 11);
+    for (size_t i = 0; i < nt; i++)
+        digest(db, tables[i].sql, &rows_before[i], &h_before[i]);
+    /* the fixture holds what schemas 3 and 4 added */
+    assert_true(scalar(db, "SELECT count(*) FROM incident_facts") >= 5);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM incidents WHERE tz = 'Europe/Madrid'"), 1);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE data LIKE '%warroom analyze%'") >= 4);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE deleted = 1") >= 1);
+    assert_true(scalar(db, "SELECT count(*) FROM action_items") >= 7);
+    sqlite3_close(db);
+
+    struct store *s = NULL;
+    struct wr_error err = {0};
+    assert_int_equal(store_open(path, &s, &err), 0);
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    for (size_t i = 0; i < nt; i++) {
+        long rows;
+        unsigned long long h;
+        digest(db, tables[i].sql, &rows, &h);
+        if (rows != rows_before[i] || h != h_before[i])
+            fail_msg("rows changed by the migration: %s", tables[i].sql);
+    }
+    /* Schema 5: every old action item got its own uid. */
+    assert_int_equal(scalar(db, "SELECT count(DISTINCT uid) FROM action_items"),
+                     scalar(db, "SELECT count(*) FROM action_items"));
+    assert_int_equal(scalar(db, "SELECT count(*) FROM action_items WHERE length(uid) <> 32"), 0);
+    sqlite3_close(db);
+
+    /* The migrated database works: an entry, an action item, search over old and new text. */
+    struct entry e = {.incident_id = 2, .kind = KIND_NOTE, .author = "alice",
+                      .text = "after the v4 migration"};
+    assert_int_equal(store_entry_append(s, &e, &err), 0);
+    struct store_search_hit *hits = NULL;
+    size_t n = 0;
+    assert_int_equal(store_search(s, "checkout", 50, &hits, &n, &err), 0);
+    assert_true(n >= 2);
+    store_search_free(&hits, n);
+    store_close(&s);
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_entry_uids_are_unique_and_fresh(void **state)
 {
     (void)state;
@@ -156,6 +269,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_v2_fixture_migrates_with_every_row),
+        cmocka_unit_test(test_v4_fixture_migrates_with_every_row),
         cmocka_unit_test(test_entry_uids_are_unique_and_fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
