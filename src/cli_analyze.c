@@ -112,6 +112,34 @@ static int apply_config(struct cli_ctx *ctx, struct analyze_options *o, struct c
     return 0;
 }
 
+/* Malformed lines are counted in the report, which often goes to a pipe or a file: say so on
+ * stderr too, one line per file, with the first place and reason. When a forced --format fits
+ * none of a file's lines, that is the likelier mistake than the file. */
+static void warn_malformed(struct cli_ctx *ctx, const struct analyze_result *r, bool forced)
+{
+    for (size_t i = 0; i < r->nfiles; i++) {
+        const struct analyze_file *f = &r->files[i];
+        if (!f->malformed)
+            continue;
+        const struct analyze_sample *s = NULL;
+        for (size_t k = 0; k < r->nsamples && !s; k++)
+            if (strcmp(r->samples[k].file, f->path) == 0)
+                s = &r->samples[k];
+        char *why = s ? wr_text_sanitize(s->reason, true) : NULL;
+        char first[400] = "";
+        if (s)
+            snprintf(first, sizeof first, " (first: line %llu: %s)", (unsigned long long)s->line,
+                     why ? why : "");
+        free(why);
+        fprintf(ctx->errf, "warroom: warning: %s: %llu of %llu lines malformed, skipped%s%s%s%s\n",
+                f->path, (unsigned long long)f->malformed, (unsigned long long)f->lines, first,
+                forced && f->malformed == f->lines ? "; --format " : "",
+                forced && f->malformed == f->lines ? f->format : "",
+                forced && f->malformed == f->lines
+                    ? " does not fit this file (without --format it is detected)" : "");
+    }
+}
+
 static int cmd_analyze(struct cli_ctx *ctx, int argc, char **argv)
 {
     struct analyze_options o;
@@ -218,6 +246,7 @@ static int cmd_analyze(struct cli_ctx *ctx, int argc, char **argv)
         fprintf(ctx->errf, "warroom: warning: %s\n", w ? w : "");
         free(w);
     }
+    warn_malformed(ctx, r, o.format != ANALYZE_FORMAT_AUTO);
     if (replay && analyze_write_replay(r, replay, &ctx->err) != 0)
         goto out;
     if (dir && analyze_report_dir(r, dir, &ctx->err) != 0)

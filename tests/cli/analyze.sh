@@ -73,6 +73,16 @@ assert w["filtered_out"] > 0 and w["first"] >= "2026-03-10T12:00" and w["last"] 
 assert [m["t"] for m in w["minutes"]] == [m["t"] for m in inside]
 PY
 
+# no evidence, no recommendation: the quiet 20 minutes before the incident (2 errors in 2,901
+# requests) give no anomaly and not one rule's advice
+w analyze --json --to 2026-03-10T11:50Z "${logs[@]}" > "$tmp/quiet.json" 2>/dev/null || die "quiet window"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["requests"] > 2000 and d["errors"] <= 5, (d["requests"], d["errors"])
+assert d["anomalies"] == [] and d["recommendations"] == [], (d["anomalies"], d["recommendations"])' "$tmp/quiet.json" || die "recommendations or anomalies without evidence"
+w analyze --to 2026-03-10T11:50Z "${logs[@]}" 2>/dev/null | grep -q "^None: no rule found evidence" || die "quiet Markdown report"
+
 # one thread or two, files or stdin: the same figures
 w analyze --json --threads 1 "${logs[@]}" > "$tmp/t1.json" 2>/dev/null || die "threads 1"
 cmp -s "$tmp/demo.json" "$tmp/t1.json" || die "--threads 1 differs from the default"
@@ -107,6 +117,12 @@ python3 "$ref" "$tmp/big2.json" "$tmp/big.jsonl" >/dev/null || die "big figures 
 python3 -c '
 import json,sys; d=json.load(open(sys.argv[1])); s=d["malformed_samples"]
 assert d["malformed"] == 1 and s[0]["line"] == d["lines"], s' "$tmp/big2.json" || die "malformed line number across chunks"
+# malformed lines are said on stderr too (a --json report on a pipe is not read by a person)
+w analyze --json "$tmp/big.jsonl" 2> "$tmp/e" > /dev/null
+n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$tmp/big2.json")
+grep -qE "^warroom: warning: $tmp/big.jsonl: 1 of [0-9,]+ lines malformed, skipped \(first: line $n: " "$tmp/e" ||
+    die "no warning for a malformed line: $(cat "$tmp/e")"
+[ "$(grep -c . "$tmp/e")" = 1 ] || die "more than the one warning: $(cat "$tmp/e")"
 rm -f "$tmp/big.jsonl"
 # a 10 MB line across the 16 MiB chunk boundary is one malformed line, counted once
 python3 - "$tmp/cross.jsonl" <<'PY'
@@ -143,6 +159,29 @@ mkdir -p "$tmp/cfg/warroom"
 echo '{"analyze": {"map": {"status": "statusCode", "duration": "latency:s", "method": "req.verb", "path": "req.route"}}}' > "$tmp/cfg/warroom/config.json"
 w analyze --json "$tmp/mapped.jsonl" > "$tmp/mapped2.json" 2>/dev/null || die "config analyze.map"
 cmp -s "$tmp/mapped.json" "$tmp/mapped2.json" || die "config map differs from --map"
+# the config's health_paths replace the default list and its target is the objective judged
+printf '%s\n' '{"timestamp":"2026-03-10T12:00:01Z","http_method":"GET","http_path":"/ping","http_status":503,"duration_ms":1}' \
+    '{"timestamp":"2026-03-10T12:00:01Z","http_method":"GET","http_path":"/healthz","http_status":200,"duration_ms":1}' \
+    '{"timestamp":"2026-03-10T12:00:02Z","http_method":"GET","http_path":"/a/1","http_status":200,"duration_ms":1}' > "$tmp/health.jsonl"
+rm -f "$tmp/cfg/warroom/config.json"
+w analyze --json "$tmp/health.jsonl" > "$tmp/h0.json" 2>/dev/null || die "health default"
+echo '{"analyze": {"health_paths": ["/ping"]}}' > "$tmp/cfg/warroom/config.json"
+w analyze --json "$tmp/health.jsonl" > "$tmp/h1.json" 2>/dev/null || die "health_paths from the config"
+python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert (a["requests"], a["errors"], a["health_checks_excluded"]) == (2, 1, 1), a
+assert (b["requests"], b["errors"], b["health_checks_excluded"]) == (2, 0, 1), b
+assert sorted(e["endpoint"] for e in b["endpoints"]) == ["GET /a/{id}", "GET /healthz"], b["endpoints"]' "$tmp/h0.json" "$tmp/h1.json" || die "analyze.health_paths not applied"
+budget() { python3 -c 'import json,sys; print(" ".join(r["finding"] for r in json.load(open(sys.argv[1]))["recommendations"] if r["rule"] == "error-budget"))' "$1"; }
+w analyze --json "${logs[@]}" > "$tmp/t0.json" 2>/dev/null
+echo '{"analyze": {"target": 0.95}}' > "$tmp/cfg/warroom/config.json"
+w analyze --json "${logs[@]}" > "$tmp/t1.json" 2>/dev/null || die "target from the config"
+echo '{"analyze": {"target": 0.9999}}' > "$tmp/cfg/warroom/config.json"
+w analyze --json "${logs[@]}" > "$tmp/t2.json" 2>/dev/null || die "target from the config"
+budget "$tmp/t0.json" | grep -q "under the 99.5% objective" || die "default objective: $(budget "$tmp/t0.json")"
+[ -z "$(budget "$tmp/t1.json")" ] || die "96.88% judged under a 95% objective: $(budget "$tmp/t1.json")"
+budget "$tmp/t2.json" | grep -q "under the 99.99% objective" || die "analyze.target 0.9999 not used: $(budget "$tmp/t2.json")"
 echo '{"analyze": {"map": {"bogus": "x"}}}' > "$tmp/cfg/warroom/config.json"
 w analyze "$tmp/mapped.jsonl" >/dev/null 2>"$tmp/e" && die "bad config map accepted"
 grep -q "config.json: analyze.map" "$tmp/e" || die "bad config map message: $(cat "$tmp/e")"
@@ -173,6 +212,11 @@ expect 2 "unknown field 'nonsense'" w analyze --map nonsense=x "$tmp/mapped.json
 expect 2 "unknown unit" w analyze --map duration=latency:h "$tmp/mapped.jsonl"
 expect 2 "--format bogus" w analyze --format bogus "$tmp/mapped.jsonl"
 expect 2 "usage" w analyze
+# a forced format that fits no line: a report of nothing, and a warning that says why
+cut -d' ' -f2- < <(gzip -dc "${logs[0]}" | head -50) > "$tmp/api.jsonl"
+w analyze --format s3 "$tmp/api.jsonl" > /dev/null 2> "$tmp/e" || die "--format s3 on JSON lines: $(cat "$tmp/e")"
+grep -q "warning: $tmp/api.jsonl: 50 of 50 lines malformed, skipped (first: line 1: .*--format s3 does not fit this file" "$tmp/e" ||
+    die "no warning for a --format that fits nothing: $(cat "$tmp/e")"
 printf '\037\213\010\000\000\000\000\000\000\003\377\377\377\377' > "$tmp/corrupt.gz"
 expect 3 "gzip data is corrupt" w analyze "$tmp/corrupt.gz"
 head -c 15 "${logs[1]}" > "$tmp/cut.gz"
