@@ -56,6 +56,13 @@ expect "$(bash_complete "$WR" --db "$DB" log 2 --at -15m --pin '')" "" "bash: no
 expect "$(bash_complete "$WR" --db "$DB" comms 1 '')" "$templates" "bash: template names"
 expect "$(bash_complete "$WR" --config "$CFG" comms 1 update-internal --to '')" "archive ops-slack " \
   "bash: destinations from the config"
+# What a user has when nothing is typed on the line: WARROOM_DB, and the config where warroom
+# looks for it by default ($XDG_CONFIG_HOME/warroom/config.json).
+expect "$(WARROOM_DB=$DB bash_complete "$WR" show '')" "1 2 3 " "bash: incident ids from WARROOM_DB"
+mkdir -p "$T/config/warroom" && cp "$CFG" "$T/config/warroom/config.json"
+expect "$(bash_complete "$WR" comms 1 update-internal --to '')" "archive ops-slack " \
+  "bash: destinations from the default config"
+rm "$T/config/warroom/config.json"
 expect "$(bash_complete "$WR" template render x --escape '')" "html markdown none slack " \
   "bash: choices of an option"
 expect "$(bash_complete "$WR" action 1 '')" "add done edit list " "bash: literal sub-commands"
@@ -104,6 +111,10 @@ else
   expect "$(zsh_complete "$WR" --db "$DB" comms 1 '')" "$templates" "zsh: template names"
   expect "$(zsh_complete "$WR" --config "$CFG" comms 1 x --to '')" "archive ops-slack " \
     "zsh: destinations"
+  expect "$(WARROOM_DB=$DB zsh_complete "$WR" show '')" "1 2 3 " "zsh: incident ids from WARROOM_DB"
+  cp "$CFG" "$T/config/warroom/config.json"
+  expect "$(zsh_complete "$WR" comms 1 x --to '')" "archive ops-slack " "zsh: destinations from the default config"
+  rm "$T/config/warroom/config.json"
   expect "$(zsh_complete "$WR" export 1 -o '')" "<files> " "zsh: files"
   expect "$(zsh_complete "$WR" phase 1 '')" "DETECT MITIGATE RESOLVE RESPOND REVIEW TRIAGE " "zsh: phases"
   expect "$(zsh_complete "$WR" analyze a.gz b.gz '')" "<files> " "zsh: analyze FILE..."

@@ -19,6 +19,8 @@ P=$T/prefix
 for f in bin/warroom share/warroom/severity.json share/warroom/blameless.json \
     share/warroom/example-config.json share/warroom/demo/incident.json \
     share/warroom/demo/replay.json share/warroom/demo/config.json \
+    share/warroom/demo/logs/loan-origination-api.export.gz \
+    share/warroom/demo/logs/scoring-service.filter-log-events.json.gz \
     share/warroom/templates/postmortem.md share/warroom/templates/update-internal.mustache \
     share/man/man1/warroom.1.gz share/bash-completion/completions/warroom \
     share/doc/warroom/README.md; do
@@ -53,6 +55,24 @@ check_prefix "$P" "installed"
 # Relocated: the data is found relative to the binary, not where it was installed first.
 mv "$P" "$T/moved"
 check_prefix "$T/moved" "moved prefix"
+
+# Overridable: the environment wins over the prefix, in what the commands read (not only in
+# --version): a data directory whose demo has another title, a template directory of one file.
+M=$T/moved
+cp -r "$M/share/warroom" "$T/altdata"
+sed -i 's/Credit applications slow and failing/Overridden demo title/' "$T/altdata/demo/incident.json"
+mkdir -p "$T/alttpl" && printf 'only {{incident.title}}\n' >"$T/alttpl/only-here.mustache"
+if run env WARROOM_DATA_DIR="$T/altdata" "$M/bin/warroom" demo --print 2>&1 | grep -q "Overridden demo title"; then
+  ok
+else
+  bad "WARROOM_DATA_DIR does not override the installed data for demo --print"
+fi
+if run env WARROOM_TEMPLATE_DIR="$T/alttpl" "$M/bin/warroom" comms --list >"$T/list.txt" 2>&1 &&
+    grep -q "^only-here " "$T/list.txt" && ! grep -q "update-internal" "$T/list.txt"; then
+  ok
+else
+  bad "WARROOM_TEMPLATE_DIR does not override the installed templates: $(head -3 "$T/list.txt")"
+fi
 
 # The installed page renders.
 if command -v man >/dev/null; then
