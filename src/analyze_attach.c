@@ -238,14 +238,9 @@ out:
 
 /* ---- the postmortem's Impact ---- */
 
-struct find_ctx {
-    int64_t id;
-    char *data;
-};
-
-static int find_summary(const struct entry *e, void *vctx)
+int analyze_impact_find(const struct entry *e, void *finder)
 {
-    struct find_ctx *c = vctx;
+    struct analyze_impact_finder *c = finder;
     if (e->deleted || !e->data || !strstr(e->data, "\"" ANALYZE_SOURCE "\""))
         return 0;
     cJSON *d = cJSON_Parse(e->data);
@@ -269,10 +264,20 @@ static double num(const cJSON *o, const char *k)
 int analyze_impact_append(struct store *s, int64_t incident_id, char **text,
                           struct wr_error *err)
 {
-    struct find_ctx c = {0, NULL};
+    struct analyze_impact_finder c = {0, NULL};
     /* store_entry_scan: a postmortem of 100,000 entries reads them without copying each. */
-    if (store_entry_scan(s, incident_id, find_summary, &c, err) != 0)
+    if (store_entry_scan(s, incident_id, analyze_impact_find, &c, err) != 0) {
+        free(c.data);
         return -1;
+    }
+    return analyze_impact_append_found(&c, text, err);
+}
+
+int analyze_impact_append_found(struct analyze_impact_finder *found, char **text,
+                                struct wr_error *err)
+{
+    struct analyze_impact_finder c = *found;
+    found->data = NULL;
     if (!c.data)
         return 0;
     cJSON *d = cJSON_Parse(c.data);

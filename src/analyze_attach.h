@@ -30,4 +30,16 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
 int analyze_impact_append(struct store *s, int64_t incident_id, char **text,
                           struct wr_error *err);
 
+/* analyze_impact_append in two steps, for a caller that reads the timeline once for several
+ * purposes: analyze_impact_find (a store_entry_fn over the live entries in timeline order,
+ * `finder` a zeroed struct analyze_impact_finder) remembers the last summary; then
+ * analyze_impact_append_found appends its paragraph and frees what was found. */
+struct analyze_impact_finder {
+    int64_t id; /* the summary's entry */
+    char *data; /* its payload, malloc'd; NULL while none was found */
+};
+int analyze_impact_find(const struct entry *e, void *finder);
+int analyze_impact_append_found(struct analyze_impact_finder *found, char **text,
+                                struct wr_error *err);
+
 #endif

@@ -394,6 +394,29 @@ void lint_feed(const struct lint_rules *r, const char *text, size_t len, struct 
     }
 }
 
+int lint_report_append(struct lint_report *to, struct lint_report *from)
+{
+    if (from->count > to->cap - to->count) {
+        size_t nc = to->count + from->count;
+        struct lint_finding *ni = realloc(to->items, nc * sizeof *ni);
+        if (!ni) {
+            to->oom = 1;
+            return -1;
+        }
+        to->items = ni;
+        to->cap = nc;
+    }
+    for (size_t i = 0; i < from->count; i++) {
+        to->items[to->count] = from->items[i];
+        to->items[to->count++].line += to->line;
+    }
+    to->line += from->line;
+    to->oom |= from->oom;
+    free(from->items);
+    memset(from, 0, sizeof *from);
+    return 0;
+}
+
 void lint_report_clear(struct lint_report *rep)
 {
     for (size_t i = 0; i < rep->count; i++) {

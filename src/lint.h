@@ -38,6 +38,10 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
 /* Check a whole text, numbering its lines after rep->line (so texts can be fed in pieces,
  * each ending at a line break). */
 void lint_feed(const struct lint_rules *r, const char *text, size_t len, struct lint_report *rep);
+/* Move the findings of `from` (a text checked on its own, lines numbered from 1) to the end of
+ * `to`, as if that text had been fed to `to` after what it holds: their lines are renumbered
+ * after to->line. `from` is left empty. -1 (to->oom set, `from` untouched) when out of memory. */
+int lint_report_append(struct lint_report *to, struct lint_report *from);
 void lint_report_clear(struct lint_report *rep);
 
 #endif

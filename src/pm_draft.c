@@ -807,15 +807,54 @@ static void draft_lessons(cJSON *root, struct pd_ctx *x)
     wr_buf_free(&ho);
 }
 
+struct pm_draft_timeline {
+    struct pd_entries c;
+};
+
+struct pm_draft_timeline *pm_draft_timeline_new(const struct incident *inc)
+{
+    struct pm_draft_timeline *t = calloc(1, sizeof *t);
+    if (t)
+        t->c.detected = inc->milestones[MS_DETECTED];
+    return t;
+}
+
+int pm_draft_timeline_add(const struct entry *e, void *timeline)
+{
+    struct pm_draft_timeline *t = timeline;
+    return pd_collect(e, &t->c);
+}
+
+void pm_draft_timeline_free(struct pm_draft_timeline **t)
+{
+    if (!t || !*t)
+        return;
+    pd_free(&(*t)->c);
+    free(*t);
+    *t = NULL;
+}
+
 int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, struct wr_error *err)
+{
+    struct pm_draft_timeline *t = pm_draft_timeline_new(in->inc);
+    if (!t)
+        return wr_fail(err, WR_E_NOMEM, "out of memory drafting the postmortem");
+    /* store_entry_scan: no copy of the entries a draft does not keep (most of them). */
+    int rc = store_entry_scan(s, in->inc->id, pm_draft_timeline_add, t, err) != 0
+                 ? -1
+                 : pm_draft_from(s, in, t, root, err);
+    pm_draft_timeline_free(&t);
+    return rc;
+}
+
+int pm_draft_from(struct store *s, const struct pm_draft_input *in, struct pm_draft_timeline *t,
+                  cJSON *root, struct wr_error *err)
 {
     int rc = -1;
     const struct incident *inc = in->inc;
-    struct pd_entries c = {.detected = inc->milestones[MS_DETECTED]};
+    struct pd_entries c = t->c; /* moved out of t, freed here */
+    memset(&t->c, 0, sizeof t->c);
     struct pd_ctx x = {.in = in, .c = &c};
-    /* store_entry_scan: no copy of the entries a draft does not keep (most of them). */
-    if (store_entry_scan(s, inc->id, pd_collect, &c, err) != 0)
-        goto out;
     if (c.oom) {
         wr_fail(err, WR_E_NOMEM, "out of memory drafting the postmortem");
         goto out;

@@ -49,4 +49,18 @@ char *pm_when(int64_t ms, char *buf, size_t n);
  */
 int pm_draft(struct store *s, const struct pm_draft_input *in, cJSON *root, struct wr_error *err);
 
+/*
+ * pm_draft in steps, for a caller that reads the timeline once for several purposes (the
+ * export writes its rows in the same pass): pm_draft_timeline_new for the incident (NULL when
+ * out of memory), pm_draft_timeline_add for every live entry in timeline order (a
+ * store_entry_fn: it copies what the drafts keep; 1 stops the scan when out of memory), then
+ * pm_draft_from, which uses up what was gathered (free the timeline after it either way).
+ */
+struct pm_draft_timeline;
+struct pm_draft_timeline *pm_draft_timeline_new(const struct incident *inc);
+int pm_draft_timeline_add(const struct entry *e, void *timeline);
+int pm_draft_from(struct store *s, const struct pm_draft_input *in, struct pm_draft_timeline *t,
+                  cJSON *root, struct wr_error *err);
+void pm_draft_timeline_free(struct pm_draft_timeline **t);
+
 #endif

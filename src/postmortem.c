@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "analyze_attach.h"
@@ -142,35 +143,21 @@ static void add_field(cJSON *fields, int f, const char *value)
     cJSON_AddBoolToObject(o, "drafted", false); /* pm_draft turns it on with its "draft" */
 }
 
-static void add_updates(cJSON *figs, struct store *s, int64_t id, const struct incident *inc,
+/* The updates sent, from the comms entries' times (in timeline order). */
+static void add_updates(cJSON *figs, const int64_t *sent, size_t n, const struct incident *inc,
                         const struct severity_change *hist, size_t nhist,
                         const struct pm_options *opt, int64_t end)
 {
-    struct entry_filter f = {.kinds = 1u << KIND_COMMS};
-    struct entry *ents = NULL;
-    size_t n = 0;
-    struct wr_error e2;
     char buf[256];
-    if (store_entry_page(s, id, &f, INT64_MIN, 0, true, 100000, &ents, &n, &e2) != 0) {
-        snprintf(buf, sizeof buf, "not computed: %.200s", e2.msg);
-        add_figure(figs, "Updates sent", buf, "comms timeline entries");
-        return;
-    }
     snprintf(buf, sizeof buf, "%zu", n);
     add_figure(figs, "Updates sent", buf,
                "number of comms entries in the timeline (status updates sent to stakeholders)");
     const char *def = "gaps between consecutive updates, from declaration to resolution (else "
                       "the export time), longer than the update cadence of the severity in force "
                       "at the gap's start";
-    int64_t *at = calloc(n + 1, sizeof *at);
     struct pm_cadence c;
-    for (size_t i = 0; at && i < n; i++)
-        at[i] = ents[i].at_ms;
-    if (at)
-        pm_cadence_judge(inc, at, n, hist, nhist, opt->policy, end, &c);
-    if (!at) {
-        add_figure(figs, "Missed update cadence", "not computed: out of memory", def);
-    } else if (!opt->policy) {
+    pm_cadence_judge(inc, sent, n, hist, nhist, opt->policy, end, &c);
+    if (!opt->policy) {
         add_figure(figs, "Missed update cadence", "not computed: no severity policy loaded", def);
     } else if (c.missed < 0) {
         add_figure(figs, "Missed update cadence",
@@ -184,8 +171,6 @@ static void add_updates(cJSON *figs, struct store *s, int64_t id, const struct i
             snprintf(buf, sizeof buf, "0 (every update within cadence)");
         add_figure(figs, "Missed update cadence", buf, def);
     }
-    free(at);
-    store_entries_free(&ents, n);
 }
 
 /* A comma-separated field ("loan-api,scoring") as the text "loan-api, scoring". */
@@ -349,10 +334,85 @@ static void add_slis(cJSON *root, const struct pm_options *opt, const struct inc
     }
 }
 
+/*
+ * What the document needs from every entry of the timeline, gathered in one pass over it: the
+ * drafts' evidence, the attached analysis summary and, when exporting, the timeline rows
+ * themselves (written to a temporary file as they come, since the document starts with what
+ * the drafts make of the whole timeline). A 100,000-entry export read the timeline three times
+ * before, and each read cost as much as writing the rows.
+ */
+struct row_ctx;
+struct pm_pass {
+    struct pm_draft_timeline *draft;
+    struct analyze_impact_finder impact;
+    int64_t *sent; /* the comms entries' times: the updates sent */
+    size_t nsent, capsent;
+    bool oom;
+    struct row_ctx *rows; /* NULL: rows are not written (pm_build) */
+};
+
+static int write_row(const struct entry *e, void *vctx);
+
+static int pass_entry(const struct entry *e, void *vctx)
+{
+    struct pm_pass *p = vctx;
+    analyze_impact_find(e, &p->impact);
+    if (e->kind == KIND_COMMS) {
+        if (p->nsent == p->capsent) {
+            size_t cap = p->capsent ? 2 * p->capsent : 64;
+            int64_t *g = realloc(p->sent, cap * sizeof *g);
+            if (!g) {
+                p->oom = true;
+                return 1;
+            }
+            p->sent = g;
+            p->capsent = cap;
+        }
+        p->sent[p->nsent++] = e->at_ms;
+    }
+    if (pm_draft_timeline_add(e, p->draft) != 0)
+        return 1;
+    return p->rows ? write_row(e, p->rows) : 0;
+}
+
+static void pass_clear(struct pm_pass *p)
+{
+    pm_draft_timeline_free(&p->draft);
+    free(p->impact.data);
+    p->impact.data = NULL;
+    free(p->sent);
+    p->sent = NULL;
+    p->nsent = p->capsent = 0;
+}
+
+/* The one pass: the incident is needed first (the drafts keep alerts up to its detection). */
+static int pass_run(struct store *s, const struct incident *inc, struct pm_pass *p,
+                    struct wr_error *err)
+{
+    if (!(p->draft = pm_draft_timeline_new(inc)))
+        return wr_fail(err, WR_E_NOMEM, "out of memory building the postmortem");
+    if (store_entry_scan(s, inc->id, pass_entry, p, err) != 0)
+        return -1;
+    if (p->oom)
+        return wr_fail(err, WR_E_NOMEM, "out of memory building the postmortem");
+    return 0;
+}
+
+static int build(struct store *s, int64_t id, const struct pm_options *opt, struct pm_pass *pass,
+                 cJSON **data, struct pm_graph **graphs, size_t *ngraphs, struct wr_error *err);
+
 int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **data,
              struct pm_graph **graphs, size_t *ngraphs, struct wr_error *err)
 {
+    return build(s, id, opt, NULL, data, graphs, ngraphs, err);
+}
+
+/* pm_build, with the timeline's pass already run (pass) or run here (NULL). */
+static int build(struct store *s, int64_t id, const struct pm_options *opt, struct pm_pass *pass,
+                 cJSON **data, struct pm_graph **graphs, size_t *ngraphs, struct wr_error *err)
+{
     int rc = -1;
+    struct pm_pass own = {0};
     struct incident inc;
     incident_init(&inc);
     struct severity_change *hist = NULL;
@@ -371,6 +431,11 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
         store_role_history(s, id, &roles, &nroles, err) != 0 ||
         store_action_list(s, id, &acts, &nacts, err) != 0)
         goto out;
+    if (!pass) {
+        pass = &own;
+        if (pass_run(s, &inc, pass, err) != 0)
+            goto out;
+    }
     /* Local times are the incident's own zone, beside UTC. */
     tz_use(inc.tz, NULL);
     root = cJSON_CreateObject();
@@ -485,7 +550,7 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
             v = strdup(inc.impact);
         }
         /* log analysis attached to the incident states its figures in Impact */
-        if (f == PM_F_impact && analyze_impact_append(s, id, &v, err) != 0) {
+        if (f == PM_F_impact && analyze_impact_append_found(&pass->impact, &v, err) != 0) {
             free(v);
             goto out;
         }
@@ -528,9 +593,9 @@ int pm_build(struct store *s, int64_t id, const struct pm_options *opt, cJSON **
     if (nhist == 0)
         add_figure(figs, "Time in each severity", "not computed: no severity was ever recorded",
                    "time at each severity between started and resolved");
-    add_updates(figs, s, id, &inc, hist, nhist, opt, end);
+    add_updates(figs, pass->sent, pass->nsent, &inc, hist, nhist, opt, end);
     struct pm_draft_input din = {&inc, hist, nhist, roles, nroles, opt->policy, opt->now_ms};
-    if (pm_draft(s, &din, root, err) != 0)
+    if (pm_draft_from(s, &din, pass->draft, root, err) != 0)
         goto out;
     add_slis(root, opt, &inc, start, end, graphs, ngraphs);
     cJSON_AddBoolToObject(root, "has_slis", cJSON_GetArraySize(cJSON_GetObjectItem(root, "slis")) > 0);
@@ -562,6 +627,7 @@ out:
     if (rc != 0)
         pm_graphs_free(graphs, *ngraphs), *ngraphs = 0;
     cJSON_Delete(root);
+    pass_clear(&own);
     incident_clear(&inc);
     store_severity_history_free(&hist, nhist);
     store_role_history_free(&roles, nroles);
@@ -639,6 +705,56 @@ static int write_file(const char *path, const char *data, size_t len, struct wr_
     return 0;
 }
 
+/* An unnamed file in dir for the timeline rows while the rest of the document is drafted:
+ * created and unlinked at once, so it never outlives the export. NULL with errno set. */
+static FILE *rows_file(const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/.postmortem.rows.XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *f = fdopen(fd, "w+");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+/* Append the whole of `rows` to `out`: sendfile copies between the files inside the kernel,
+ * and a read/write loop does it where sendfile cannot. 0, or -1 with errno set. */
+static int append_rows(FILE *rows, FILE *out)
+{
+    if (fflush(rows) != 0 || fflush(out) != 0)
+        return -1;
+    int in = fileno(rows), o = fileno(out);
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = sendfile(o, in, &off, 1 << 30);
+        if (n == 0)
+            break;
+        if (n > 0)
+            continue;
+        if (errno == EINTR)
+            continue;
+        if (errno != EINVAL && errno != ENOSYS)
+            return -1;
+        char buf[65536];
+        while ((n = pread(in, buf, sizeof buf, off)) > 0) {
+            if (fwrite(buf, 1, (size_t)n, out) != (size_t)n)
+                return -1;
+            off += n;
+        }
+        if (n < 0 || fflush(out) != 0)
+            return -1;
+        break;
+    }
+    return fseek(out, 0, SEEK_END);
+}
+
 int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const char *dir,
               struct lint_report *lint, struct wr_error *err)
 {
@@ -648,22 +764,55 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
     size_t ng = 0;
     char *tpl = NULL, *md = NULL;
     char tpath[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
-    FILE *f = NULL;
+    FILE *f = NULL, *rows = NULL;
     struct row_ctx rc_ctx = {0};
+    struct lint_report rows_lint = {0};
+    struct pm_pass pass = {0};
+    struct incident inc;
+    incident_init(&inc);
     tmp[0] = '\0';
+    snprintf(path, sizeof path, "%s/postmortem.md", dir);
     const char *tp = opt->template_path ? opt->template_path : pm_template_path(tpath, sizeof tpath);
     if (!(tpl = wr_read_file(tp, NULL, err)) || wr_mkdirs(dir, 0755, err) != 0 ||
-        pm_build(s, id, opt, &data, &graphs, &ng, err) != 0)
+        store_incident_get(s, id, &inc, err) != 0)
+        goto out;
+    /* The rows are written during the timeline's one pass, when the template shows them. */
+    if (strstr(tpl, "timeline_rows")) {
+        if (!(rows = rows_file(dir))) {
+            wr_fail(err, WR_E_IO, "cannot write in %s: %s", dir, strerror(errno));
+            goto out;
+        }
+        /* A local-time column when the incident's zone is not UTC (as pm_build's tz_local). */
+        char zone[32];
+        tz_use(inc.tz, NULL);
+        tz_label(inc.milestones[MS_STARTED] != WR_TIME_NONE ? inc.milestones[MS_STARTED]
+                                                             : inc.created_ms,
+                 zone, sizeof zone);
+        rc_ctx.f = rows;
+        rc_ctx.local = strcmp(zone, "UTC") != 0;
+        rc_ctx.lint = opt->lint;
+        rc_ctx.rep = lint ? &rows_lint : NULL;
+        pass.rows = &rc_ctx;
+    }
+    if (pass_run(s, &inc, &pass, err) != 0)
+        goto out;
+    if (rows && !rc_ctx.failed)
+        flush_rows(&rc_ctx);
+    if (rc_ctx.failed) {
+        wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (build(s, id, opt, &pass, &data, &graphs, &ng, err) != 0)
         goto out;
     struct tpl_options to = {.escape = TPL_ESCAPE_MARKDOWN};
     if (tpl_render(tpl, data, &to, &md, err) != 0)
         goto out;
     for (size_t i = 0; i < ng; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, graphs[i].file);
-        if (write_file(path, graphs[i].svg, graphs[i].len, err) != 0)
+        char gpath[PATH_MAX];
+        snprintf(gpath, sizeof gpath, "%s/%s", dir, graphs[i].file);
+        if (write_file(gpath, graphs[i].svg, graphs[i].len, err) != 0)
             goto out;
     }
-    snprintf(path, sizeof path, "%s/postmortem.md", dir);
     snprintf(tmp, sizeof tmp, "%s/.postmortem.md.tmp.%ld", dir, (long)getpid());
     if (!(f = fopen(tmp, "w"))) {
         wr_fail(err, WR_E_IO, "cannot write %s: %s", tmp, strerror(errno));
@@ -671,20 +820,16 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
     }
     char *mark = strstr(md, PM_TIMELINE_MARK);
     size_t head = mark ? (size_t)(mark - md) : strlen(md);
-    rc_ctx.f = f;
-    rc_ctx.local = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "tz_local"));
-    rc_ctx.lint = opt->lint;
-    rc_ctx.rep = lint;
     fwrite(md, 1, head, f);
     if (opt->lint && lint)
         lint_feed(opt->lint, md, head, lint);
     if (mark) {
-        if (store_entry_scan_brief(s, id, write_row, &rc_ctx, err) != 0)
-            goto out;
-        if (!rc_ctx.failed)
-            flush_rows(&rc_ctx);
-        if (rc_ctx.failed) {
+        if (rows && append_rows(rows, f) != 0) {
             wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (opt->lint && lint && lint_report_append(lint, &rows_lint) != 0) {
+            wr_fail(err, WR_E_NOMEM, "out of memory checking %s", path);
             goto out;
         }
         const char *tail = mark + strlen(PM_TIMELINE_MARK);
@@ -710,9 +855,14 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
 out:
     if (f)
         fclose(f);
+    if (rows)
+        fclose(rows);
     if (tmp[0])
         unlink(tmp);
     wr_buf_free(&rc_ctx.b);
+    lint_report_clear(&rows_lint);
+    pass_clear(&pass);
+    incident_clear(&inc);
     free(tpl);
     free(md);
     cJSON_Delete(data);

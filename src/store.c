@@ -1307,6 +1307,7 @@ int store_entry_page(struct store *s, int64_t incident_id, const struct entry_fi
                         "reading the timeline", err) != 0)
         return -1;
     struct entry *entries = arr;
+    s->entries_read += count;
     if (!forward) /* fetched newest-first; hand back in timeline order */
         for (size_t i = 0; i < count / 2; i++) {
             struct entry tmp = entries[i];

@@ -181,6 +181,10 @@ int store_entry_history(struct store *s, int64_t entry_id, struct entry_revision
                         size_t *n, struct wr_error *err);
 void store_revisions_free(struct entry_revision **arr, size_t n);
 
+/* Timeline rows this store has handed out (store_entry_scan, store_entry_scan_brief and
+ * store_entry_page) since it was opened: tests count what an export or a frame reads. */
+uint64_t store_entries_read(const struct store *s);
+
 /* Call fn for every entry of the incident in timeline order, deleted ones included, without
  * loading them all. fn returns non-zero to stop. */
 typedef int (*store_entry_fn)(const struct entry *e, void *ctx);

@@ -40,6 +40,7 @@ static int scan(struct store *s, int64_t incident_id, bool brief, store_entry_fn
     memset(&e, 0, sizeof e);
     e.incident_id = incident_id;
     while ((step = db_step(st)) == DB_ROW) {
+        s->entries_read++;
         e.id = db_col_int64(st, 0);
         e.at_ms = db_col_int64(st, 1);
         int k = kind_from_name(db_col_text(st, 2));
@@ -67,6 +68,11 @@ static int scan(struct store *s, int64_t incident_id, bool brief, store_entry_fn
     if (step != DB_DONE)
         return store_db_fail(s, err, "reading the timeline");
     return 0;
+}
+
+uint64_t store_entries_read(const struct store *s)
+{
+    return s->entries_read;
 }
 
 int store_entry_scan(struct store *s, int64_t incident_id, store_entry_fn fn, void *ctx,

@@ -37,6 +37,7 @@ struct store {
     int tx_depth;     /* store_begin() calls not yet committed or rolled back (nesting) */
     bool tx_doomed;   /* an inner store_rollback(): the outermost commit must fail */
     bool fk_paused;   /* store_begin_import turned foreign keys off until the transaction ends */
+    uint64_t entries_read; /* rows handed out by store_entry_scan* and store_entry_page */
     /* Uids for the next entries written without one (store_force_uids), in order. */
     const char *const *forced_uids;
     size_t n_forced_uids, used_forced_uids;

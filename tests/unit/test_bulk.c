@@ -12,6 +12,8 @@
 #include <sqlite3.h>
 
 #include "exchange.h"
+#include "lint.h"
+#include "postmortem.h"
 #include "store.h"
 
 /* Every allocation SQLite makes goes through these (installed before it initialises). */
@@ -197,6 +199,74 @@ static void test_import_entries_before_incident(void **state)
     wr_buf_free(&b);
 }
 
+/*
+ * A Markdown export reads the timeline once: the drafts, the analysis summary, the updates sent
+ * and the rows all come from the same pass (three passes and a page of comms entries before).
+ * The blameless findings, gathered for the rows during that pass and numbered after the
+ * document's head later, are those of checking the written file from its first line.
+ */
+static void test_export_reads_timeline_once(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    struct incident inc;
+    incident_init(&inc);
+    inc.title = "Export";
+    inc.milestones[MS_STARTED] = 1767258000000LL;
+    int64_t id;
+    assert_int_equal(store_incident_create(f->s, &inc, &id, &err), 0);
+    enum { N = 3000 };
+    static const char *const texts[] = {"checked the pool", "the on-call broke the deploy",
+                                        "human error in `human error` code", "> human error",
+                                        "status page updated"};
+    assert_int_equal(store_begin(f->s, &err), 0);
+    for (int i = 0; i < N; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "%s %d", texts[i % 5], i);
+        struct entry_revision r = {1, 1767258000000LL + i * 1000, "scribe", text,
+                                   (enum entry_kind)(i % 7), 1767258000000LL + i * 1000,
+                                   i % 40 == 0, false};
+        assert_int_equal(store_entry_import(f->s, id, r.at_ms, NULL, &r, 1, &err), 0);
+    }
+    assert_int_equal(store_commit(f->s, &err), 0);
+    struct lint_rules *rules = NULL;
+    assert_int_equal(lint_rules_load(WARROOM_DATA_DIR "/blameless.json", &rules, &err), 0);
+    struct pm_options opt = {.lint = rules, .now_ms = 1767258000000LL + N * 1000};
+    struct lint_report rep = {0};
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/out", f->dir);
+    uint64_t before = store_entries_read(f->s);
+    if (pm_export(f->s, id, &opt, dir, &rep, &err) != 0)
+        fail_msg("export: %s", err.msg);
+    uint64_t read = store_entries_read(f->s) - before;
+    print_message("timeline rows read by one export of %d entries: %llu\n", N,
+                  (unsigned long long)read);
+    int64_t live;
+    assert_int_equal(store_entry_count(f->s, id, NULL, &live, &err), 0);
+    assert_int_equal(live, N);
+    assert_true(read <= (uint64_t)live + 16); /* the pass, and a few single-row lookups */
+    /* The same findings as checking the whole file at once. */
+    char path[160];
+    snprintf(path, sizeof path, "%s/postmortem.md", dir);
+    size_t len;
+    char *md = wr_read_file(path, &len, &err);
+    assert_non_null(md);
+    struct lint_report whole = {0};
+    lint_feed(rules, md, len, &whole);
+    assert_true(rep.count > N / 5);
+    assert_int_equal(rep.count, whole.count);
+    assert_int_equal(rep.line, whole.line);
+    for (size_t i = 0; i < rep.count; i++) {
+        assert_int_equal(rep.items[i].line, whole.items[i].line);
+        assert_string_equal(rep.items[i].match, whole.items[i].match);
+        assert_string_equal(rep.items[i].suggestion, whole.items[i].suggestion);
+    }
+    lint_report_clear(&rep);
+    lint_report_clear(&whole);
+    lint_rules_free(&rules);
+    free(md);
+}
+
 int main(void)
 {
     sqlite3_mem_methods counted;
@@ -213,6 +283,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_import_restores_foreign_keys, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_import_entries_before_incident, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_reads_timeline_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
