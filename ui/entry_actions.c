@@ -110,6 +110,7 @@ static void on_delete(struct tui *t)
         tui_message(t, true, "%s", err.msg);
     else
     {
+        timeline_cursor_step_aside(t); /* before the reload: e points into the old page */
         tui_reload(t);
         tui_message(t, false, "Entry %" PRId64 " deleted; its history keeps every revision", id);
     }

@@ -10,9 +10,13 @@ struct tui;
 void timeline_scroll(struct tui *t, int lines);
 /* Scroll by screenfuls (pages < 0: older). */
 void timeline_page(struct tui *t, int pages);
+/* To the oldest entry; the cursor goes to it too. */
 void timeline_top(struct tui *t);
-/* Back to the newest entry and follow new ones. */
+/* Back to the newest entry and follow new ones; the cursor goes to it too. */
 void timeline_bottom(struct tui *t);
+/* The entry under the cursor is going away (deleted): the cursor moves to the next newer
+ * visible entry, else the next older one, so the next key acts on a neighbour. */
+void timeline_cursor_step_aside(struct tui *t);
 /* Set the search text (NULL or "" clears it) and jump to the newest match. */
 void timeline_search(struct tui *t, const char *text);
 const char *timeline_search_text(const struct tui *t);

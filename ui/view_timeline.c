@@ -25,6 +25,8 @@ struct timeline {
     int64_t top_rank;       /* 0-based rank of rows[0] */
     int64_t matches;        /* entries matching the search, -1 unknown */
     int64_t selected_id;    /* highlighted entry (a match or pinned jump), 0 none */
+    bool select_newest;     /* put the cursor on the newest entry at the next fetch (G, End,
+                               an entry just typed: Esc e then edits it) */
 };
 
 static struct entry_filter view_filter(const struct timeline *tl)
@@ -113,6 +115,10 @@ static void fetch(struct timeline *tl)
     tl->top_rank = tl->total - (int64_t)n;
     if (tl->top_rank < 0)
         tl->top_rank = 0;
+    if (tl->select_newest && n > 0) {
+        tl->selected_id = rows[n - 1].id;
+        tl->select_newest = false;
+    }
 }
 
 static const struct ui_view_ops timeline_ops;
@@ -190,6 +196,10 @@ void timeline_top(struct tui *t)
     set_top(tl, INT64_MIN, INT64_MIN + 1); /* strictly after (MIN, MIN) = from the first */
     tl->top_rank = 0;
     fetch(tl);
+    /* The cursor goes with the view: g then e edits the oldest entry. */
+    tl->select_newest = false;
+    if (tl->n_rows > 0)
+        tl->selected_id = tl->rows[0].id;
     tui_dirty_view(t, &timeline_ops);
 }
 
@@ -198,6 +208,7 @@ void timeline_bottom(struct tui *t)
     struct timeline *tl = t->timeline;
     tl->follow = true;
     tl->stale = true;
+    tl->select_newest = true; /* the cursor goes with the view (at the next fetch: no query now) */
     tui_dirty_view(t, &timeline_ops);
 }
 
@@ -403,6 +414,21 @@ void timeline_cursor(struct tui *t, int delta)
         tl->selected_id = tl->rows[target].id;
     }
     tui_dirty(t);
+}
+
+void timeline_cursor_step_aside(struct tui *t)
+{
+    struct timeline *tl = t->timeline;
+    if (!tl)
+        return;
+    for (size_t i = 0; i < tl->n_rows; i++)
+        if (tl->rows[i].id == tl->selected_id) {
+            tl->selected_id = i + 1 < tl->n_rows ? tl->rows[i + 1].id
+                              : i > 0            ? tl->rows[i - 1].id
+                                                 : 0;
+            tui_dirty_view(t, &timeline_ops);
+            return;
+        }
 }
 
 void timeline_clear_selection(struct tui *t)

@@ -247,11 +247,29 @@ static void test_entry_actions(void **state)
     assert_int_equal(vt_wait_gone(vt, "History of entry", VT_WAIT_MAX_MS), 0);
     /* The cursor stayed on the moved entry, now the oldest: j j reaches the failover note, d
      * asks, y deletes. */
-    assert_int_equal(vt_keys(vt, "jjd"), 0);
+    assert_int_equal(vt_keys(vt, "jj<Del>"), 0); /* Del as d */
     assert_int_equal(vt_wait_text(vt, "aurora failover seen\"? Its history is kept.", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "y"), 0);
     assert_int_equal(vt_wait_text(vt, "deleted; its history keeps every revision", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_wait_gone(vt, "aurora failover seen", VT_WAIT_MAX_MS), 0);
+    /* The cursor moved to the next entry (the milestone), not into the void. */
+    assert_int_equal(vt_keys(vt, "K"), 0);
+    assert_int_equal(vt_wait_text(vt, "records a milestone", VT_WAIT_MAX_MS), 0);
+    /* G puts the cursor on the newest entry (the time zone's fact), g on the oldest (the moved
+     * entry): e then edits that one. */
+    assert_int_equal(vt_keys(vt, "Ge"), 0);
+    assert_int_equal(vt_wait_text(vt, "Edit: Time zone", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Edit: ", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "ge"), 0);
+    assert_int_equal(vt_wait_text(vt, "Edit: retry storm suspected from scoring", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Edit: ", VT_WAIT_MAX_MS), 0);
+    /* * twice: pinned, then unpinned again (both revisions, checked below). */
+    assert_int_equal(vt_keys(vt, "*"), 0);
+    assert_int_equal(vt_wait_text(vt, "unpinned", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "*"), 0);
+    assert_int_equal(vt_wait_text(vt, "pinned as a key event", VT_WAIT_MAX_MS), 0);
     /* The help lists the entry keys (from the same table that dispatches them). */
     assert_int_equal(vt_keys(vt, "?"), 0);
     assert_int_equal(vt_wait_text(vt, "Help: keys", VT_WAIT_MAX_MS), 0);
@@ -269,7 +287,7 @@ static void test_entry_actions(void **state)
     assert_int_equal(e.kind, KIND_DECISION);
     assert_true(e.pinned);
     assert_int_equal(e.at_ms, T0 + 40 * 60000LL);
-    assert_int_equal(e.rev, 5);
+    assert_int_equal(e.rev, 7); /* then unpinned and pinned again */
     entry_clear(&e);
     assert_int_equal(store_entry_get(s, doomed, &e, &err), 0);
     assert_true(e.deleted);
@@ -282,7 +300,9 @@ static void test_entry_actions(void **state)
     static const char *const steps[][2] = {{"edit", "'retry storm suspected from scoring'"},
                                            {"pin", ""},
                                            {"edit", "--kind decision"},
-                                           {"edit", "--at 09:40"}};
+                                           {"edit", "--at 09:40"},
+                                           {"pin", "--off"},
+                                           {"pin", ""}};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         snprintf(cmd, sizeof cmd,
                  "TZ=UTC WARROOM_NOW=" NOW_ISO " %s --db %s --as scribe %s %s %s %s >/dev/null",
@@ -294,6 +314,8 @@ static void test_entry_actions(void **state)
     char *tui = history_of(f.db, tui_one, 5), *cli = history_of(f.db, cli_one, 5);
     assert_string_equal(cli, tui);
     assert_non_null(strstr(tui, "5|decision|1773146400000|retry storm suspected from scoring|1|0|scribe"));
+    assert_non_null(strstr(tui, "6|decision|1773146400000|retry storm suspected from scoring|0|0|scribe"));
+    assert_non_null(strstr(tui, "7|decision|1773146400000|retry storm suspected from scoring|1|0|scribe"));
     free(tui);
     free(cli);
     remove_fixture(&f);
