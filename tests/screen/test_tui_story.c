@@ -270,6 +270,15 @@ static void test_entry_actions(void **state)
     assert_int_equal(vt_wait_text(vt, "unpinned", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "*"), 0);
     assert_int_equal(vt_wait_text(vt, "pinned as a key event", VT_WAIT_MAX_MS), 0);
+    /* An entry just typed takes the cursor: Esc e edits it, not the entry selected before. */
+    assert_int_equal(vt_keys(vt, "ichecked the canary<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "saved #", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_text(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "e"), 0);
+    assert_int_equal(vt_wait_text(vt, "Edit: checked the canary", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Edit: ", VT_WAIT_MAX_MS), 0);
     /* The help lists the entry keys (from the same table that dispatches them). */
     assert_int_equal(vt_keys(vt, "?"), 0);
     assert_int_equal(vt_wait_text(vt, "Help: keys", VT_WAIT_MAX_MS), 0);
