@@ -202,7 +202,9 @@ static bool next_update_text(struct tui *t, char *buf, size_t n, enum ui_style *
         due.scheduled) {
         if (due.overdue_ms > 0) {
             int64_t m = due.overdue_ms / 60000;
-            if (m < 60)
+            if (m == 0) /* late by seconds: not "OVERDUE 0m" */
+                snprintf(buf, n, "OVERDUE %" PRId64 "s", (due.overdue_ms + 999) / 1000);
+            else if (m < 60)
                 snprintf(buf, n, "OVERDUE %" PRId64 "m", m);
             else
                 snprintf(buf, n, "OVERDUE %s", wr_duration_fmt(due.overdue_ms, dur, sizeof dur));
@@ -211,7 +213,10 @@ static bool next_update_text(struct tui *t, char *buf, size_t n, enum ui_style *
             /* A countdown the IC reads at a glance, and the clock time it falls on. */
             int64_t left = (due.due_ms - wr_now_ms() + 59999) / 60000;
             wr_time_fmt(due.due_ms, t->utc, "%H:%M", when, sizeof when);
-            snprintf(buf, n, "next update in %" PRId64 "m (%s)", left, when);
+            if (left > 0)
+                snprintf(buf, n, "next update in %" PRId64 "m (%s)", left, when);
+            else /* due this very minute: "in 0m" reads like a glitch */
+                snprintf(buf, n, "next update due now (%s)", when);
         }
         len = strlen(buf);
     }

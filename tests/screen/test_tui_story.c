@@ -142,6 +142,13 @@ static void test_countdown_without_destinations(void **state)
     quit(&vt);
     remove_fixture(&f);
 
+    /* Declared 5 min ago: the first update is due this minute, not "in 0m". */
+    make_fixture(&f, 5);
+    vt = spawn(&f, NULL);
+    assert_int_equal(vt_wait_text(vt, "next update due now (13:01)", VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+    remove_fixture(&f);
+
     /* Not declared yet: no countdown. */
     make_fixture(&f, -1);
     vt = spawn(&f, NULL);
