@@ -149,6 +149,20 @@ static void test_countdown_without_destinations(void **state)
     quit(&vt);
     remove_fixture(&f);
 
+    /* Declared 5 min 30 s ago: late by seconds, not "OVERDUE 0m". */
+    make_fixture(&f, 5);
+    {
+        struct wr_error err;
+        struct store *s = NULL;
+        assert_int_equal(store_open(f.db, &s, &err), 0);
+        assert_int_equal(store_milestone_set(s, f.id, MS_DECLARED, NOW_MS - 330000, "ana", &err), 0);
+        store_close(&s);
+    }
+    vt = spawn(&f, NULL);
+    assert_int_equal(vt_wait_text(vt, "OVERDUE 30s", VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+    remove_fixture(&f);
+
     /* Not declared yet: no countdown. */
     make_fixture(&f, -1);
     vt = spawn(&f, NULL);
