@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "cells.h"
+#include "tz.h"
 
 /*
  * The second header row is a list of segments drawn left to right while they fit, so the most
@@ -102,26 +103,53 @@ static void hd_size(struct tui *t, void *state, int rows, int cols, int *min_row
     *want = 2;
 }
 
+/* " 10:03 UTC-3 (13:03 UTC) ": the cockpit's clock (the demo's virtual one in the demo) in the
+ * incident's zone beside UTC, so people in other zones read the timeline's local times; just
+ * " 13:03 UTC " when the zone is UTC. Empty without an incident. */
+static void clock_text(struct tui *t, char *buf, size_t n)
+{
+    char local[16], utc[16], zone[32];
+    buf[0] = '\0';
+    if (t->inc.id == 0)
+        return;
+    int64_t now = wr_now_ms();
+    tz_label(now, zone, sizeof zone);
+    wr_time_fmt(now, true, "%H:%M", utc, sizeof utc);
+    if (strcmp(zone, "UTC") == 0)
+        snprintf(buf, n, " %s UTC ", utc);
+    else
+        snprintf(buf, n, " %s %s (%s UTC) ", wr_time_fmt(now, false, "%H:%M", local, sizeof local),
+                 zone, utc);
+}
+
 static void draw_row1(struct tui *t, struct ui_rect r)
 {
     int bar = draw_attr(STYLE_BAR);
     draw_fill(r.y, r.x, r.w, bar);
-    char id[32];
+    char id[32], clock[64];
     char *title = wr_text_sanitize(t->inc.title ? t->inc.title : "", true);
     const char *right = t->req->demo ? " DEMO " : "";
     int rw = (int)strlen(right);
+    /* The clock sits left of DEMO where it leaves 20 columns of title: the title matters more.
+     * w is what the id, title and DEMO share. */
+    clock_text(t, clock, sizeof clock);
+    int cw = (int)strlen(clock), w = r.w;
+    if (cw > 0 && r.w - cw - rw - 12 >= 20) {
+        w = r.w - cw;
+        draw_text(r.y, r.x + w - rw, cw, clock, bar);
+    }
     int col = 0;
     if (t->inc.id == 0) {
-        col += draw_text(r.y, r.x, r.w, " warroom: pick an incident", draw_attr(STYLE_TITLE));
+        col += draw_text(r.y, r.x, w, " warroom: pick an incident", draw_attr(STYLE_TITLE));
     } else {
         snprintf(id, sizeof id, " INC-%" PRId64 " ", t->inc.id);
-        col += draw_text(r.y, r.x, r.w, id, draw_attr(STYLE_TITLE));
-        int avail = r.w - col - (rw > 0 && r.w - col > rw + 8 ? rw + 1 : 0);
+        col += draw_text(r.y, r.x, w, id, draw_attr(STYLE_TITLE));
+        int avail = w - col - (rw > 0 && w - col > rw + 8 ? rw + 1 : 0);
         col += draw_text(r.y, r.x + col, avail, title ? title : "", draw_attr(STYLE_TITLE));
-        if (t->read_only && r.w - col > 13 + rw)
-            col += draw_text(r.y, r.x + col, r.w - col, " [read-only]", bar);
+        if (t->read_only && w - col > 13 + rw)
+            col += draw_text(r.y, r.x + col, w - col, " [read-only]", bar);
     }
-    if (rw > 0 && r.w - col > rw)
+    if (rw > 0 && w - col > rw)
         draw_text(r.y, r.x + r.w - rw, rw, right, draw_attr(STYLE_DEMO));
     free(title);
 }
@@ -184,7 +212,11 @@ static int64_t hd_next_tick(struct tui *t, void *state)
         if (at != WR_TIME_NONE && (next == WR_TIME_NONE || at < next))
             next = at;
     }
-    return next == WR_TIME_NONE ? -1 : wr_clock_wait_ms(next);
+    /* The clock in the title row changes at each minute. */
+    int64_t now = wr_now_ms(), minute = now - now % 60000 + 60000;
+    if (next == WR_TIME_NONE || minute < next)
+        next = minute;
+    return wr_clock_wait_ms(next);
 }
 
 static const struct ui_view_ops header_ops = {

@@ -95,7 +95,7 @@ static void test_main_screen_80x24(void **state)
     make_fixture(&f);
     struct vt *vt = spawn(&f, NULL);
     const char *expected[] = {
-        " INC-1 Checkout 500s after deploy",
+        " INC-1 Checkout 500s after deploy                                     09:42 UTC", /* the clock at the right */
         " SEV2  | DETECT | elapsed 42m 00s | IC alice",
         "~~ SLIs ~*",
         " No SLIs configured.",

@@ -120,7 +120,7 @@ static void test_main_screen_132x43(void **state)
     struct vt *vt = spawn_tui(&f, 43, 132, "roll back checkout to v41");
     const char *expected[43 + 1];
     int n = 0;
-    expected[n++] = " INC-1 Checkout 500s after deploy";
+    expected[n++] = " INC-1 Checkout 500s after deploy                                                                                         09:42 UTC"; /* the clock at the right */
     expected[n++] = " SEV2  | DETECT | elapsed 42m 00s | IC alice";
     expected[n++] = "~~ SLIs ~*";
     expected[n++] = " No SLIs configured.";

@@ -139,6 +139,9 @@ static void test_countdown_without_destinations(void **state)
     make_fixture(&f, 2);
     vt = spawn(&f, NULL);
     assert_int_equal(vt_wait_text(vt, "next update in 3m (13:04)", VT_WAIT_MAX_MS), 0);
+    /* An incident in UTC: its clock once, not "13:01 UTC (13:01 UTC)". */
+    assert_int_equal(vt_wait_text(vt, "13:01 UTC", VT_WAIT_MAX_MS), 0);
+    assert_false(vt_find(vt, "(13:01 UTC)", NULL, NULL));
     quit(&vt);
     remove_fixture(&f);
 
@@ -230,6 +233,8 @@ static void test_entry_actions(void **state)
     store_close(&s);
     struct vt *vt = spawn(&f, NULL);
     assert_int_equal(vt_wait_text(vt, "Milestone detected", VT_WAIT_MAX_MS), 0);
+    /* The header's clock: the incident's local time beside UTC. */
+    assert_int_equal(vt_wait_text(vt, "10:01 UTC-3 (13:01 UTC)", VT_WAIT_MAX_MS), 0);
 
     /* Esc: the cursor starts on the newest entry (the time zone's fact entry); entries warroom
      * records keep their kind and time. */
