@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool db_target_is_postgres(const char *target)
 {
@@ -42,14 +43,36 @@ static void put(char *out, size_t n, size_t *u, const char *src, size_t len)
     out[*u] = '\0';
 }
 
+/* True when the query parameter at q (len bytes, "key=value") has the key "password", once
+ * its %XX escapes are decoded as libpq decodes them. */
+static bool query_key_is_password(const char *q, size_t len)
+{
+    static const char want[] = "password";
+    size_t k = 0;
+    for (size_t i = 0; i < len && q[i] != '='; i++, k++) {
+        int c = (unsigned char)q[i];
+        if (c == '%' && i + 2 < len && isxdigit((unsigned char)q[i + 1]) &&
+            isxdigit((unsigned char)q[i + 2])) {
+            char hex[3] = {q[i + 1], q[i + 2], '\0'};
+            c = (int)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        if (k >= sizeof want - 1 || c != want[k])
+            return false;
+    }
+    return k == sizeof want - 1 && memchr(q, '=', len) != NULL;
+}
+
 /* Mask the value of every password= parameter of a URL query (from q, just after '?'). */
 static void mask_query(const char *q, char *out, size_t n, size_t *u)
 {
     while (*q) {
         const char *amp = strchr(q, '&');
         size_t len = amp ? (size_t)(amp - q) : strlen(q);
-        if (strncmp(q, "password=", 9) == 0) {
-            put(out, n, u, "password=***", 12);
+        if (query_key_is_password(q, len)) {
+            const char *eq = memchr(q, '=', len);
+            put(out, n, u, q, (size_t)(eq + 1 - q));
+            put(out, n, u, "***", 3);
         } else {
             put(out, n, u, q, len);
         }
@@ -68,11 +91,17 @@ void db_mask_target(const char *target, char *out, size_t n)
     const char *scheme = strstr(target, "://");
     if (scheme && db_target_is_postgres(target)) {
         const char *auth = scheme + 3;
-        size_t alen = strcspn(auth, "/?");
+        /* libpq ends user:password at the first '@' or '/', so a password may hold '?' or '#'.
+         * Mask up to the last '@' before the path: never less than libpq takes as password. */
+        size_t alen = strcspn(auth, "/");
         const char *at = NULL;
         for (const char *p = auth; p < auth + alen; p++)
             if (*p == '@')
                 at = p;
+        if (at)
+            alen = (size_t)(at - auth) + strcspn(at, "/?");
+        else
+            alen = strcspn(auth, "/?");
         put(out, n, &u, target, (size_t)(auth - target));
         const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
         if (colon) {
@@ -127,9 +156,22 @@ void db_mask_target(const char *target, char *out, size_t n)
     }
 }
 
+/* "postgresql:db", "Postgres://...": meant as a URL, but libpq would not take it and SQLite
+ * would quietly create a local file by that name. */
+static bool url_lookalike(const char *target)
+{
+    return strncasecmp(target, "postgres:", 9) == 0 || strncasecmp(target, "postgresql:", 11) == 0;
+}
+
 int db_open(const char *target, struct db **out, struct wr_error *err)
 {
     *out = NULL;
+    /* The target is not echoed: a mistyped URL may still carry a password. */
+    if (!db_target_is_postgres(target) && url_lookalike(target))
+        return wr_fail(err, WR_E_USAGE,
+                       "the database is not a valid PostgreSQL URL: write "
+                       "postgresql://[USER@]HOST[:PORT]/DBNAME (lower case, two slashes); a file "
+                       "with such a name is ./NAME");
     if (db_target_is_postgres(target))
         return db_pg_open(target, out, err);
     return db_sqlite_open(target, out, err);
@@ -222,14 +264,53 @@ const char *db_display_name(const struct db *db)
     return db->display;
 }
 
+void db_message_line(const char *msg, char *out, size_t n)
+{
+    size_t u = 0;
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    bool first = true;
+    for (const char *line = msg ? msg : ""; *line;) {
+        size_t len = strcspn(line, "\n");
+        const char *next = line[len] ? line + len + 1 : line + len;
+        while (len && isspace((unsigned char)*line)) {
+            line++;
+            len--;
+        }
+        /* The statement excerpt and its caret say nothing to a responder. */
+        bool caret = len > 0 && strspn(line, " \t^") >= len;
+        bool excerpt = len > 5 && strncmp(line, "LINE ", 5) == 0 && isdigit((unsigned char)line[5]);
+        if (first && len >= 6 && strncmp(line, "ERROR:", 6) == 0) {
+            line += 6;
+            len -= 6;
+            while (len && isspace((unsigned char)*line)) {
+                line++;
+                len--;
+            }
+        }
+        if (len && !caret && !excerpt) {
+            if (!first)
+                put(out, n, &u, " ", 1);
+            for (size_t i = 0; i < len; i++) {
+                bool space = isspace((unsigned char)line[i]);
+                if (space && (u == 0 || out[u - 1] == ' '))
+                    continue; /* libpq's "FATAL:  x": one space is enough */
+                put(out, n, &u, space ? " " : line + i, 1);
+            }
+            first = false;
+        }
+        line = next;
+    }
+    while (u && out[u - 1] == ' ')
+        out[--u] = '\0';
+}
+
 int db_set_failure(struct db *db, enum db_failure f, const char *msg)
 {
     db->failure = f;
-    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg ? msg : "");
-    /* Engine messages end in a newline (libpq); the store puts them inside a sentence. */
-    size_t n = strlen(db->errmsg);
-    while (n && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
-        db->errmsg[--n] = '\0';
+    /* The store puts engine messages inside a sentence, shown or logged as one line. */
+    db_message_line(msg, db->errmsg, sizeof db->errmsg);
     return -1;
 }
 

@@ -64,9 +64,22 @@ bool db_target_is_postgres(const char *target);
  * URL, its password= query parameter, and the password=VALUE keyword of a conninfo string. */
 void db_mask_target(const char *target, char *out, size_t n);
 
+/* An engine's error message (libpq's span lines: "ERROR:  x\nLINE 1: ...\n   ^", or
+ * "...refused\n\tIs the server running...") as one line in out (n bytes): lines joined, the
+ * statement excerpt and its caret dropped, runs of white space made one space. */
+void db_message_line(const char *msg, char *out, size_t n);
+
+/* Which PostgreSQL database `target` reaches, without secrets, the same for every spelling of
+ * it (URL or keywords, postgres:// or postgresql://, the password in it or not, sslmode and
+ * timeouts aside): host, hostaddr, port, dbname, user, options and service, with libpq's
+ * environment variables and defaults filled in. -1 when libpq cannot be loaded or cannot parse
+ * the target. */
+int db_target_identity(const char *target, char *out, size_t n);
+
 /* Connect to `target` (a SQLite path, created 0600 when absent, whose directory must exist; or a
  * PostgreSQL URL / conninfo). Nothing is written yet. Errors: WR_E_IO (directory missing or
- * unwritable), WR_E_DB (cannot connect; the message masks any password), WR_E_NOMEM. */
+ * unwritable), WR_E_DB (cannot connect; the message masks any password), WR_E_USAGE (a target
+ * that looks like a mistyped PostgreSQL URL: "postgresql:db", "Postgres://..."), WR_E_NOMEM. */
 int db_open(const char *target, struct db **out, struct wr_error *err);
 /* Finalize every statement, close and set *db to NULL. Accepts NULL. */
 void db_close(struct db **db);

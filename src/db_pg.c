@@ -9,10 +9,12 @@
 #include "db_internal.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "libpq.h"
 
@@ -663,6 +665,53 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+int db_target_identity(const char *target, char *out, size_t n)
+{
+    struct wr_error err;
+    if (!pq && !(pq = libpq_load(&err)))
+        return -1;
+    char *perr = NULL;
+    PQconninfoOption *opts = pq->PQconninfoParse(target, &perr);
+    if (!opts) {
+        pq->PQfreemem(perr);
+        return -1;
+    }
+    /* What selects the server, the database, the role and its schema (options may set
+     * search_path); the rest (sslmode, timeouts, the password) only changes how to get there. */
+    static const char *const keys[] = {"host", "hostaddr", "port", "dbname", "user", "options",
+                                       "service", NULL};
+    static const char *const envs[] = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
+                                       "PGOPTIONS", "PGSERVICE", NULL};
+    const char *vals[7] = {0};
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        for (int k = 0; keys[k]; k++)
+            if (o->val && o->val[0] && strcmp(o->keyword, keys[k]) == 0)
+                vals[k] = o->val;
+    for (int k = 0; keys[k]; k++)
+        if (!vals[k]) {
+            const char *e = getenv(envs[k]);
+            vals[k] = e && e[0] ? e : NULL;
+        }
+    /* libpq's own defaults: port 5432, the login name, a database named after the user. */
+    const struct passwd *pw = vals[4] ? NULL : getpwuid(geteuid());
+    if (!vals[2])
+        vals[2] = "5432";
+    if (!vals[4])
+        vals[4] = pw ? pw->pw_name : "";
+    if (!vals[3])
+        vals[3] = vals[4];
+    size_t u = 0;
+    out[0] = '\0';
+    for (int k = 0; keys[k] && u < n; k++) {
+        int w = snprintf(out + u, n - u, "%s=%s\n", keys[k], vals[k] ? vals[k] : "");
+        if (w < 0)
+            break;
+        u += (size_t)w;
+    }
+    pq->PQconninfoFree(opts);
+    return u < n ? 0 : -1;
+}
+
 int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
 {
     *out = NULL;
@@ -687,10 +736,7 @@ int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
     d->conn = pq->PQconnectdbParams(keys, vals, 1);
     if (!d->conn || pq->PQstatus(d->conn) != CONNECTION_OK) {
         char msg[400];
-        snprintf(msg, sizeof msg, "%s", d->conn ? pq->PQerrorMessage(d->conn) : "out of memory");
-        for (char *p = msg; *p; p++)
-            if (*p == '\n')
-                *p = *(p + 1) ? ' ' : '\0';
+        db_message_line(d->conn ? pq->PQerrorMessage(d->conn) : "out of memory", msg, sizeof msg);
         wr_fail(err, WR_E_DB, "cannot connect to %s: %s; check the server, the URL and the "
                               "password source (PGPASSWORD, ~/.pgpass, service file)",
                 d->base.display, msg);

@@ -17,6 +17,8 @@
  */
 #define LIBPQ_FUNCTIONS(X)                                                                     \
     X(PQconnectdbParams)                                                                       \
+    X(PQconninfoParse)                                                                         \
+    X(PQconninfoFree)                                                                          \
     X(PQstatus)                                                                                \
     X(PQerrorMessage)                                                                          \
     X(PQfinish)                                                                                \

@@ -824,13 +824,21 @@ out:
 
 /* ---- the UI's side ---- */
 
+/* FNV-1a of a name: a stable file name, not a secret. */
+static uint64_t name_hash(const char *prefix, const char *name)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = prefix; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
 int sync_replica_path(const char *target, char *buf, size_t n, struct wr_error *err)
 {
-    char masked[1024], dir[PATH_MAX];
+    char masked[1024], identity[2048], dir[PATH_MAX];
     db_mask_target(target, masked, sizeof masked);
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a: a stable name, not a secret */
-    for (const char *p = masked; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
     if (xdg && *xdg == '/')
@@ -843,6 +851,17 @@ int sync_replica_path(const char *target, char *buf, size_t n, struct wr_error *
                        "the team database");
     if (wr_mkdirs(dir, 0700, err) != 0)
         return -1;
+    /* Named after the database the target reaches, not its spelling: a journal left by a
+     * killed cockpit must be found again when the password moves to ~/.pgpass or sslmode is
+     * added. The first team-mode builds named it after the masked target: such a file is kept
+     * (it may hold unsent work). */
+    uint64_t h = name_hash("", masked);
+    if ((size_t)snprintf(buf, n, "%s/%016llx.db", dir, (unsigned long long)h) >= n)
+        return wr_fail(err, WR_E_IO, "the local copy's path is too long");
+    if (access(buf, F_OK) == 0)
+        return 0;
+    if (db_target_identity(target, identity, sizeof identity) == 0)
+        h = name_hash("database\n", identity);
     if ((size_t)snprintf(buf, n, "%s/%016llx.db", dir, (unsigned long long)h) >= n)
         return wr_fail(err, WR_E_IO, "the local copy's path is too long");
     return 0;

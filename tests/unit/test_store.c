@@ -859,6 +859,12 @@ static void test_password_masked(void **state)
          "host=db user=ana password=*** dbname=warroom"},
         {"host=db password = 'se cr\\'et' dbname=w", "host=db password = *** dbname=w"},
         {"service=warroom", "service=warroom"},
+        /* libpq ends the user:password part at '@' or '/', so '?' and '#' belong to it. */
+        {"postgresql://ana:pa?ss#w@db/warroom", "postgresql://ana:***@db/warroom"},
+        {"postgresql://ana:p@ss@db/warroom", "postgresql://ana:***@db/warroom"},
+        /* libpq decodes %XX in a query's keyword too. */
+        {"postgresql://db/warroom?pass%77ord=s3cret&sslmode=require",
+         "postgresql://db/warroom?pass%77ord=***&sslmode=require"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[256];
@@ -879,6 +885,32 @@ static void test_password_masked(void **state)
     assert_int_equal(err.code, WR_E_DB);
     assert_null(strstr(err.msg, "s3cret"));
     assert_non_null(strstr(err.msg, "ana:***@127.0.0.1:1"));
+    /* libpq's message spans lines ("Connection refused\n\tIs the server running..."). */
+    assert_null(strpbrk(err.msg, "\n\t"));
+}
+
+/* A mistyped URL must not quietly become a SQLite file named "postgresql:..." in the current
+ * directory (the responder would write to it believing the team sees it): it is refused,
+ * without echoing what may hold a password. */
+static void test_url_lookalike_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {"postgresql:warroom", "postgres:/db/warroom",
+                         "Postgresql://ana:s3cret@db/warroom", "POSTGRES://db/warroom",
+                         "postgresql:/ana:s3cret@db/warroom"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct store *s = NULL;
+        struct wr_error err = {0};
+        assert_false(db_target_is_postgres(bad[i]));
+        assert_int_equal(store_open(bad[i], &s, &err), -1);
+        assert_null(s);
+        assert_int_equal(err.code, WR_E_USAGE);
+        assert_non_null(strstr(err.msg, "postgresql://"));
+        assert_null(strstr(err.msg, "s3cret"));
+        assert_int_equal(access("postgresql:warroom", F_OK), -1);
+    }
+    /* A file that really is named like that is still reachable as ./postgresql:x.db. */
+    assert_false(db_target_is_postgres("./postgresql:x.db"));
 }
 
 /* PostgreSQL: a schema written by a newer warroom is refused and left as it is. */
@@ -897,6 +929,24 @@ static void test_pg_newer_schema_refused(void **state)
     test_db_pg_exec(f->schema, "DO $$ BEGIN IF (SELECT value FROM meta WHERE key ="
                                " 'schema_version') <> 99 OR (SELECT count(*) FROM incidents) <> 1"
                                " THEN RAISE 'changed'; END IF; END $$");
+}
+
+/* PostgreSQL: a connection the server ends (a restart, a DBA's pg_terminate_backend) is reported
+ * as lost, on one line (libpq's message spans three), with the password masked. */
+static void test_pg_lost_connection_one_line(void **state)
+{
+    struct fixture *f = *state;
+    if (!f->pg)
+        skip();
+    test_db_pg_exec(NULL, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE application_name = 'warroom' AND pid <> pg_backend_pid()");
+    struct incident inc;
+    incident_init(&inc);
+    struct wr_error err = {0};
+    assert_int_equal(store_incident_get(f->s, f->inc, &inc, &err), -1);
+    assert_true(store_connection_lost(f->s));
+    assert_non_null(strstr(err.msg, "lost"));
+    assert_null(strpbrk(err.msg, "\n\t"));
 }
 
 /* Count FTS matches through an independent connection. */
@@ -965,6 +1015,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_each_streams, setup, teardown),
         cmocka_unit_test(test_password_masked),
+        cmocka_unit_test(test_url_lookalike_refused),
+        cmocka_unit_test_setup_teardown(test_pg_lost_connection_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_newer_schema_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "db.h"
 #include "store.h"
 #include "store_sync.h"
 #include "sync.h"
@@ -597,6 +598,84 @@ static void test_refused_entry_in_a_batch(void **state)
     teardown(&f);
 }
 
+/* This laptop's replica file for `url` (XDG_DATA_HOME set by the caller). */
+static void replica_for(const char *url, char *buf, size_t n)
+{
+    struct wr_error err;
+    assert_int_equal(sync_replica_path(url, buf, n, &err), 0);
+}
+
+/* The journal a cockpit leaves is found by the database the target names, not by how it is
+ * spelled: after a kill -9 the next start (or warroom sync) sends it even when the password
+ * moved from the URL to ~/.pgpass, sslmode was added, or the URL became keywords. */
+static void test_journal_found_under_any_spelling(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct sync_report rep;
+    char path[256], other[256], xdg[96], sch[64];
+    setup(&f, "spelling");
+    snprintf(xdg, sizeof xdg, "%s/xdg", f.dir);
+    setenv("XDG_DATA_HOME", xdg, 1);
+    replica_for(f.url, path, sizeof path);
+    /* f.url is postgresql://warroom@127.0.0.1:PORT/warroom?options=-csearch_path%3DSCHEMA */
+    const char *rest = strstr(f.url, "://") + 3, *at = strchr(rest, '@');
+    const char *port = strchr(at, ':') + 1;
+    snprintf(sch, sizeof sch, "%s", strstr(f.url, "%3D") + 3);
+    char same[5][640], differ[4][640];
+    snprintf(same[0], sizeof same[0], "postgres://%s", rest);
+    snprintf(same[1], sizeof same[1], "%s&sslmode=prefer&connect_timeout=7", f.url);
+    snprintf(same[2], sizeof same[2], "postgresql://warroom:not-shown@%s", at + 1);
+    snprintf(same[3], sizeof same[3],
+             "host=127.0.0.1 port=%.*s dbname=warroom user=warroom options='-csearch_path=%s'",
+             (int)strcspn(port, "/"), port, sch);
+    snprintf(same[4], sizeof same[4], "%s&password=not-shown", f.url);
+    for (size_t i = 0; i < 5; i++) {
+        replica_for(same[i], other, sizeof other);
+        if (strcmp(other, path) != 0)
+            fail_msg("%s and %s get different replicas", f.url, same[i]);
+    }
+    snprintf(differ[0], sizeof differ[0], "postgresql://someone@%s", at + 1);
+    snprintf(differ[1], sizeof differ[1], "postgresql://warroom@127.0.0.1:1/warroom?%s",
+             strchr(f.url, '?') + 1);
+    snprintf(differ[2], sizeof differ[2], "postgresql://warroom@127.0.0.1:%.*s/other?%s",
+             (int)strcspn(port, "/"), port, strchr(f.url, '?') + 1);
+    snprintf(differ[3], sizeof differ[3], "%.*sx", (int)strlen(f.url), f.url); /* schema */
+    for (size_t i = 0; i < 4; i++) {
+        replica_for(differ[i], other, sizeof other);
+        if (strcmp(other, path) == 0)
+            fail_msg("%s and %s share a replica", f.url, differ[i]);
+    }
+
+    /* Typed, saved here, and the cockpit killed before the server had it. */
+    struct store *r = replica(path);
+    sync_now(&f, path, &rep);
+    type_entry(r, f.id, "typed before the crash", KIND_NOTE, NULL);
+    store_close(&r);
+    char id[32];
+    snprintf(id, sizeof id, "%lld", (long long)f.id);
+    free(run_warroom(same[1], id));
+    free(run_warroom(same[0], id));
+    struct store *s = server(&f);
+    assert_int_equal(count(s, f.id, "typed before the crash"), 1);
+    store_close(&s);
+
+    /* A replica the first team-mode builds named after the masked target is still used. */
+    char masked[640], legacy[256];
+    db_mask_target(differ[0], masked, sizeof masked);
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = masked; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    snprintf(legacy, sizeof legacy, "%s/warroom/replicas/%016llx.db", xdg, (unsigned long long)h);
+    FILE *fp = fopen(legacy, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    replica_for(differ[0], other, sizeof other);
+    assert_string_equal(other, legacy);
+    unsetenv("XDG_DATA_HOME");
+    teardown(&f);
+}
+
 /* A replica made against one server database is not mixed into another one that took its
  * address (re-created): the sync stops with a message that says what to do. */
 static void test_other_database_is_refused(void **state)
@@ -632,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_offline_action_item_edit),
         cmocka_unit_test(test_refused_entry_in_a_batch),
         cmocka_unit_test(test_other_database_is_refused),
+        cmocka_unit_test(test_journal_found_under_any_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
