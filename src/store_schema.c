@@ -407,7 +407,15 @@ int store_migrate(struct store *s, struct wr_error *err)
         goto fail;
     for (int v = version; v < count; v++) {
         if (db_exec(s->db, steps[v]) != 0 || db_set_schema_version(s->db, v + 1) != 0) {
-            store_db_fail(s, err, "upgrading the database schema");
+            /* A team's everyday role holds data rights only (README): the owner migrates. */
+            if (db_engine(s->db) == DB_POSTGRES && db_failure(s->db) == DB_FAIL_DENIED)
+                wr_fail(err, WR_E_DB,
+                        "%s: this role may not %s warroom's tables (schema version %d, this "
+                        "warroom needs %d); run `warroom db info` once as the schema's owner role "
+                        "(README: team mode, least privilege)",
+                        s->path, version == 0 ? "create" : "upgrade", version, count);
+            else
+                store_db_fail(s, err, "upgrading the database schema");
             goto fail;
         }
     }

@@ -6,6 +6,7 @@
 # Usage: team.sh PATH/TO/warroom
 set -u
 WR=$1
+case $WR in /*) ;; *) WR=$PWD/$WR ;; esac # some checks run in another directory
 src=${WARROOM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 if [ -z "${WARROOM_TEST_PG:-}" ]; then
   echo "team.sh: run it under tests/tools/pg_server.sh (it needs WARROOM_TEST_PG)" >&2
@@ -60,6 +61,12 @@ expect_fail "copy of a missing id" 4 "no incident 99" -- "$WR" db copy --from "$
 expect_eq "nothing copied when one id is missing" 0 "$(count "$T/c.db")"
 "$WR" db copy --from "$T/a.db" --to "$T/d.db" INC-2 >/dev/null || bad "copy one incident"
 expect_eq "only the listed incident" "Second incident" "$("$WR" --db "$T/d.db" list --all --json | jq -r '.[0].title')"
+# A failure half-way (the first listed incident is written, the second collides) leaves the
+# PostgreSQL target as it was.
+"$WR" --db "$T/a.db" new "Third incident" >/dev/null || bad "new third"
+expect_fail "copy failing half-way" 5 "already in" -- "$WR" db copy --from "$T/a.db" --to "$PG" 3 1
+expect_eq "the incident copied before the failure is not there" 2 "$(count "$PG")"
+expect_eq "no entry of it either" 0 "$("$WR" --db "$PG" search 'Third incident' --json | jq length)"
 expect_fail "copy needs --to" 2 "needs --to" -- "$WR" db copy --from "$T/a.db"
 expect_fail "copy onto itself" 2 "same database" -- env WARROOM_DB="$T/a.db" "$WR" db copy --to "$T/a.db"
 
@@ -83,6 +90,47 @@ chmod 600 "$T/.pgpass"
 printf '[warroom]\nhost=127.0.0.1\nport=%s\ndbname=warroom\nuser=warroom\n' "$port" >"$T/pg_service.conf"
 expect_eq "~/.pgpass" 2 "$(env -u PGPASSWORD HOME="$T" "$WR" --db "$PG" list --all --json | jq length)"
 expect_eq "service=warroom" 2 "$(env -u PGPASSWORD HOME="$T" PGSERVICEFILE="$T/pg_service.conf" "$WR" --db service=warroom list --all --json | jq length)"
+
+# --- a mistyped URL is refused, never a local SQLite file named after it ---
+expect_fail "URL without //" 2 "postgresql://[USER@]HOST" -- \
+  env -C "$T" "$WR" --db "postgresql:warroom" list
+expect_fail "URL in capitals, with a password" 2 "not a valid PostgreSQL URL" -- \
+  env -C "$T" "$WR" --db "Postgresql://warroom:$PASSWORD@127.0.0.1:$port/warroom" list
+if grep -qF -- "$PASSWORD" "$T/err"; then bad "the mistyped URL's password was shown"; else ok; fi
+if ls "$T" | grep -qi '^postgres'; then bad "a mistyped URL created a local file"; else ok; fi
+
+# --- README's least-privilege setup, run as written (database renamed): the owner role creates
+# the tables, the team's role reads and writes but cannot change the schema ---
+awk '/^### Least privilege/ { f = 1 } f && /^```sql/ { g = 1; next } g && /^```/ { exit } g' \
+  "$src/README.md" | sed -E 's/(DATABASE|\\c) warroom\b/\1 warroom_lp/g' >"$T/lp.sql"
+grep -q 'CREATE ROLE sre_payments' "$T/lp.sql" && ok || bad "README's least-privilege SQL not found"
+psql_as() { # psql_as ROLE PASSWORD DB SQL...: one statement as that role, quiet
+  local role=$1 pw=$2 db=$3; shift 3
+  PGPASSWORD=$pw "$WARROOM_TEST_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" \
+    -U "$role" -d "$db" "$@"
+}
+psql_as warroom "$PASSWORD" postgres -f "$T/lp.sql" >"$T/lp.out" 2>&1 || bad "README SQL: $(cat "$T/lp.out")"
+# The passwords are the README's examples.
+LP_OWNER="postgresql://warroom_owner@127.0.0.1:$port/warroom_lp"
+LP_TEAM="postgresql://sre_payments@127.0.0.1:$port/warroom_lp"
+expect_fail "team role before the owner made the tables" 6 "as the schema's owner role" -- \
+  env PGPASSWORD=team-secret "$WR" --db "$LP_TEAM" list
+out=$(PGPASSWORD=owner-secret "$WR" --db "$LP_OWNER" db info) || bad "db info as the owner"
+case $out in *"schema version"*) ok ;; *) bad "owner's db info said [$out]" ;; esac
+export PGPASSWORD=team-secret
+lp_id=$("$WR" --db "$LP_TEAM" new "Least privilege" --service checkout) || bad "new as the team role"
+"$WR" --db "$LP_TEAM" log "$lp_id" 'written by the team role' >/dev/null || bad "log as the team role"
+"$WR" --db "$LP_TEAM" sev "$lp_id" SEV2 --why 'checkout errors' >/dev/null || bad "sev as the team role"
+expect_eq "search as the team role" 1 "$("$WR" --db "$LP_TEAM" search 'team role' --json | jq length)"
+"$WR" db copy --from "$T/a.db" --to "$LP_TEAM" 1 >/dev/null || bad "db copy into the team's schema"
+"$WR" --db "$LP_TEAM" sync >/dev/null || bad "sync as the team role"
+for sql in "CREATE TABLE warroom.x(a int)" "CREATE TEMP TABLE y(a int)" "DROP TABLE entries" \
+           "ALTER TABLE entries ADD COLUMN z int" "CREATE TABLE public.x(a int)"; do
+  if psql_as sre_payments team-secret warroom_lp -c "$sql" >/dev/null 2>&1; then
+    bad "the team role may: $sql"
+  else ok; fi
+done
+export PGPASSWORD=$PASSWORD
 
 # --- libpq is loaded only for a PostgreSQL database; without it, one clear line ---
 LD_DEBUG=libs LD_DEBUG_OUTPUT="$T/ld" "$WR" --db "$PG" list >/dev/null 2>&1 || bad "list with LD_DEBUG"
