@@ -63,8 +63,23 @@ static bool query_key_is_password(const char *q, size_t len)
     return k == sizeof want - 1 && memchr(q, '=', len) != NULL;
 }
 
+/* Where the passwords are in a target, as written there (db_mask_message scrubs them). */
+struct secrets {
+    const char *at[8];
+    size_t len[8];
+    size_t n;
+};
+
+static void secret(struct secrets *sec, const char *p, size_t len)
+{
+    if (sec && len > 0 && sec->n < sizeof sec->at / sizeof sec->at[0]) {
+        sec->at[sec->n] = p;
+        sec->len[sec->n++] = len;
+    }
+}
+
 /* Mask the value of every password= parameter of a URL query (from q, just after '?'). */
-static void mask_query(const char *q, char *out, size_t n, size_t *u)
+static void mask_query(const char *q, char *out, size_t n, size_t *u, struct secrets *sec)
 {
     while (*q) {
         const char *amp = strchr(q, '&');
@@ -73,6 +88,7 @@ static void mask_query(const char *q, char *out, size_t n, size_t *u)
             const char *eq = memchr(q, '=', len);
             put(out, n, u, q, (size_t)(eq + 1 - q));
             put(out, n, u, "***", 3);
+            secret(sec, eq + 1, len - (size_t)(eq + 1 - q));
         } else {
             put(out, n, u, q, len);
         }
@@ -82,7 +98,7 @@ static void mask_query(const char *q, char *out, size_t n, size_t *u)
     }
 }
 
-void db_mask_target(const char *target, char *out, size_t n)
+static void mask_into(const char *target, char *out, size_t n, struct secrets *sec)
 {
     size_t u = 0;
     if (n == 0)
@@ -107,6 +123,7 @@ void db_mask_target(const char *target, char *out, size_t n)
         if (colon) {
             put(out, n, &u, auth, (size_t)(colon - auth));
             put(out, n, &u, ":***", 4);
+            secret(sec, colon + 1, (size_t)(at - colon - 1));
             put(out, n, &u, at, (size_t)(auth + alen - at));
         } else {
             put(out, n, &u, auth, alen);
@@ -115,7 +132,7 @@ void db_mask_target(const char *target, char *out, size_t n)
         const char *q = strchr(rest, '?');
         put(out, n, &u, rest, q ? (size_t)(q + 1 - rest) : strlen(rest));
         if (q)
-            mask_query(q + 1, out, n, &u);
+            mask_query(q + 1, out, n, &u, sec);
         return;
     }
     /* keyword = value pairs; a value is 'quoted' (with \' and \\ escapes) or runs to a space. */
@@ -149,10 +166,42 @@ void db_mask_target(const char *target, char *out, size_t n)
                 p++;
         }
         put(out, n, &u, start, (size_t)(val - start));
-        if (is_password)
+        if (is_password) {
             put(out, n, &u, "***", 3);
-        else
+            secret(sec, val, (size_t)(p - val));
+            if (*val == '\'' && p - val > 2)
+                secret(sec, val + 1, (size_t)(p - val - 2));
+        } else {
             put(out, n, &u, val, (size_t)(p - val));
+        }
+    }
+}
+
+void db_mask_target(const char *target, char *out, size_t n)
+{
+    mask_into(target, out, n, NULL);
+}
+
+void db_mask_message(const char *target, const char *msg, char *out, size_t n)
+{
+    char scratch[1024];
+    struct secrets sec = {0};
+    size_t u = 0;
+    mask_into(target, scratch, sizeof scratch, &sec);
+    if (n == 0)
+        return;
+    out[0] = '\0';
+    for (const char *m = msg; *m;) {
+        size_t hit = 0;
+        for (size_t i = 0; i < sec.n && !hit; i++)
+            if (strncmp(m, sec.at[i], sec.len[i]) == 0)
+                hit = sec.len[i];
+        if (hit) {
+            put(out, n, &u, "***", 3);
+            m += hit;
+        } else {
+            put(out, n, &u, m++, 1);
+        }
     }
 }
 

@@ -64,6 +64,10 @@ bool db_target_is_postgres(const char *target);
  * URL, its password= query parameter, and the password=VALUE keyword of a conninfo string. */
 void db_mask_target(const char *target, char *out, size_t n);
 
+/* Copy a message about `target` into out (n bytes) with the target's passwords, as written in
+ * it, replaced by "***" (libpq quotes a URL's malformed %-escape back, password or not). */
+void db_mask_message(const char *target, const char *msg, char *out, size_t n);
+
 /* An engine's error message (libpq's span lines: "ERROR:  x\nLINE 1: ...\n   ^", or
  * "...refused\n\tIs the server running...") as one line in out (n bytes): lines joined, the
  * statement excerpt and its caret dropped, runs of white space made one space. */

@@ -665,6 +665,36 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* What to check when a connection fails, from libpq's reason: each says where to look. */
+static const char *connect_hint(const char *msg)
+{
+    static const struct {
+        const char *needle, *hint;
+    } hints[] = {
+        {"password", "check the password source (PGPASSWORD, ~/.pgpass, service file)"},
+        {"pg_hba.conf", "the server does not accept this role from this host: its pg_hba.conf "
+                        "needs a line for it (README, team mode)"},
+        {"SSL", "check sslmode and sslrootcert (in the URL or the service file)"},
+        {"certificate", "check sslmode and sslrootcert (in the URL or the service file)"},
+        {"does not exist", "check the database and user names in the URL"},
+        {"invalid", "check the URL: postgresql://[USER@]HOST[:PORT]/DBNAME[?sslmode=...]"},
+        {"service", "check the service name and the service file (PGSERVICEFILE, "
+                    "~/.pg_service.conf)"},
+        {"refused", "check the host and port, and that the server is running"},
+        {"translate host name", "check the host and port, and that the server is running"},
+        {"timeout", "check the host and port, and that the server is running"},
+        {"unreachable", "check the host and port, and that the server is running"},
+        {"No route", "check the host and port, and that the server is running"},
+        {"shutting down", "the server is stopping or starting: retry in a moment"},
+        {"starting up", "the server is stopping or starting: retry in a moment"},
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+        if (strstr(msg, hints[i].needle))
+            return hints[i].hint;
+    return "check the server, the URL and the password source (PGPASSWORD, ~/.pgpass, service "
+           "file)";
+}
+
 int db_target_identity(const char *target, char *out, size_t n)
 {
     struct wr_error err;
@@ -735,11 +765,12 @@ int db_pg_open(const char *conninfo, struct db **out, struct wr_error *err)
     const char *const vals[] = {"10", "warroom", "1", "15", "5", "3", "30000", conninfo, NULL};
     d->conn = pq->PQconnectdbParams(keys, vals, 1);
     if (!d->conn || pq->PQstatus(d->conn) != CONNECTION_OK) {
-        char msg[400];
-        db_message_line(d->conn ? pq->PQerrorMessage(d->conn) : "out of memory", msg, sizeof msg);
-        wr_fail(err, WR_E_DB, "cannot connect to %s: %s; check the server, the URL and the "
-                              "password source (PGPASSWORD, ~/.pgpass, service file)",
-                d->base.display, msg);
+        char line[400], msg[400];
+        db_message_line(d->conn ? pq->PQerrorMessage(d->conn) : "out of memory", line,
+                        sizeof line);
+        db_mask_message(conninfo, line, msg, sizeof msg);
+        wr_fail(err, WR_E_DB, "cannot connect to %s: %s; %s", d->base.display, msg,
+                connect_hint(msg));
         pg_close(&d->base);
         return -1;
     }

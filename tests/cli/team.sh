@@ -2,7 +2,7 @@
 # team.sh: team mode from the command line, against a real PostgreSQL server (CTest runs it under
 # tests/tools/pg_server.sh): `db copy` SQLite -> PostgreSQL -> SQLite with identical exports, a
 # colliding or partial copy copies nothing, the password never shown (URL, PGPASSWORD, ~/.pgpass,
-# service file), and a server that goes away and comes back.
+# service file), a server that goes away and comes back, README's least-privilege SQL, and TLS.
 # Usage: team.sh PATH/TO/warroom
 set -u
 WR=$1
@@ -79,7 +79,15 @@ env -u PGPASSWORD "$WR" --db "$url" export 1 >"$T/exp" 2>&1 || bad "export throu
 env -u PGPASSWORD "$WR" --db "$url" log 1 'checked from a laptop' >"$T/log" 2>&1 || bad "log through the URL"
 wrong="postgresql://warroom:not-$PASSWORD@127.0.0.1:$port/warroom"
 expect_fail "wrong password" 6 "password authentication failed" -- env -u PGPASSWORD "$WR" --db "$wrong" list
+grep -qF "check the password source" "$T/err" && ok || bad "wrong password: no hint: $(cat "$T/err")"
 cp "$T/err" "$T/wrong.err"
+# Each way of failing to connect says what to check.
+expect_fail "no such database" 6 "check the database and user names" -- \
+  "$WR" --db "postgresql://warroom@127.0.0.1:$port/nosuchdb" list
+expect_fail "unknown URL parameter" 6 "check the URL" -- \
+  "$WR" --db "postgresql://warroom@127.0.0.1:$port/warroom?sslmod=require" list
+expect_fail "nothing listening" 6 "check the host and port, and that the server is running" -- \
+  "$WR" --db "postgresql://warroom@127.0.0.1:1/warroom" list
 expect_fail "no password at all" 6 "password source" -- env -u PGPASSWORD HOME="$T" "$WR" --db "$PG" list
 if grep -rqF -- "$PASSWORD" "$T/info" "$T/show" "$T/exp" "$T/log" "$T/wrong.err" "$T/err"; then
   bad "the password appears in warroom's output"
@@ -145,13 +153,45 @@ acked=$("$WR" --db "$PG" log 1 'acknowledged before the outage') || bad "log bef
 # shellcheck disable=SC2086
 $WARROOM_TEST_PG_RUN "$WARROOM_TEST_PG_BIN/pg_ctl" -D "$WARROOM_TEST_PG_DATA" -m immediate stop >/dev/null 2>&1 ||
   bad "stopping the server"
-expect_fail "server down" 6 "cannot connect to $PG" -- "$WR" --db "$PG" log 1 'typed during the outage'
+expect_fail "server down" 6 "that the server is running" -- "$WR" --db "$PG" log 1 'typed during the outage'
+grep -qF "cannot connect to $PG:" "$T/err" && ok || bad "server down: the target is not named: $(cat "$T/err")"
 # shellcheck disable=SC2086
 (cd "$T" && $WARROOM_TEST_PG_RUN "$WARROOM_TEST_PG_BIN/pg_ctl" -D "$WARROOM_TEST_PG_DATA" \
   -l "$WARROOM_TEST_PG_DATA/../restart.log" -w -o "$WARROOM_TEST_PG_OPTS" start >/dev/null 2>&1) ||
   bad "restarting the server"
 expect_eq "acknowledged entry survived an immediate stop" "acknowledged before the outage" \
   "$("$WR" --db "$PG" show 1 --json | jq -r --argjson id "$acked" '.entries[] | select(.id == $id) | .text')"
+
+# --- TLS is libpq's: sslmode in the URL reaches the server, verify-full checks the certificate,
+# a certificate from another authority is one clear line (password still masked) ---
+data=$WARROOM_TEST_PG_DATA
+newkey=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+openssl req -x509 "${newkey[@]}" -days 2 -subj /CN=warroom-test-ca -keyout "$T/ca.key" \
+  -out "$T/ca.crt" >/dev/null 2>&1 || bad "making a test CA"
+openssl req -x509 "${newkey[@]}" -days 2 -subj /CN=another-ca -keyout "$T/other.key" \
+  -out "$T/other.crt" >/dev/null 2>&1 || bad "making another CA"
+openssl req "${newkey[@]}" -subj /CN=127.0.0.1 -keyout "$data/server.key" -out "$T/server.csr" \
+  >/dev/null 2>&1 || bad "making the server key"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
+openssl x509 -req -in "$T/server.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
+  -extfile "$T/san.ext" -out "$data/server.crt" >/dev/null 2>&1 || bad "signing the server certificate"
+chown "$(stat -c %U "$data")" "$data/server.key" "$data/server.crt"
+chmod 600 "$data/server.key"
+# shellcheck disable=SC2086
+$WARROOM_TEST_PG_RUN "$WARROOM_TEST_PG_BIN/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || bad "stopping for TLS"
+# shellcheck disable=SC2086
+(cd "$T" && $WARROOM_TEST_PG_RUN "$WARROOM_TEST_PG_BIN/pg_ctl" -D "$data" -l "$data/../tls.log" -w \
+  -o "$WARROOM_TEST_PG_OPTS -c ssl=on -c log_connections=on" start >/dev/null 2>&1) || bad "restarting with TLS"
+expect_eq "sslmode=require" 2 "$("$WR" --db "$PG?sslmode=require" list --all --json | jq length)"
+expect_eq "sslmode=verify-full with the CA" 2 \
+  "$("$WR" --db "$PG?sslmode=verify-full&sslrootcert=$T/ca.crt" list --all --json | jq length)"
+# The server saw warroom's connections encrypted (warroom names itself in application_name).
+n=$(grep -c 'application_name=warroom SSL enabled' "$data/../tls.log")
+[ "$n" -ge 2 ] && ok || bad "the server saw $n TLS connections from warroom: $(grep authorized "$data/../tls.log")"
+expect_fail "certificate from another CA" 6 "check sslmode and sslrootcert" -- env -u PGPASSWORD \
+  "$WR" --db "postgresql://warroom:$PASSWORD@127.0.0.1:$port/warroom?sslmode=verify-full&sslrootcert=$T/other.crt" list
+grep -qF "certificate verify failed" "$T/err" && ok || bad "TLS: libpq's reason is missing: $(cat "$T/err")"
+if grep -qF -- "$PASSWORD" "$T/err"; then bad "the TLS error shows the password"; else ok; fi
 
 echo "team: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -887,6 +887,14 @@ static void test_password_masked(void **state)
     assert_non_null(strstr(err.msg, "ana:***@127.0.0.1:1"));
     /* libpq's message spans lines ("Connection refused\n\tIs the server running..."). */
     assert_null(strpbrk(err.msg, "\n\t"));
+    /* libpq quotes a malformed %-escape back: the password must not come with it. */
+    assert_int_equal(store_open("postgresql://ana:s3cr%zzet@127.0.0.1:1/warroom", &s, &err), -1);
+    assert_non_null(strstr(err.msg, "percent"));
+    assert_null(strstr(err.msg, "s3cr"));
+    assert_int_equal(store_open("postgresql://ana@127.0.0.1:1/warroom?password=s3cr%zzet", &s,
+                                &err),
+                     -1);
+    assert_null(strstr(err.msg, "s3cr"));
 }
 
 /* A mistyped URL must not quietly become a SQLite file named "postgresql:..." in the current
@@ -947,6 +955,59 @@ static void test_pg_lost_connection_one_line(void **state)
     assert_true(store_connection_lost(f->s));
     assert_non_null(strstr(err.msg, "lost"));
     assert_null(strpbrk(err.msg, "\n\t"));
+}
+
+/* PostgreSQL: a server still at schema version 1 (the first team-mode release: no kind index,
+ * no action item uids, no change counter, no applied-operation marks) is upgraded forward in
+ * place, its rows kept, and works as a current one afterwards. Version 1 is made from the
+ * current schema by undoing steps 2 and 3, which only add. */
+static void test_pg_old_schema_upgraded(void **state)
+{
+    struct fixture *f = *state;
+    if (!f->pg)
+        skip();
+    struct wr_error err = {0};
+    append(f, 2000000, KIND_NOTE, "written at version 3");
+    struct action_item a = {.incident_id = f->inc, .description = "add a retry budget",
+                            .owner = "", .ticket = "", .deadline_ms = WR_TIME_NONE};
+    snprintf(a.type, sizeof a.type, "prevent");
+    snprintf(a.priority, sizeof a.priority, "P1");
+    snprintf(a.status, sizeof a.status, "open");
+    assert_int_equal(store_action_add(f->s, &a, &err), 0);
+    store_close(&f->s);
+    test_db_pg_exec(f->schema,
+                    "DROP TABLE sync_applied;"
+                    "DROP TRIGGER entries_change_seq ON entries;"
+                    "DROP FUNCTION warroom_entry_change_seq();"
+                    "DROP INDEX entries_changes;"
+                    "ALTER TABLE entries DROP COLUMN change_seq;"
+                    "ALTER TABLE incidents DROP COLUMN change_seq, DROP COLUMN change_txid;"
+                    "ALTER TABLE action_items DROP COLUMN uid;"
+                    "DELETE FROM meta WHERE key = 'instance_id';"
+                    "DROP INDEX entries_by_kind;"
+                    "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+    assert_int_equal(store_open(f->target, &f->s, &err), 0);
+    int version = 0;
+    const char *engine = NULL;
+    assert_int_equal(store_schema_info(f->s, &version, &engine, &err), 0);
+    assert_int_equal(version, STORE_PG_SCHEMA_VERSION);
+    struct action_item *acts = NULL;
+    size_t n = 0;
+    assert_int_equal(store_action_list(f->s, f->inc, &acts, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(acts[0].description, "add a retry budget");
+    assert_true(strlen(acts[0].uid) > 0); /* given one by the upgrade */
+    store_actions_free(&acts, n);
+    append(f, 2100000, KIND_NOTE, "written after the upgrade");
+    struct entry_filter flt = {.text = "written"};
+    int64_t count = 0;
+    assert_int_equal(store_entry_count(f->s, f->inc, &flt, &count, &err), 0);
+    assert_int_equal(count, 2);
+    /* The upgrade's parts are in place: the change counter moved, the instance has an id. */
+    test_db_pg_exec(f->schema, "DO $$ BEGIN IF (SELECT change_seq FROM incidents) < 1 OR NOT"
+                               " EXISTS (SELECT 1 FROM meta WHERE key = 'instance_id') OR"
+                               " to_regclass('sync_applied') IS NULL"
+                               " THEN RAISE 'not upgraded'; END IF; END $$");
 }
 
 /* Count FTS matches through an independent connection. */
@@ -1018,6 +1079,7 @@ int main(void)
         cmocka_unit_test(test_url_lookalike_refused),
         cmocka_unit_test_setup_teardown(test_pg_lost_connection_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_old_schema_upgraded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
