@@ -307,10 +307,25 @@ void lint_line(const struct lint_rules *r, const char *line, size_t len, int lin
     bool code = false, quote = false;
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)line[i];
-        if (c != '`' && c != '"' && c != 0xe2) { /* most bytes: no quote or code span starts */
-            m[i] = code || quote ? ' ' : (char)r->lower[c];
-            continue;
+        /* Most bytes start no quote or code span: copy them a run at a time (a Markdown export
+         * lints 100,000 timeline rows), lower-cased outside spans and blanked inside. */
+        if (!(code || quote)) {
+            while (c != '`' && c != '"' && c != 0xe2) {
+                m[i] = (char)r->lower[c];
+                if (++i == len)
+                    break;
+                c = (unsigned char)line[i];
+            }
+        } else {
+            while (c != '`' && c != '"' && c != 0xe2) {
+                m[i] = ' ';
+                if (++i == len)
+                    break;
+                c = (unsigned char)line[i];
+            }
         }
+        if (i == len)
+            break;
         bool open_q = i + 2 < len && c == 0xe2 && (unsigned char)line[i + 1] == 0x80 &&
                       ((unsigned char)line[i + 2] == 0x9c || (unsigned char)line[i + 2] == 0x9d);
         if (c == '`' && !quote) {

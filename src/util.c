@@ -595,22 +595,29 @@ bool wr_streq_ci(const char *a, const char *b)
 
 /* ---- buffers and files ---- */
 
-void wr_buf_append(struct wr_buf *b, const char *s, size_t len)
+bool wr_buf_reserve(struct wr_buf *b, size_t extra)
 {
     if (b->oom)
-        return;
-    if (b->len + len + 1 > b->cap) {
+        return false;
+    if (b->len + extra + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + len + 1)
+        while (cap < b->len + extra + 1)
             cap *= 2;
         char *p = realloc(b->data, cap);
         if (!p) {
             b->oom = true;
-            return;
+            return false;
         }
         b->data = p;
         b->cap = cap;
     }
+    return true;
+}
+
+void wr_buf_append(struct wr_buf *b, const char *s, size_t len)
+{
+    if (!wr_buf_reserve(b, len))
+        return;
     if (len)
         memcpy(b->data + b->len, s, len);
     b->len += len;

@@ -142,6 +142,9 @@ struct wr_buf {
     bool oom;
 };
 void wr_buf_append(struct wr_buf *b, const char *s, size_t len);
+/* Make room for `extra` more bytes and the NUL after them, for a caller that writes into
+ * data + len itself (then moves len and terminates). False, with oom set, when out of memory. */
+bool wr_buf_reserve(struct wr_buf *b, size_t extra);
 void wr_buf_puts(struct wr_buf *b, const char *s);
 void wr_buf_printf(struct wr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hand the data to the caller (who frees it) and reset the buffer. */

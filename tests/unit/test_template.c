@@ -480,6 +480,17 @@ static void test_escape_markdown_any_bytes(void **state)
         wr_buf_free(&got);
         wr_buf_free(&want);
     }
+    /* Every byte value, alone and between letters (the table in template.c lists them). */
+    for (int c = 0; c < 256; c++) {
+        char in[3] = {'a', (char)c, 'b'};
+        struct wr_buf got = {0}, want = {0};
+        tpl_escape_append(&got, in, 3, TPL_ESCAPE_MARKDOWN);
+        md_reference(&want, in, 3, (size_t)-1);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data ? want.data : "", want.len);
+        wr_buf_free(&got);
+        wr_buf_free(&want);
+    }
 }
 
 int main(void)
