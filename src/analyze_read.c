@@ -538,6 +538,10 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
                 w->agg.lines++;
                 malformed++;
                 ana_agg_malformed(&w->agg, it->file, it->chunk, lineno, "line longer than 1 MiB");
+            } else if (line_start == 0 && len >= 3 && memcmp(w->buf + at, "\xef\xbb\xbf", 3) == 0) {
+                /* a UTF-8 byte order mark (Windows tools write one) is not part of the line */
+                handle_line(w, f, it->file, it->chunk, lineno, w->buf + at + 3, len - 3, &lines,
+                            &malformed);
             } else {
                 handle_line(w, f, it->file, it->chunk, lineno, w->buf + at, len, &lines, &malformed);
             }

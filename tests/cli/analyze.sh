@@ -212,6 +212,21 @@ expect 2 "unknown field 'nonsense'" w analyze --map nonsense=x "$tmp/mapped.json
 expect 2 "unknown unit" w analyze --map duration=latency:h "$tmp/mapped.jsonl"
 expect 2 "--format bogus" w analyze --format bogus "$tmp/mapped.jsonl"
 expect 2 "usage" w analyze
+# a UTF-8 byte order mark (Windows tools write one) is not part of the first line
+gzip -dc "${logs[0]}" | head -200 > "$tmp/nobom.s3"
+{ printf '\357\273\277'; cat "$tmp/nobom.s3"; } > "$tmp/bom.s3"
+{ printf '\357\273\277'; cut -d' ' -f2- "$tmp/nobom.s3"; } > "$tmp/bom.jsonl"
+gzip -c "$tmp/bom.jsonl" > "$tmp/bom.jsonl.gz"
+w analyze --json "$tmp/nobom.s3" > "$tmp/nobom.json" 2>/dev/null || die "no BOM"
+for f in bom.s3 bom.jsonl bom.jsonl.gz; do
+    w analyze --json "$tmp/$f" > "$tmp/bom.json" 2>"$tmp/e" || die "$f: $(cat "$tmp/e")"
+    python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert b["malformed"] == 0 and b["lines"] == a["lines"] == 200, (b["malformed"], b["lines"])
+assert (b["requests"], b["errors"], b["first"]) == (a["requests"], a["errors"], a["first"]), b' "$tmp/nobom.json" "$tmp/bom.json" ||
+        die "$f: a byte order mark changes the figures"
+done
 # a forced format that fits no line: a report of nothing, and a warning that says why
 cut -d' ' -f2- < <(gzip -dc "${logs[0]}" | head -50) > "$tmp/api.jsonl"
 w analyze --format s3 "$tmp/api.jsonl" > /dev/null 2> "$tmp/e" || die "--format s3 on JSON lines: $(cat "$tmp/e")"
