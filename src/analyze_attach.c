@@ -54,6 +54,14 @@ static cJSON *iso(int64_t ms)
  * beside these entries shows it), or "11:53 to 13:04 UTC" when that zone is UTC. to_ms may be
  * WR_TIME_NONE for a single time.
  */
+static bool same_day(int64_t a_ms, int64_t b_ms)
+{
+    char a[16], b[16];
+    wr_time_fmt(a_ms, true, "%Y-%m-%d", a, sizeof a);
+    wr_time_fmt(b_ms, true, "%Y-%m-%d", b, sizeof b);
+    return strcmp(a, b) == 0;
+}
+
 static char *span_text(int64_t from_ms, int64_t to_ms, char *buf, size_t n)
 {
     char uf[16], ut[16], lf[16], lt[16], zone[32];
@@ -97,6 +105,35 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
                 "incident's timeline");
         goto out;
     }
+    /* the incident window the summary counts: started to resolved (else mitigated); without a
+     * start, the logs' own range */
+    int64_t from = inc.milestones[MS_STARTED] != WR_TIME_NONE ? inc.milestones[MS_STARTED]
+                                                               : r->first_ms;
+    int64_t to = inc.milestones[MS_RESOLVED] != WR_TIME_NONE ? inc.milestones[MS_RESOLVED]
+                 : inc.milestones[MS_MITIGATED] != WR_TIME_NONE ? inc.milestones[MS_MITIGATED]
+                                                                : r->last_ms + 1;
+    /* Logs that miss the window entirely are the wrong logs or the wrong incident: attached,
+     * they would backdate entries to another day and state 0 requests as the incident's. */
+    if (r->last_ms < from || r->first_ms >= to) {
+        char lf[32], lt[32], w[32];
+        wr_time_fmt(r->first_ms, true, "%Y-%m-%d %H:%M", lf, sizeof lf);
+        wr_time_fmt(r->last_ms, true, same_day(r->first_ms, r->last_ms) ? "%H:%M" : "%Y-%m-%d %H:%M",
+                    lt, sizeof lt);
+        if (r->last_ms < from) {
+            wr_time_fmt(from, true, "%Y-%m-%d %H:%M", w, sizeof w);
+            wr_fail(err, WR_E_INPUT, "the logs run from %s to %s UTC, before INC-%lld started "
+                    "(%s UTC): nothing attached; if the impact began earlier, record that first "
+                    "(warroom milestone %lld started TIME), else check the incident id or the files",
+                    lf, lt, (long long)incident_id, w, (long long)incident_id);
+        } else {
+            wr_time_fmt(to, true, "%Y-%m-%d %H:%M", w, sizeof w);
+            wr_fail(err, WR_E_INPUT, "the logs run from %s to %s UTC, after INC-%lld's window "
+                    "ended (%s %s UTC): nothing attached; check the incident id, the files or "
+                    "--from/--to", lf, lt, (long long)incident_id,
+                    inc.milestones[MS_RESOLVED] != WR_TIME_NONE ? "resolved" : "mitigated", w);
+        }
+        goto out;
+    }
     char key[256];
     for (size_t i = 0; i < r->nanomalies; i++) {
         const struct analyze_episode *e = &r->anomalies[i];
@@ -132,11 +169,6 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
         finding_uid(key, es[i].uid, sizeof es[i].uid);
     }
     /* the summary: figures over the incident window */
-    int64_t from = inc.milestones[MS_STARTED] != WR_TIME_NONE ? inc.milestones[MS_STARTED]
-                                                               : r->first_ms;
-    int64_t to = inc.milestones[MS_RESOLVED] != WR_TIME_NONE ? inc.milestones[MS_RESOLVED]
-                 : inc.milestones[MS_MITIGATED] != WR_TIME_NONE ? inc.milestones[MS_MITIGATED]
-                                                                : r->last_ms + 1;
     uint64_t wreq, werr;
     if (analyze_window(r, from, to, &wreq, &werr, &top, &ntop, 5) != 0)
         goto nomem;

@@ -16,7 +16,8 @@
  * is derived from the incident's uid and the finding, so attaching the same analysis again
  * adds nothing. *added gets the new entries, *total every finding.
  * The summary's figures are for the incident window: started to resolved (else mitigated,
- * else the end of the logs), by whole minutes.
+ * else the end of the logs), by whole minutes. Logs that miss that window entirely are refused
+ * (WR_E_INPUT, nothing written): they would state 0 requests as the incident's.
  */
 int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_result *r,
                    const char *author, size_t *added, size_t *total, struct wr_error *err);

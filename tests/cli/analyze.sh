@@ -368,6 +368,19 @@ alerts=[e for e in es if e["kind"]=="alert"]
 assert alerts and all(e["at"] < "2026-03-10T13:05" for e in alerts), es
 assert any(e["kind"]=="note" for e in es), es' || die "attached entries"
 expect 4 "" w analyze "${logs[@]}" --attach 999
+# logs of another day than the incident's: refused, nothing written (the postmortem would have
+# stated "0 requests, of which 0 failed" with the analysis as its source)
+id4=$(w new "Another day" --started 2026-03-12T10:00Z 2>/dev/null | tail -1 | tr -dc 0-9)
+w milestone "$id4" mitigated 2026-03-12T11:00Z >/dev/null 2>&1 || die "milestone for another day"
+m0=$(w show "$id4" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+expect 3 "the logs run from 2026-03-10 11:30 to 13:29 UTC, before INC-$id4 started \(2026-03-12 10:00 UTC\): nothing attached; .*warroom milestone $id4 started TIME" \
+    w analyze "${logs[@]}" --attach "$id4"
+m1=$(w show "$id4" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
+[ "$m0" = "$m1" ] || die "a refused attach wrote $((m1 - m0)) entries"
+w milestone "$id4" started 2026-03-09T10:00Z >/dev/null 2>&1 && w milestone "$id4" mitigated 2026-03-09T11:00Z >/dev/null 2>&1 ||
+    die "milestones of the day before"
+expect 3 "after INC-$id4's window ended \(mitigated 2026-03-09 11:00 UTC\): nothing attached" \
+    w analyze "${logs[@]}" --attach "$id4"
 w export "$id" --format md -o "$tmp/pm" >/dev/null 2>&1 || die "postmortem export"
 grep -q "Requests in the incident window" "$tmp/pm/postmortem.md" || die "postmortem Impact lacks the analysis"
 grep -q "Source: log analysis (warroom analyze)" "$tmp/pm/postmortem.md" || die "postmortem Impact lacks the source"
