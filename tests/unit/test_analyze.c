@@ -285,6 +285,46 @@ static void test_anomaly_planted(void **state)
     free(r.anomalies);
 }
 
+/* Quiet minutes do not fire: 40 minutes of night traffic (5 requests, 3 of them failing, a slow
+ * p99) between busy hours give no error-rate or p99 episode, because a minute needs
+ * min_requests; with that guard lowered to 1 the same minutes do fire (so the guard, not the
+ * data, is what keeps them quiet). */
+static size_t quiet_episodes(int min_requests)
+{
+    struct analyze_result r = {0};
+    analyze_anomaly_defaults(&r.anomaly);
+    r.anomaly.min_requests = min_requests;
+    r.nminutes = 180;
+    r.minutes = calloc(r.nminutes, sizeof *r.minutes);
+    srand(5);
+    for (size_t i = 0; i < r.nminutes; i++) {
+        struct analyze_minute *m = &r.minutes[i];
+        m->t_ms = 1773144000000LL + (int64_t)i * 60000;
+        bool quiet = i >= 100 && i < 140;
+        m->requests = quiet ? 5 : 200 + (uint64_t)(rand() % 21);
+        m->errors = quiet ? 3 : (uint64_t)(rand() % 2);
+        m->with_latency = m->requests;
+        m->p99_ms = quiet ? 5000 : 300 + rand() % 40;
+        m->retries_mean = NAN;
+    }
+    struct wr_error err = {0};
+    assert_int_equal(ana_detect_anomalies(&r, &err), 0);
+    size_t n = 0;
+    for (size_t i = 0; i < r.nanomalies; i++)
+        if (r.anomalies[i].series == ANA_SERIES_ERROR_RATE || r.anomalies[i].series == ANA_SERIES_P99)
+            n++;
+    free(r.minutes);
+    free(r.anomalies);
+    return n;
+}
+
+static void test_anomaly_quiet_minutes(void **state)
+{
+    (void)state;
+    assert_int_equal(quiet_episodes(20), 0); /* the default */
+    assert_true(quiet_episodes(1) >= 1);
+}
+
 /* The config's "analyze" section: accepted alone, every member checked with its path. */
 static void test_config_section(void **state)
 {
@@ -330,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_json_scan),        cmocka_unit_test(test_time),
         cmocka_unit_test(test_paths),            cmocka_unit_test(test_classify),
         cmocka_unit_test(test_detect_and_lines), cmocka_unit_test(test_anomaly_planted),
+        cmocka_unit_test(test_anomaly_quiet_minutes),
         cmocka_unit_test(test_config_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
