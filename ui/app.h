@@ -110,6 +110,7 @@ struct tui {
     char policy_error[512];
     struct tui_hooks hooks;
     struct tui_sli *sli;      /* SLI config, set and fetcher (sli_panels.c); NULL when none */
+    struct export_job *export_job; /* the export being written (export.c); NULL when none */
     struct tui_comms *comms;  /* destinations, delivery, countdown (overlay_comms.c) */
 
     char message[512]; /* status-line message (sanitised) */
@@ -277,9 +278,15 @@ int facts_overlay_open(struct tui *t);
 
 /* ---- export from the cockpit (export.c) ---- */
 /* Write the postmortem (Markdown + SVG graphs) and the incident JSON, measured to the cockpit's
- * clock (the demo's virtual one), into ./INC-<id>-export/ (else under $HOME); the status line
- * says where. */
+ * clock (the demo's virtual one), into ./INC-<id>-export/ (else under $HOME), on a thread of its
+ * own with its own database connection: the cockpit keeps drawing and taking keys, and the
+ * status line says where the files went when they are written. One export at a time. */
 void tui_export(struct tui *t);
+/* True while an export is being written (quitting then waits for it: tui_export_stop). */
+bool tui_export_running(const struct tui *t);
+/* Wait for an export still being written (at quit, before the SLI configuration it reads is
+ * freed). */
+void tui_export_stop(struct tui *t);
 
 /* ---- postmortem (overlay_worksheet.c) ---- */
 /* Worksheet overlay: fields with a line editor (Enter edits, Enter saves), Tab: action items. */

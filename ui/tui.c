@@ -582,7 +582,14 @@ static void teardown(struct tui *t)
 {
     while (t->n_overlays > 0)
         tui_pop_overlay(t);
-    tui_sli_stop(t); /* before the panels and the loop: it unregisters its sockets */
+    /* An export thread reads the SLI configuration and the policy: let it finish its files
+     * (a local write) before they go, and say why quitting waits. */
+    if (tui_export_running(t)) {
+        tui_message(t, false, "Quitting once the export is written ...");
+        draw_frame(t);
+    }
+    tui_export_stop(t);
+    tui_sli_stop(t);    /* before the panels and the loop: it unregisters its sockets */
     tui_comms_stop(t);
     tui_team_stop(t); /* after comms: its delivery borrows comms' destinations */
     for (int i = 0; i < t->n_panels; i++)

@@ -1,6 +1,7 @@
 /* bench_tui.c: TUI figures (issue 3) through the pty harness on a large incident: start to first
  * full frame, keypress to settled screen (typing, scrolling), resident memory, idle wakeups and
  * CPU. Prints figures; asserts nothing about time. Usage: bench_tui WARROOM_BIN [ENTRIES] [IDLE_S] */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,10 +137,19 @@ int main(int argc, char **argv)
 
     char newest[64];
     snprintf(newest, sizeof newest, "entry %ld:", n);
-    const char *args[] = {argv[1], "--db", db, "tui", idbuf, NULL};
+    /* Absolute: the cockpit starts in the fixture's directory (below). */
+    char bin[PATH_MAX];
+    if (!realpath(argv[1], bin))
+        die("realpath of WARROOM_BIN", NULL);
+    const char *args[] = {bin, "--db", db, "tui", idbuf, NULL};
     const char *env[] = {"WARROOM_NOW=2026-01-01T12:00:00Z", NULL};
     double spawn = vt_clock_ms();
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd) || chdir(dir) != 0) /* F10 writes INC-<id>-export/ here */
+        die("chdir", NULL);
     struct vt *vt = vt_spawn(args, env, 24, 80);
+    if (chdir(cwd) != 0)
+        die("chdir back", NULL);
     if (!vt || vt_wait_text(vt, newest, 10000) < 0)
         die("first frame", NULL);
     vt_wait_quiet(vt, 100, 5000);
@@ -148,6 +158,38 @@ int main(int argc, char **argv)
 
     bench_keys(vt, "typing (x, BS)", "x", "<BS>", 400);
     bench_keys(vt, "scroll (PgUp, PgDn)", "<PgUp>", "<PgDn>", 400);
+
+    /* Export from the cockpit (F10) of the whole incident: how soon the cockpit answers
+     * ("Exporting ..."), how fast keys echo while the files are written (x and BS in turn: the
+     * export runs beside the cockpit, so at typing speed, not after the export), and when the
+     * files are there (incident.json is written last). */
+    double ack = -1, written = -1, t0 = vt_clock_ms(), typed[512];
+    int ntyped = 0;
+    char done[256];
+    snprintf(done, sizeof done, "%s/INC-%s-export/incident.json", dir, idbuf);
+    /* vt_time_keys, not vt_wait_text: the latter waits for 40 ms of quiet after the text. */
+    if (vt_time_keys(vt, "<F10>", 20, 5000, &ack) == 0 && vt_find(vt, "Exporting INC-", NULL, NULL)) {
+        while (access(done, F_OK) != 0 && ntyped < 512 &&
+               vt_time_keys(vt, ntyped % 2 ? "<BS>" : "x", 20, 5000, &typed[ntyped]) == 0)
+            ntyped++;
+        if (ntyped % 2)
+            vt_time_keys(vt, "<BS>", 20, 5000, NULL);
+        while (access(done, F_OK) != 0 && vt_clock_ms() - t0 < 60000)
+            vt_observe(vt, 10);
+        if (access(done, F_OK) == 0)
+            written = vt_clock_ms() - t0;
+        /* The thread is joined when the status line says so: the memory below is after it. */
+        if (vt_wait_text(vt, "Exported to", 60000) != 0)
+            written = -1;
+    }
+    if (written >= 0 && ntyped > 0) {
+        qsort(typed, (size_t)ntyped, sizeof *typed, cmp_double);
+        printf("export (F10)           'Exporting' shown in %.1f ms; files written in %.0f ms; "
+               "keys meanwhile n=%d p50 %.2f ms max %.2f ms\n",
+               ack, written, ntyped, typed[ntyped / 2], typed[ntyped - 1]);
+    } else {
+        printf("export (F10)           no measurement\n");
+    }
 
     struct vt_proc_stats before, after;
     if (vt_proc_stats(vt, &before) == 0)
@@ -164,7 +206,7 @@ int main(int argc, char **argv)
     /* The same with the real clock on an incident two hours old: its header shows minutes. */
     int64_t live = make_live_incident(db);
     snprintf(idbuf, sizeof idbuf, "%lld", (long long)live);
-    const char *largs[] = {argv[1], "--db", db, "tui", idbuf, NULL};
+    const char *largs[] = {bin, "--db", db, "tui", idbuf, NULL};
     const char *lenv[] = {"XDG_STATE_HOME=/tmp", NULL};
     vt = vt_spawn(largs, lenv, 24, 80);
     if (!vt || vt_wait_text(vt, "live entry 50", 10000) < 0)
@@ -179,6 +221,10 @@ int main(int argc, char **argv)
                    after.cpu_ms - before.cpu_ms);
     }
     vt_free(&vt);
+    char rm[256];
+    snprintf(rm, sizeof rm, "rm -rf '%s'/INC-*-export", dir);
+    if (system(rm) != 0)
+        fprintf(stderr, "bench_tui: could not remove %s/INC-*-export\n", dir);
     unlink(db);
     char side[160];
     snprintf(side, sizeof side, "%s-wal", db);

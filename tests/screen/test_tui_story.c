@@ -6,9 +6,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -520,11 +523,13 @@ static void test_demo_export(void **state)
     char where[256];
     snprintf(where, sizeof where, "Exported to %s/INC-1-export", dir);
     assert_int_equal(vt_wait_text(vt, where, VT_WAIT_MAX_MS), 0);
-    /* F10 does the same from anywhere. */
+    /* F10 does the same from anywhere: the files below are its own (the first export's are
+     * gone; quitting waits for an export being written). */
+    snprintf(path, sizeof path, "rm -r '%s/INC-1-export'", dir);
+    assert_int_equal(system(path), 0);
     assert_int_equal(vt_keys(vt, "i"), 0);
     assert_int_equal(vt_wait_gone(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "<F10>"), 0);
-    assert_int_equal(vt_wait_text(vt, where, VT_WAIT_MAX_MS), 0);
     quit(&vt);
 
     struct wr_error err;
@@ -579,6 +584,137 @@ static void test_demo_export(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the export runs beside the cockpit ---- */
+
+/* Make `fifo` a named pipe: an export reading its template from it waits there until the test
+ * writes the template (release_template), so the test sees the cockpit while it exports. */
+static void hold_template(const char *fifo)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", fifo);
+    *strrchr(dir, '/') = '\0';
+    assert_int_equal(wr_mkdirs(dir, 0755, NULL), 0);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+}
+
+/* Write the shipped template into the named pipe once the export opened it (reading the
+ * cockpit's output meanwhile), then remove the pipe. */
+static void release_template(struct vt *vt, const char *fifo)
+{
+    struct wr_error err;
+    size_t len = 0;
+    char *tpl = wr_read_file(WARROOM_SOURCE_DIR "/templates/postmortem.md", &len, &err);
+    assert_non_null(tpl);
+    int fd = -1;
+    double give_up = vt_clock_ms() + vt_scaled_ms(VT_WAIT_MAX_MS);
+    /* O_NONBLOCK: ENXIO until a reader has the pipe open (the export thread). */
+    while ((fd = open(fifo, O_WRONLY | O_NONBLOCK)) < 0 && errno == ENXIO &&
+           vt_clock_ms() < give_up)
+        vt_observe(vt, 10);
+    if (fd < 0)
+        fail_msg("the export never opened its template %s: %s", fifo, strerror(errno));
+    assert_int_equal(fcntl(fd, F_SETFL, 0), 0);
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, tpl + off, len - off);
+        assert_true(w > 0);
+        off += (size_t)w;
+    }
+    close(fd);
+    unlink(fifo);
+    free(tpl);
+}
+
+/* A cockpit on the demo incident with its SLIs (replayed from data/demo), its clock pinned,
+ * started in `cwd` (where F10 writes). */
+static struct vt *spawn_demo_in(struct fixture *f, const char *cwd)
+{
+    char here[4096];
+    assert_non_null(getcwd(here, sizeof here));
+    assert_int_equal(chdir(cwd), 0);
+    const char *argv[] = {WARROOM_BIN, "--db", f->db, "--config",
+                          WARROOM_SOURCE_DIR "/data/demo/config.json", "tui", f->idbuf, NULL};
+    const char *env[] = {"WARROOM_NOW=" NOW_ISO, f->home, f->xdg, "XDG_STATE_HOME=", "TZ=UTC",
+                         "USER=", "LOGNAME=", "WARROOM_AS=scribe",
+                         "WARROOM_TEMPLATES_DIR=" WARROOM_SOURCE_DIR "/templates", NULL};
+    struct vt *vt = vt_spawn(argv, env, 24, 120);
+    assert_int_equal(chdir(here), 0);
+    assert_non_null(vt);
+    assert_int_equal(vt_wait_text(vt, "Credit applications slow", VT_WAIT_MAX_MS), 0);
+    return vt;
+}
+
+/* F10 says "Exporting ..." at once and the cockpit goes on taking keys while the files are
+ * written; a second F10 meanwhile says one is under way; then "Exported to DIR", and the files
+ * are exactly what `warroom export` writes at the same clock (the incident's own zone, the SLI
+ * graphs). Quitting while an export is written waits for its files. */
+static void test_export_beside_the_cockpit(void **state)
+{
+    (void)state;
+    struct fixture f;
+    make_demo_fixture(&f);
+    char fifo[256], msg[512], cmd[2048], out[256];
+    snprintf(fifo, sizeof fifo, "%s/config/warroom/templates/postmortem.md", f.dir);
+    snprintf(out, sizeof out, "%s/INC-%s-export", f.dir, f.idbuf);
+    hold_template(fifo);
+    struct vt *vt = spawn_demo_in(&f, f.dir);
+    assert_int_equal(vt_keys(vt, "<F10>"), 0);
+    snprintf(msg, sizeof msg, "Exporting INC-%s to %s ...", f.idbuf, out);
+    assert_int_equal(vt_wait_text(vt, msg, VT_WAIT_MAX_MS), 0);
+    /* The export waits on its template: the cockpit takes what is typed meanwhile. */
+    assert_int_equal(vt_keys(vt, "typed during the export<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "typed during the export", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<F10>"), 0);
+    snprintf(msg, sizeof msg, "An export of INC-%s is still being written to %s", f.idbuf, out);
+    assert_int_equal(vt_wait_text(vt, msg, VT_WAIT_MAX_MS), 0);
+    release_template(vt, fifo);
+    snprintf(msg, sizeof msg, "Exported to %s: postmortem.md, graphs, incident.json", out);
+    assert_int_equal(vt_wait_text(vt, msg, VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+    size_t n = 0;
+    struct entry *e = entries_of(&f, KIND_NOTE, &n);
+    assert_true(n > 0);
+    assert_string_equal(e[n - 1].text, "typed during the export");
+    store_entries_free(&e, n);
+
+    /* The same files as the command line's, for the same clock. */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && HOME='%s' XDG_CONFIG_HOME='%s/config' XDG_STATE_HOME= TZ=UTC "
+             "WARROOM_NOW=" NOW_ISO " WARROOM_TEMPLATES_DIR='" WARROOM_SOURCE_DIR "/templates' "
+             "'%s' --db '%s' --config '" WARROOM_SOURCE_DIR "/data/demo/config.json' export %s "
+             "--format md -o cli >/dev/null 2>&1 && "
+             "HOME='%s' XDG_STATE_HOME= TZ=UTC WARROOM_NOW=" NOW_ISO " '%s' --db '%s' export %s "
+             "-o cli/incident.json && diff -r '%s' cli >&2",
+             f.dir, f.dir, f.dir, WARROOM_BIN, f.db, f.idbuf, f.dir, WARROOM_BIN, f.db, f.idbuf,
+             out);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "ls '%s'/sli-*.svg >/dev/null", out);
+    assert_int_equal(system(cmd), 0); /* the SLI configuration reached the export */
+
+    /* Quitting while the files are written: the cockpit says so and waits for them. */
+    snprintf(cmd, sizeof cmd, "rm -r '%s'", out);
+    assert_int_equal(system(cmd), 0);
+    hold_template(fifo);
+    vt = spawn_demo_in(&f, f.dir);
+    assert_int_equal(vt_keys(vt, "<F10>"), 0);
+    snprintf(msg, sizeof msg, "Exporting INC-%s to %s ...", f.idbuf, out);
+    assert_int_equal(vt_wait_text(vt, msg, VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_text(vt, "COMMAND mode", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "q"), 0);
+    assert_int_equal(vt_wait_text(vt, "Quitting once the export is written", VT_WAIT_MAX_MS), 0);
+    assert_false(vt_exited(vt));
+    release_template(vt, fifo);
+    int status = -1;
+    assert_int_equal(vt_wait_exit(vt, VT_WAIT_MAX_MS, &status), 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    vt_free(&vt);
+    snprintf(cmd, sizeof cmd, "cd '%s' && diff -r '%s' cli >&2", f.dir, out);
+    assert_int_equal(system(cmd), 0);
+    remove_fixture(&f);
+}
+
 int main(void)
 {
     /* What the fixtures record here happens at the cockpit's pinned "now". */
@@ -588,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_entry_actions),
         cmocka_unit_test(test_facts_dialog),
         cmocka_unit_test(test_demo_export),
+        cmocka_unit_test(test_export_beside_the_cockpit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

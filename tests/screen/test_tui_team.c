@@ -417,6 +417,46 @@ static void test_message_sent_once_from_two_laptops(void **state)
     remove_fixture(&f);
 }
 
+/* F10 in team mode reads this laptop's replica, never the server: with the server down the
+ * export still works, and it holds the entry still waiting for the server. */
+static void test_export_offline_reads_the_replica(void **state)
+{
+    struct fixture f;
+    struct wr_error err;
+    char here[4096], where[256], path[512];
+    make_fixture(&f, "export");
+    assert_non_null(getcwd(here, sizeof here));
+    assert_int_equal(chdir(f.dir), 0); /* F10 writes INC-<id>-export/ in the cockpit's directory */
+    struct vt *scribe = spawn(&f, "scribe");
+    assert_int_equal(chdir(here), 0);
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+    server_stop();
+    wait_header(scribe, "reconnecting since", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "typed with the server down<Enter>"), 0);
+    wait_header(scribe, "1 pending", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "<F10>"), 0);
+    snprintf(where, sizeof where, "Exported to %s/INC-%s-export", f.dir, f.idbuf);
+    if (vt_wait_text(scribe, where, VT_WAIT_MAX_MS) != 0) {
+        vt_dump(scribe, "F10 with the server down");
+        fail_msg("the export did not finish from the replica");
+    }
+    wait_header(scribe, "1 pending", VT_WAIT_MAX_MS); /* still offline, still waiting */
+    snprintf(path, sizeof path, "%s/INC-%s-export/incident.json", f.dir, f.idbuf);
+    char *json = wr_read_file(path, NULL, &err);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "typed with the server down"));
+    assert_non_null(strstr(json, "Scoring timeouts"));
+    free(json);
+    snprintf(path, sizeof path, "%s/INC-%s-export/postmortem.md", f.dir, f.idbuf);
+    assert_int_equal(access(path, F_OK), 0);
+    server_start();
+    wait_header(scribe, "| connected |", RECONNECT_MS);
+    assert_int_equal(vt_wait_gone(scribe, "pending", VT_WAIT_MAX_MS), 0);
+    quit(&scribe);
+    assert_int_equal(server_count(&f, "typed with the server down"), 1);
+    remove_fixture(&f);
+}
+
 int main(void)
 {
     if (!test_db_is_pg()) {
@@ -429,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_server_outage),
         cmocka_unit_test(test_killed_with_pending_entries),
         cmocka_unit_test(test_message_sent_once_from_two_laptops),
+        cmocka_unit_test(test_export_offline_reads_the_replica),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
