@@ -2,6 +2,7 @@
  * stored SLI snapshots. Every draft is evidence quoted with its time, for a human to review. */
 #include "pm_draft.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
@@ -44,27 +45,25 @@ static const char *find_ci(const char *hay, const char *needle)
     return NULL;
 }
 
-/* Case-insensitive: does text contain any of the words? Lower-cases the text once and lets
- * strstr look for each word (notes of a 100,000-entry timeline come through here). */
+/* Case-insensitive: does text contain any of the words (written in lower case, as every list
+ * here is)? Lower-cases the text once and lets strstr look for each word (notes of a
+ * 100,000-entry timeline come through here). */
 static bool mentions(const char *text, const char *const *words)
 {
     if (!text)
         return false;
-    char small[1024], word[64];
+    char small[1024];
     size_t len = strlen(text);
     char *low = len < sizeof small ? small : malloc(len + 1);
     bool hit = false;
     for (size_t i = 0; low && i <= len; i++)
         low[i] = (char)tolower((unsigned char)text[i]);
     for (; !hit && *words; words++) {
-        size_t wl = strlen(*words);
-        if (!low || wl >= sizeof word) {
-            hit = find_ci(text, *words) != NULL;
-            continue;
-        }
-        for (size_t i = 0; i <= wl; i++)
-            word[i] = (char)tolower((unsigned char)(*words)[i]);
-        hit = strstr(low, word) != NULL;
+#ifndef NDEBUG
+        for (const char *w = *words; *w; w++)
+            assert(tolower((unsigned char)*w) == (unsigned char)*w);
+#endif
+        hit = low ? strstr(low, *words) != NULL : find_ci(text, *words) != NULL;
     }
     if (low != small)
         free(low);
