@@ -29,6 +29,7 @@ struct fixture {
     char home[128], state[128], data[128];
     char idbuf[32];
     int64_t id;
+    char cockpit_url[600]; /* what the next spawn passes to --db, when not url */
 };
 
 /* A fresh schema on the test server with one incident; each cockpit gets its own HOME. */
@@ -48,6 +49,14 @@ static void make_fixture(struct fixture *f, const char *name)
     incident_clear(&inc);
     store_close(&s);
     snprintf(f->idbuf, sizeof f->idbuf, "%lld", (long long)f->id);
+    f->cockpit_url[0] = '\0';
+}
+
+/* The fixture's URL with the test role's password written into it (user:PASSWORD@). */
+static void url_with_password(const struct fixture *f, char *out, size_t n)
+{
+    const char *at = strchr(strstr(f->url, "://") + 3, '@');
+    snprintf(out, n, "%.*s:%s%s", (int)(at - f->url), f->url, getenv("PGPASSWORD"), at);
 }
 
 static void remove_fixture(struct fixture *f)
@@ -70,7 +79,7 @@ static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_e
     snprintf(state, sizeof state, "XDG_STATE_HOME=%s/state", home);
     snprintf(data, sizeof data, "XDG_DATA_HOME=%s/data", home);
     snprintf(as, sizeof as, "WARROOM_AS=%s", who);
-    const char *argv[] = {WARROOM_BIN, "--db", f->url, "--config", config ? config : "/nonexistent",
+    const char *argv[] = {WARROOM_BIN, "--db", f->cockpit_url[0] ? f->cockpit_url : f->url, "--config", config ? config : "/nonexistent",
                           "tui", f->idbuf, NULL};
     const char *env[] = {homev, state, data, as, "XDG_CONFIG_HOME=",
                          "WARROOM_TEMPLATES_DIR=" WARROOM_SOURCE_DIR "/templates", now_env, NULL};
@@ -258,7 +267,9 @@ static void test_server_outage(void **state)
 {
     struct fixture f;
     make_fixture(&f, "outage");
+    url_with_password(&f, f.cockpit_url, sizeof f.cockpit_url); /* the log must mask it */
     struct vt *scribe = spawn(&f, "scribe");
+    f.cockpit_url[0] = '\0';
     struct vt *ic = spawn(&f, "ic");
     wait_header(scribe, "connected", VT_WAIT_MAX_MS);
 
@@ -290,6 +301,78 @@ static void test_server_outage(void **state)
     assert_int_equal(server_count(&f, "Milestone detected"), 1);
     quit(&scribe);
     quit(&ic);
+    /* The worker logged the outage naming the server, password masked, one line each. */
+    char path[256];
+    struct wr_error err;
+    snprintf(path, sizeof path, "%s/scribe/state/warroom/warroom.log", f.dir);
+    char *log = wr_read_file(path, NULL, &err);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "warroom:***@127.0.0.1"));
+    assert_null(strstr(log, getenv("PGPASSWORD")));
+    for (const char *line = log; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+        assert_int_equal(strncmp(line, "warroom: ", 9), 0); /* no continuation lines */
+    free(log);
+    remove_fixture(&f);
+}
+
+/* Every process of the test server (the postmaster and its children) stopped or resumed with
+ * sig: a server that hangs mid-query, the connection still open. */
+static void server_signal(int sig)
+{
+    char path[600], line[256];
+    snprintf(path, sizeof path, "%s/postmaster.pid", getenv("WARROOM_TEST_PG_DATA"));
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof line, fp));
+    fclose(fp);
+    pid_t postmaster = (pid_t)atol(line);
+    assert_true(postmaster > 0);
+    assert_int_equal(kill(postmaster, sig), 0);
+    FILE *ps = popen("for d in /proc/[0-9]*; do cat \"$d/stat\" 2>/dev/null; echo; done", "r");
+    assert_non_null(ps);
+    char stat[1024];
+    while (fgets(stat, sizeof stat, ps)) {
+        /* pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'. */
+        char *close = strrchr(stat, ')');
+        long pid = atol(stat), ppid = 0;
+        char st;
+        if (close && sscanf(close + 1, " %c %ld", &st, &ppid) == 2 && ppid == postmaster)
+            kill((pid_t)pid, sig);
+    }
+    pclose(ps);
+}
+
+/* The server hangs in the middle of the worker's query (stopped, not gone: the connection stays
+ * open and nothing answers): the cockpit keeps echoing, saving and showing what is typed, and its
+ * dialogs open; once the server resumes, everything arrives once. */
+static void test_server_hangs_mid_query(void **state)
+{
+    struct fixture f;
+    make_fixture(&f, "hang");
+    struct vt *scribe = spawn(&f, "scribe");
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+    server_signal(SIGSTOP);
+    /* The first entry sends the worker into a round trip that does not come back. */
+    assert_int_equal(vt_keys(scribe, "scoring pods restarting<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "scoring pods restarting", LIVE_MS), 0);
+    vt_observe(scribe, 300);
+    assert_int_equal(vt_keys(scribe, "typed while the server hangs<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "typed while the server hangs", LIVE_MS), 0);
+    assert_true(shown_pending(scribe, "typed while the server hangs"));
+    wait_header(scribe, "2 pending", LIVE_MS);
+    assert_int_equal(vt_keys(scribe, "<F8>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "Milestones", LIVE_MS), 0);
+    assert_int_equal(vt_keys(scribe, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(scribe, "Milestones", LIVE_MS), 0);
+    assert_int_equal(vt_keys(scribe, "still typing<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "still typing", LIVE_MS), 0);
+    wait_header(scribe, "3 pending", LIVE_MS);
+    server_signal(SIGCONT);
+    assert_int_equal(vt_wait_gone(scribe, "pending", RECONNECT_MS), 0);
+    assert_int_equal(server_count(&f, "scoring pods restarting"), 1);
+    assert_int_equal(server_count(&f, "typed while the server hangs"), 1);
+    assert_int_equal(server_count(&f, "still typing"), 1);
+    quit(&scribe);
     remove_fixture(&f);
 }
 
@@ -467,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_entry_appears_on_the_other_cockpit),
         cmocka_unit_test(test_idle_cockpits_send_nothing),
         cmocka_unit_test(test_server_outage),
+        cmocka_unit_test(test_server_hangs_mid_query),
         cmocka_unit_test(test_killed_with_pending_entries),
         cmocka_unit_test(test_message_sent_once_from_two_laptops),
         cmocka_unit_test(test_export_offline_reads_the_replica),
