@@ -35,6 +35,7 @@ enum outcome { DONE, LOST, REFUSED, BLOCKED, FAILED, RETRY };
 
 struct sync {
     char *target;
+    char masked[512]; /* the target as shown; status reasons say "the server" instead */
     char *replica_path;
     pthread_t thread;
     bool started;
@@ -143,8 +144,17 @@ static void post_message(struct sync *s, bool error, const char *fmt, ...)
 }
 
 /* Update the status under the lock and wake the UI when it changed. */
-static void set_state(struct sync *s, enum sync_state st, const char *reason)
+static void set_state(struct sync *s, enum sync_state st, const char *full)
 {
+    /* The header and the status line have one row: the server's long name stays in the log. */
+    char shown[sizeof s->status.reason];
+    const char *reason = full;
+    const char *name = full && s->masked[0] ? strstr(full, s->masked) : NULL;
+    if (name) {
+        snprintf(shown, sizeof shown, "%.*sthe server%s", (int)(name - full), full,
+                 name + strlen(s->masked));
+        reason = shown;
+    }
     pthread_mutex_lock(&s->mu);
     bool changed = s->status.state != st;
     if (st == SYNC_OFFLINE && s->status.state != SYNC_OFFLINE)
@@ -158,8 +168,8 @@ static void set_state(struct sync *s, enum sync_state st, const char *reason)
         s->ev.status = true;
     pthread_mutex_unlock(&s->mu);
     if (changed) {
-        if (reason && *reason)
-            fprintf(stderr, "warroom: sync: %s\n", reason);
+        if (full && *full)
+            fprintf(stderr, "warroom: sync: %s\n", full);
         wake_ui(s);
     }
 }
@@ -879,6 +889,7 @@ int sync_start(const char *target, const char *replica_path, struct sync **out,
     s->status.state = SYNC_CONNECTING;
     s->deliver_at = WR_TIME_NONE;
     s->target = strdup(target);
+    db_mask_target(target, s->masked, sizeof s->masked);
     s->replica_path = strdup(replica_path);
     if (!s->target || !s->replica_path) {
         wr_fail(err, WR_E_NOMEM, "out of memory starting team mode");

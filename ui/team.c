@@ -111,7 +111,11 @@ static void on_sync_wake(struct loop *l, int fd, short revents, void *ctx)
     struct sync_events ev;
     sync_take(t->sync, &ev);
     if (ev.status) {
+        enum sync_state was = t->sync_status.state;
         sync_status(t->sync, &t->sync_status);
+        /* The header only says "not syncing": the status line says why, once. */
+        if (t->sync_status.state == SYNC_STOPPED && was != SYNC_STOPPED && !ev.message[0])
+            tui_message(t, true, "not syncing: %s", t->sync_status.reason);
         tui_dirty(t);
     }
     bool concern = ev.all || t->inc.id == 0 || t->n_overlays > 0;

@@ -376,6 +376,54 @@ static void test_server_hangs_mid_query(void **state)
     remove_fixture(&f);
 }
 
+/* Set the server schema's version (the fixture's own schema, named in its URL's search_path). */
+static void server_schema_version(const struct fixture *f, int version)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE meta SET value = %d WHERE key = 'schema_version'", version);
+    test_db_pg_exec(strstr(f->url, "%3D") + 3, sql);
+}
+
+/* The server was upgraded by a newer warroom: this cockpit stops syncing and says why (header,
+ * status line, log: one line), keeps working on this laptop's copy, and touches nothing there;
+ * once the server is readable again the next start sends what was typed, once. */
+static void test_newer_server_schema(void **state)
+{
+    struct fixture f;
+    make_fixture(&f, "newer");
+    struct vt *scribe = spawn(&f, "scribe");
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+    quit(&scribe);
+    server_schema_version(&f, 99);
+    scribe = spawn(&f, "scribe");
+    wait_header(scribe, "not syncing", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_wait_text(scribe, "upgrade warroom", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(scribe, "typed while the server is newer<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "typed while the server is newer", VT_WAIT_MAX_MS), 0);
+    wait_header(scribe, "1 pending", VT_WAIT_MAX_MS);
+    quit(&scribe);
+    /* Not sent, and the newer schema untouched (read outside warroom, which refuses it). */
+    test_db_pg_exec(strstr(f.url, "%3D") + 3,
+                    "DO $$ BEGIN IF EXISTS (SELECT 1 FROM entries WHERE text ="
+                    " 'typed while the server is newer') OR (SELECT value FROM meta WHERE key ="
+                    " 'schema_version') <> 99 THEN RAISE 'written'; END IF; END $$");
+    char path[256];
+    struct wr_error err;
+    snprintf(path, sizeof path, "%s/scribe/state/warroom/warroom.log", f.dir);
+    char *log = wr_read_file(path, NULL, &err);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "has schema version 99 but this warroom knows up to"));
+    free(log);
+
+    server_schema_version(&f, STORE_PG_SCHEMA_VERSION);
+    scribe = spawn(&f, "scribe");
+    wait_header(scribe, "| connected |", RECONNECT_MS);
+    assert_int_equal(vt_wait_gone(scribe, "pending", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(server_count(&f, "typed while the server is newer"), 1);
+    quit(&scribe);
+    remove_fixture(&f);
+}
+
 /* Run `warroom ARGS` as `who` on its laptop; its output (stdout and stderr) in out. */
 static void run_cli(struct fixture *f, const char *who, const char *args, char *out, size_t n)
 {
@@ -552,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_server_outage),
         cmocka_unit_test(test_server_hangs_mid_query),
         cmocka_unit_test(test_killed_with_pending_entries),
+        cmocka_unit_test(test_newer_server_schema),
         cmocka_unit_test(test_message_sent_once_from_two_laptops),
         cmocka_unit_test(test_export_offline_reads_the_replica),
     };
