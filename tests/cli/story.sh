@@ -131,6 +131,10 @@ for k in range(1, count + 1):
         m = re.search(r"\[(SEV\d|severity pending)", subject)
         if m and m.group(1) != (sev or "severity pending"):
             bad(where, "subject severity %s, expected %s" % (m.group(1), sev))
+        # One "next step": the IC's. Follow-up action items are not what happens next during
+        # the incident (the executive summary listed them as "Next steps" under the rollback).
+        if len(re.findall(r"^Next steps?:", body, re.M)) > 1:
+            bad(where, "more than one 'Next step' heading")
         if "{{" in body or "}}" in body:
             bad(where, "unrendered tag")
         # The update a message promises lies ahead of it, even when it is itself late.
