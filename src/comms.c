@@ -273,6 +273,51 @@ static char *pm_value(struct store *s, int64_t id, const char *field)
     return v;
 }
 
+/* "slis" and "slis_at" of the template data from a snapshot's JSON payload (sli_set_json's form;
+ * NULL or "" for none) taken at `at`. The figures are that snapshot's, not necessarily the
+ * current state: the message says when they were taken, and whether that was before the
+ * mitigation (else "Mitigated at 10:00" sits above "breached" figures from 09:56 that read as
+ * now). Replaces keys already there. */
+static void add_slis(cJSON *root, const char *snap_json, int64_t at, const struct incident *inc,
+                     int64_t now_ms, const char *zone)
+{
+    char buf[64], val[128];
+    const cJSON *it;
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "slis");
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "slis_at");
+    cJSON *slis = cJSON_AddArrayToObject(root, "slis");
+    if (snap_json && *snap_json) {
+        cJSON *snap = cJSON_Parse(snap_json);
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(snap, "slis"))
+            cJSON_AddItemToArray(slis, sli_item(it));
+        cJSON_Delete(snap);
+    }
+    if (cJSON_GetArraySize(slis) == 0 || at == WR_TIME_NONE) {
+        cJSON_AddNullToObject(root, "slis_at");
+        return;
+    }
+    int64_t mit = inc->milestones[MS_MITIGATED];
+    bool same_day = strcmp(wr_time_fmt(at, false, "%Y-%m-%d", buf, sizeof buf),
+                           wr_time_fmt(now_ms, false, "%Y-%m-%d", val, sizeof val)) == 0;
+    cJSON *sa = cJSON_AddObjectToObject(root, "slis_at");
+    snprintf(val, sizeof val, "%s %s",
+             wr_time_fmt(at, false, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", buf, sizeof buf), zone);
+    cJSON_AddStringToObject(sa, "local", val);
+    snprintf(val, sizeof val, "%s UTC",
+             wr_time_fmt(at, true, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", buf, sizeof buf));
+    cJSON_AddStringToObject(sa, "utc", val);
+    cJSON_AddBoolToObject(sa, "before_mitigation", mit != WR_TIME_NONE && at < mit);
+}
+
+void comms_data_use_slis(cJSON *data, const char *snapshot_json, int64_t at_ms,
+                         const struct incident *inc, int64_t now_ms)
+{
+    char zone[32];
+    tz_use(inc->tz, NULL);
+    tz_label(now_ms, zone, sizeof zone);
+    add_slis(data, snapshot_json, at_ms, inc, now_ms, zone);
+}
+
 cJSON *comms_data_build(struct store *s, const struct incident *inc, const struct sev_policy *p,
                         int64_t now_ms, struct wr_error *err)
 {
@@ -436,35 +481,11 @@ cJSON *comms_data_build(struct store *s, const struct incident *inc, const struc
     add_str_or_null(cust, "symptom", facts.f[FACT_SYMPTOM].value);
     add_str_or_null(cust, "impact", facts.f[FACT_CUSTOMER_IMPACT].value);
 
-    cJSON *slis = cJSON_AddArrayToObject(root, "slis");
     struct entry_filter sf = {.kinds = 1u << KIND_SLI};
     if (store_entry_page(s, inc->id, &sf, INT64_MAX, INT64_MAX, false, 1, &ents, &nents, err) != 0)
         goto out;
-    if (nents && ents[0].data && *ents[0].data) {
-        cJSON *snap = cJSON_Parse(ents[0].data);
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(snap, "slis"))
-            cJSON_AddItemToArray(slis, sli_item(it));
-        cJSON_Delete(snap);
-    }
-    /* The figures are the newest snapshot's, not the current state: the message says when they
-     * were taken, and whether that was before the mitigation (else "Mitigated at 10:00" sits
-     * above "breached" figures from 09:56 that read as now). */
-    if (cJSON_GetArraySize(slis) > 0) {
-        int64_t at = ents[0].at_ms, mit = inc->milestones[MS_MITIGATED];
-        bool same_day = strcmp(wr_time_fmt(at, false, "%Y-%m-%d", buf, sizeof buf),
-                               wr_time_fmt(now_ms, false, "%Y-%m-%d", val, sizeof val)) == 0;
-        cJSON *sa = cJSON_AddObjectToObject(root, "slis_at");
-        snprintf(val, sizeof val, "%s %s",
-                 wr_time_fmt(at, false, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", buf, sizeof buf),
-                 zone);
-        cJSON_AddStringToObject(sa, "local", val);
-        snprintf(val, sizeof val, "%s UTC",
-                 wr_time_fmt(at, true, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", buf, sizeof buf));
-        cJSON_AddStringToObject(sa, "utc", val);
-        cJSON_AddBoolToObject(sa, "before_mitigation", mit != WR_TIME_NONE && at < mit);
-    } else {
-        cJSON_AddNullToObject(root, "slis_at");
-    }
+    add_slis(root, nents ? ents[0].data : NULL, nents ? ents[0].at_ms : WR_TIME_NONE, inc, now_ms,
+             zone);
     store_entries_free(&ents, nents);
     nents = 0;
 

@@ -51,6 +51,12 @@ int comms_record_overdue(struct store *s, const struct incident *inc, const stru
 cJSON *comms_data_build(struct store *s, const struct incident *inc, const struct sev_policy *p,
                         int64_t now_ms, struct wr_error *err);
 
+/* Replace the SLI figures of `data` (comms_data_build's "slis" and "slis_at") with those of
+ * snapshot_json (sli_set_json's form) taken at at_ms: the cockpit's live panels, fresher than
+ * the newest stored snapshot. */
+void comms_data_use_slis(cJSON *data, const char *snapshot_json, int64_t at_ms,
+                         const struct incident *inc, int64_t now_ms);
+
 /* One message template offered to the user. */
 struct comms_template {
     char name[128]; /* file name without .mustache */

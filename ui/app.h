@@ -244,6 +244,9 @@ void tui_sli_stop(struct tui *t);
  * silently skipped when no SLIs are configured. Call it after setting a milestone.
  * Returns 0, or -1 after showing why in the status line. */
 int tui_sli_snapshot(struct tui *t, const char *reason);
+/* The panels as a snapshot's JSON (sli_set_json) taken now, for a message's figures; NULL when
+ * no SLI is configured or none has a value yet (the newest stored snapshot is used then). */
+char *tui_sli_live_json(struct tui *t);
 /* Refresh every SLI now (their in-flight requests continue). */
 void tui_sli_refresh(struct tui *t);
 /* The SLI configuration in use (the postmortem's graphs read it); NULL when none. */

@@ -309,6 +309,19 @@ static void compose_destroy(void *state)
     compose_free(c);
 }
 
+/* The template data at the cockpit's now, with the live SLI panels' figures when they have any:
+ * fresher than the newest stored snapshot (which may predate the mitigation). */
+static cJSON *compose_data(struct tui *t, struct wr_error *err)
+{
+    int64_t now = wr_now_ms();
+    cJSON *data = comms_data_build(t->store, &t->inc, t->policy_ok ? &t->policy : NULL, now, err);
+    char *live = data ? tui_sli_live_json(t) : NULL;
+    if (live)
+        comms_data_use_slis(data, live, now, &t->inc, now);
+    free(live);
+    return data;
+}
+
 /* Render the selected template for the preview. */
 static void compose_render(struct tui *t, struct comms_compose *c)
 {
@@ -320,8 +333,7 @@ static void compose_render(struct tui *t, struct comms_compose *c)
     c->edited = false;
     c->error[0] = '\0';
     c->scroll = 0;
-    cJSON *data = comms_data_build(t->store, &t->inc, t->policy_ok ? &t->policy : NULL,
-                                   wr_now_ms(), &err);
+    cJSON *data = compose_data(t, &err);
     if (!data || comms_render(&c->templates[c->sel], data, TPL_ESCAPE_NONE, &text, &err) != 0 ||
         comms_split(text, &c->subject, &c->body) != 0)
         snprintf(c->error, sizeof c->error, "%s", err.msg);
@@ -365,8 +377,7 @@ static void compose_send(struct tui *t, struct comms_compose *c)
     struct wr_buf override = {0};
     if (c->edited)
         wr_buf_printf(&override, "%s\n\n%s", c->subject ? c->subject : "", c->body ? c->body : "");
-    cJSON *data = comms_data_build(t->store, &t->inc, t->policy_ok ? &t->policy : NULL,
-                                   wr_now_ms(), &err);
+    cJSON *data = compose_data(t, &err);
     struct queue_args q = {.inc = &t->inc, .tpl = &c->templates[c->sel], .data = data,
                            .override = c->edited ? override.data : NULL, .cfg = tc->cfg,
                            .dests = dests, .n = n, .author = t->author};

@@ -389,6 +389,17 @@ out:
     return rc;
 }
 
+char *tui_sli_live_json(struct tui *t)
+{
+    struct tui_sli *ts = t->sli;
+    if (!ts)
+        return NULL;
+    bool any = false;
+    for (size_t i = 0; i < ts->set->count && !any; i++)
+        any = ts->set->slis[i].has_value;
+    return any ? sli_set_json(ts->set, NULL, wr_now_ms(), wr_mono_ms()) : NULL;
+}
+
 void tui_sli_refresh(struct tui *t)
 {
     struct tui_sli *ts = t->sli;

@@ -166,7 +166,7 @@ for k in range(1, count + 1):
         bad("update-internal at " + t, "no snapshot yet must say so, not %r" % upd[head.end():head.end() + 60])
     elif snaps:
         sl = snaps[-1]
-        want = "(snapshot at %02d:%s UTC-3" % ((int(sl[11:13]) - 3) % 24, sl[14:16])
+        want = "(as of %02d:%s UTC-3" % ((int(sl[11:13]) - 3) % 24, sl[14:16])
         if not head.group(1).startswith(" " + want):
             bad("update-internal at " + t, "SLI heading %r does not say %r" % (head.group(0), want))
         before = mitigated and sl < ms_entries_at["mitigated"]

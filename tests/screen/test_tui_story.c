@@ -715,6 +715,38 @@ static void test_export_beside_the_cockpit(void **state)
     remove_fixture(&f);
 }
 
+/* The cockpit's stakeholder update carries its live SLI panels, not the newest stored snapshot
+ * (the demo's is from 09:56, before the mitigation, and reads "breached" at 10:05). */
+static void test_demo_update_live_slis(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wr-tui-live-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char home[64], tmpdir[64], db[96], cmd[160];
+    snprintf(home, sizeof home, "HOME=%s", dir);
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", dir);
+    snprintf(db, sizeof db, "WARROOM_DB=%s/none.db", dir);
+    const char *argv[] = {WARROOM_BIN, "demo", NULL};
+    const char *env[] = {home, tmpdir, db, "XDG_STATE_HOME=", "XDG_CONFIG_HOME=", "TZ=UTC", NULL};
+    struct vt *vt = vt_spawn(argv, env, 40, 120);
+    assert_non_null(vt);
+    /* The panels have values once the replay answered. */
+    assert_int_equal(vt_wait_text(vt, "ms \u2264 800 ms", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<F6>"), 0); /* the due one (update-internal) preselected */
+    assert_int_equal(vt_wait_text(vt, "Stakeholder update: template", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Enter>"), 0);
+    assert_int_equal(vt_wait_text(vt, "Service level indicators (as of 10:", VT_WAIT_MAX_MS), 0);
+    assert_false(vt_find(vt, "before the mitigation", NULL, NULL));
+    assert_false(vt_find(vt, "86.64%", NULL, NULL)); /* the 09:56 snapshot's figure */
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0); /* back to the list */
+    assert_int_equal(vt_wait_text(vt, "Stakeholder update: template", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_keys(vt, "<Esc>"), 0);
+    assert_int_equal(vt_wait_gone(vt, "Stakeholder update", VT_WAIT_MAX_MS), 0);
+    quit(&vt);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     /* What the fixtures record here happens at the cockpit's pinned "now". */
@@ -725,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_facts_dialog),
         cmocka_unit_test(test_demo_export),
         cmocka_unit_test(test_export_beside_the_cockpit),
+        cmocka_unit_test(test_demo_update_live_slis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
