@@ -10,6 +10,7 @@
 #include "app.h"
 #include "cells.h"
 #include "timeline.h"
+#include "tz.h"
 
 /* The entry under the cursor, or NULL after saying why nothing can be done. */
 static const struct entry *target(struct tui *t, bool change)
@@ -149,6 +150,16 @@ void entry_action_pin(struct tui *t)
 
 /* ---- time ---- */
 
+/* "Happened at (UTC-3): ": HH:MM is read in the incident's zone, also while the timeline shows
+ * UTC (t), so the prompt names it. */
+static const char *time_prompt(struct tui *t, char *buf, size_t n)
+{
+    (void)t;
+    char zone[32];
+    snprintf(buf, n, "Happened at (%s): ", tz_label(wr_now_ms(), zone, sizeof zone));
+    return buf;
+}
+
 static void on_time(struct tui *t, const char *text)
 {
     struct wr_error err;
@@ -156,18 +167,19 @@ static void on_time(struct tui *t, const char *text)
     if (!e)
         return;
     int64_t id = e->id, at;
+    char label[64];
     wr_error_clear(&err);
     /* Read like @TIME on the input line: local forms are the incident's zone. */
     if (wr_time_parse(text, wr_now_ms(), &at, &err) != 0 ||
         change_entry(t, e, SYNC_OP_AT, 0, at, NULL, &err) != 0) {
         tui_message(t, true, "%s", err.msg);
-        prompt_overlay_open(t, "Happened at: ", text, on_time);
+        prompt_overlay_open(t, time_prompt(t, label, sizeof label), text, on_time);
         return;
     }
     char tb[32];
     tui_reload(t);
-    tui_message(t, false, "Entry %" PRId64 " now at %s; the old time is kept in its history", id,
-                wr_time_fmt(at, t->utc, "%H:%M:%S", tb, sizeof tb));
+    tui_message(t, false, "Entry %" PRId64 " now at %s%s; the old time is kept in its history", id,
+                wr_time_fmt(at, t->utc, "%H:%M:%S", tb, sizeof tb), t->utc ? " UTC" : "");
 }
 
 void entry_action_time(struct tui *t)
@@ -180,9 +192,9 @@ void entry_action_time(struct tui *t)
                     kind_name(e->kind), kind_name(e->kind));
         return;
     }
-    char tb[32];
-    prompt_overlay_open(t, "Happened at: ", wr_time_fmt(e->at_ms, false, "%H:%M:%S", tb, sizeof tb),
-                        on_time);
+    char tb[32], label[64];
+    prompt_overlay_open(t, time_prompt(t, label, sizeof label),
+                        wr_time_fmt(e->at_ms, false, "%H:%M:%S", tb, sizeof tb), on_time);
 }
 
 /* ---- kind ---- */

@@ -262,9 +262,9 @@ static void test_entry_actions(void **state)
     assert_int_equal(vt_keys(vt, "3"), 0);
     assert_int_equal(vt_wait_text(vt, "is now a decision", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "@"), 0);
-    assert_int_equal(vt_wait_text(vt, "Happened at: 09:51:00", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "Happened at (UTC-3): 09:51:00", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "<C-u>yesterday-ish<Enter>"), 0); /* refused, text kept */
-    assert_int_equal(vt_wait_text(vt, "Happened at: yesterday-ish", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_text(vt, "Happened at (UTC-3): yesterday-ish", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_wait_text(vt, "cannot read time", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "<C-u>09:40<Enter>"), 0);
     assert_int_equal(vt_wait_text(vt, "now at 09:40:00", VT_WAIT_MAX_MS), 0);
