@@ -884,6 +884,49 @@ static void demo_cleanup(const char *dir, const char *path)
     rmdir(dir);
 }
 
+/* Shell-quote s when it holds anything but [A-Za-z0-9/._-]: a path for a command line shown. */
+static void demo_quote(const char *s, char *out, size_t n)
+{
+    if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-") ==
+        strlen(s)) {
+        snprintf(out, n, "%s", s);
+        return;
+    }
+    size_t k = 0;
+    if (k + 1 < n)
+        out[k++] = '\'';
+    for (; *s && k + 5 < n; s++) {
+        if (*s == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *s;
+        }
+    }
+    if (k + 1 < n)
+        out[k++] = '\'';
+    out[k] = '\0';
+}
+
+/* After --keep: the kept incident is not resolved, so an export measures it to "now"; from the
+ * CLI that is today, months after the demo's morning. Say how to export it as it stood when the
+ * demo stopped (its virtual clock), with the demo's SLIs. */
+static void demo_export_hint(struct cli_ctx *ctx, const char *path)
+{
+    char iso[64], local[32], zone[32], qdb[2 * PATH_MAX], qcfg[2 * PATH_MAX], cfg[PATH_MAX];
+    int64_t now = wr_now_ms();
+    now -= now % 1000;
+    snprintf(cfg, sizeof cfg, "%s/demo/config.json", paths_data_dir());
+    demo_quote(path, qdb, sizeof qdb);
+    demo_quote(cfg, qcfg, sizeof qcfg);
+    wr_time_fmt(now, true, "%Y-%m-%dT%H:%M:%SZ", iso, sizeof iso);
+    fprintf(ctx->errf,
+            "the demo's clock stopped at %s %s; to export the incident as it stood then, with the "
+            "demo's SLIs:\n  WARROOM_NOW=%s warroom --db %s --config %s export 1 --format md\n",
+            wr_time_fmt(now, false, "%H:%M", local, sizeof local), tz_label(now, zone, sizeof zone),
+            iso, qdb, qcfg);
+}
+
 static int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
 {
     const char *frames = NULL, *speed = NULL;
@@ -928,9 +971,11 @@ static int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
         ctx->config_path = NULL; /* the buffer ends with this function */
 out:
     store_close(&ctx->store);
-    if (keep)
+    if (keep) {
         fprintf(ctx->errf, "demo database kept at %s\n", path);
-    else if (*dir)
+        if (start && !print)
+            demo_export_hint(ctx, path);
+    } else if (*dir)
         demo_cleanup(dir, path);
     return rc;
 }

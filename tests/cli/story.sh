@@ -282,5 +282,25 @@ grep -q '^rev 1  .*  tester  note at 2026-03-10T1[0-9]:[0-9:.]*Z  checked the ca
 import json,sys; h=json.load(sys.stdin)
 assert [r["kind"] for r in h]==["note","hypothesis","todo","todo"], h' || die "kind history"
 
+# The issue's path: `warroom demo --keep`, then export. The demo says how to export the kept
+# incident as it stood on the demo's clock, with its SLIs; following it gives sane figures
+# (without it, an unresolved incident is measured to today: 259 days).
+(cd "$tmp" && TERM=xterm LANG=C.UTF-8 "$bin" demo --keep --frames 1 </dev/null >/dev/null 2>"$tmp/keep.err") ||
+    die "demo --keep: $(cat "$tmp/keep.err")"
+hint=$(grep -o 'WARROOM_NOW=[^ ]* warroom .*export 1 --format md' "$tmp/keep.err") ||
+    die "demo --keep gives no export hint: $(cat "$tmp/keep.err")"
+kept=$(sed -n 's/^demo database kept at //p' "$tmp/keep.err")
+(eval "${hint/warroom /\"\$bin\" } -o \"\$tmp/kept\"") >/dev/null 2>"$tmp/kept.err" || die "the hint fails: $hint: $(cat "$tmp/kept.err")"
+python3 - "$tmp/kept/postmortem.md" <<'PY' || die "the kept demo's export (as hinted)"
+import re, sys
+md = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"^\| Duration \| (?:(\d+)h )?(\d+)m", md, re.M)
+assert m and 70 < int(m.group(1) or 0) * 60 + int(m.group(2)) < 120, m and m.group(0)
+assert "| /loan/apply success rate | 99.5% |" in md, "the demo's SLO, from its config"
+for v in re.findall(r"\| (\d+(?:\.\d+)?)% \|", md):
+    assert 0 <= float(v) <= 100, v
+PY
+rm -rf "$(dirname "$kept")"
+
 [ $fail = 0 ] && echo "story: ok"
 exit $fail
