@@ -310,6 +310,21 @@ int store_begin(struct store *s, struct wr_error *err)
     return 0;
 }
 
+int store_snapshot_begin(struct store *s, struct wr_error *err)
+{
+    if (s->in_tx || db_in_transaction(s->db))
+        return wr_fail(err, WR_E_FAIL, "a read snapshot cannot start inside a transaction");
+    if (db_begin_read(s->db) != 0)
+        return store_db_fail(s, err, "starting a read");
+    return 0;
+}
+
+void store_snapshot_end(struct store *s)
+{
+    if (!s->in_tx && db_in_transaction(s->db))
+        db_rollback(s->db);
+}
+
 int store_begin_import(struct store *s, struct wr_error *err)
 {
     if (!s->in_tx && db_engine(s->db) == DB_SQLITE) {

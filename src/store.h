@@ -74,6 +74,13 @@ bool store_connection_lost(const struct store *s);
 int store_begin(struct store *s, struct wr_error *err);
 int store_commit(struct store *s, struct wr_error *err);
 void store_rollback(struct store *s);
+/* One read snapshot for several reads that must agree (the cockpit's export: the postmortem
+ * and incident.json from the same moment), never for a write. SQLite: a deferred transaction
+ * (WAL keeps it on its snapshot while others write); PostgreSQL: REPEATABLE READ READ ONLY.
+ * End it with store_snapshot_end, whatever happened. Errors: WR_E_FAIL inside a transaction,
+ * WR_E_DB. */
+int store_snapshot_begin(struct store *s, struct wr_error *err);
+void store_snapshot_end(struct store *s);
 /* store_begin for an import, whose rows refer only to the incident it creates and to rows it
  * wrote itself: on SQLite, foreign keys are not checked until the transaction ends. Checking
  * them cost a lookup per row and made every multi-row INSERT keep a statement journal (a

@@ -95,12 +95,15 @@ static void *export_main(void *arg)
     /* "Now" is the cockpit's clock: in the demo, the replay's virtual time, so an incident that
      * is not resolved yet is measured to where the demo stands, not to the wall clock. */
     struct pm_options opt = {j->policy, j->sli, lint, NULL, j->now_ms};
-    if (store_open(j->target, &s, &j->err) == 0 &&
+    /* One snapshot: an entry typed during the export is in both files or in neither. */
+    if (store_open(j->target, &s, &j->err) == 0 && store_snapshot_begin(s, &j->err) == 0 &&
         pm_export(s, j->incident_id, &opt, j->dir, lint ? &rep : NULL, &j->err) == 0 &&
         write_json(s, j->incident_id, j->dir, &j->err) == 0) {
         j->rc = 0;
         j->findings = rep.count;
     }
+    if (s)
+        store_snapshot_end(s);
     lint_report_clear(&rep);
     lint_rules_free(&lint);
     store_close(&s);

@@ -542,6 +542,32 @@ static void test_data_version_sees_other_writers(void **state)
     assert_int_equal(n, 0);
 }
 
+/* A read snapshot does not see what another connection commits meanwhile (the cockpit's export
+ * writes two files from it); after it ends, the next read does. Not inside a write. */
+static void test_snapshot_is_stable(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+    struct entry_filter all = {0};
+    int64_t before, during, after;
+    struct store *other;
+    assert_int_equal(store_open(f->target, &other, &err), 0);
+    assert_int_equal(store_snapshot_begin(f->s, &err), 0);
+    assert_int_equal(store_entry_count(f->s, f->inc, &all, &before, &err), 0);
+    struct entry e = {.incident_id = f->inc, .kind = KIND_NOTE, .author = "b", .text = "later"};
+    assert_int_equal(store_entry_append(other, &e, &err), 0);
+    assert_int_equal(store_entry_count(f->s, f->inc, &all, &during, &err), 0);
+    assert_int_equal(during, before);
+    store_snapshot_end(f->s);
+    assert_int_equal(store_entry_count(f->s, f->inc, &all, &after, &err), 0);
+    assert_int_equal(after, before + 1);
+    store_close(&other);
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_int_equal(store_snapshot_begin(f->s, &err), -1);
+    assert_int_equal(err.code, WR_E_FAIL);
+    store_rollback(f->s);
+}
+
 /* The journal's delivery: the entry uid is the idempotency key. */
 static void test_deliver_is_idempotent(void **state)
 {
@@ -1069,6 +1095,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_bad_documents_import_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_is_stable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fts_sync_is_lazy_and_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliver_is_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_ranked, setup, teardown),
