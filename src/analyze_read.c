@@ -1021,14 +1021,19 @@ int analyze_run(const struct analyze_options *opt, struct analyze_result **out,
             goto nomem;
     }
     /* a field that --map names but no JSON line had is a mistake worth stopping for */
+    static const char *const field_names[] = {
+#define ANA_X_NAME(id, name) [id] = name,
+        ANALYZE_FIELD_LIST(ANA_X_NAME)
+#undef ANA_X_NAME
+    };
     if (a->json_records) {
         for (size_t i = 0; i < opt->map.count && i < 64; i++) {
             const struct analyze_map_name *nm = &opt->map.names[i];
             if (nm->user && !(a->names_seen & (1ull << i))) {
                 wr_fail(err, WR_E_INPUT, "the field \"%s\" mapped to %s is in none of the %llu "
                         "JSON lines read; check the name (--map or the config's analyze.map)",
-                        nm->name, nm->field == ANA_F_DURATION ? "duration_ms" :
-                        nm->field == ANA_F_STATUS ? "http_status" : "a field",
+                        nm->name,
+                        (unsigned)nm->field < ANA_F_COUNT ? field_names[nm->field] : "a field",
                         (unsigned long long)a->json_records);
                 goto out;
             }

@@ -208,6 +208,7 @@ expect 8 "cannot read" w analyze /proc/self/mem
 cp "${logs[1]}" "$tmp/unreadable.gz"; chmod 000 "$tmp/unreadable.gz"
 if [ "$(id -u)" != 0 ]; then expect 8 "cannot open" w analyze "$tmp/unreadable.gz"; fi
 expect 3 'field "statusCodeX"' w analyze "${maps[@]}" --map status=statusCodeX "$tmp/mapped.jsonl"
+expect 3 'field "when" mapped to timestamp is in none of the 3 JSON lines' w analyze "${maps[@]}" --map timestamp=when "$tmp/mapped.jsonl"
 expect 2 "unknown field 'nonsense'" w analyze --map nonsense=x "$tmp/mapped.jsonl"
 expect 2 "unknown unit" w analyze --map duration=latency:h "$tmp/mapped.jsonl"
 expect 2 "--format bogus" w analyze --format bogus "$tmp/mapped.jsonl"
