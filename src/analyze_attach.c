@@ -107,9 +107,9 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
     }
     /* the incident window the summary counts: started to resolved (else mitigated); without a
      * start, the logs' own range */
-    int64_t from = inc.milestones[MS_STARTED] != WR_TIME_NONE ? inc.milestones[MS_STARTED]
-                                                               : r->first_ms;
-    int64_t to = inc.milestones[MS_RESOLVED] != WR_TIME_NONE ? inc.milestones[MS_RESOLVED]
+    int64_t from =
+        inc.milestones[MS_STARTED] != WR_TIME_NONE ? inc.milestones[MS_STARTED] : r->first_ms;
+    int64_t to = inc.milestones[MS_RESOLVED] != WR_TIME_NONE    ? inc.milestones[MS_RESOLVED]
                  : inc.milestones[MS_MITIGATED] != WR_TIME_NONE ? inc.milestones[MS_MITIGATED]
                                                                 : r->last_ms + 1;
     /* Logs that miss the window entirely are the wrong logs or the wrong incident: attached,
@@ -117,19 +117,23 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
     if (r->last_ms < from || r->first_ms >= to) {
         char lf[32], lt[32], w[32];
         wr_time_fmt(r->first_ms, true, "%Y-%m-%d %H:%M", lf, sizeof lf);
-        wr_time_fmt(r->last_ms, true, same_day(r->first_ms, r->last_ms) ? "%H:%M" : "%Y-%m-%d %H:%M",
-                    lt, sizeof lt);
+        wr_time_fmt(r->last_ms, true,
+                    same_day(r->first_ms, r->last_ms) ? "%H:%M" : "%Y-%m-%d %H:%M", lt, sizeof lt);
         if (r->last_ms < from) {
             wr_time_fmt(from, true, "%Y-%m-%d %H:%M", w, sizeof w);
-            wr_fail(err, WR_E_INPUT, "the logs run from %s to %s UTC, before INC-%lld started "
-                    "(%s UTC): nothing attached; if the impact began earlier, record that first "
-                    "(warroom milestone %lld started TIME), else check the incident id or the files",
-                    lf, lt, (long long)incident_id, w, (long long)incident_id);
+            wr_fail(
+                err, WR_E_INPUT,
+                "the logs run from %s to %s UTC, before INC-%lld started "
+                "(%s UTC): nothing attached; if the impact began earlier, record that first "
+                "(warroom milestone %lld started TIME), else check the incident id or the files",
+                lf, lt, (long long)incident_id, w, (long long)incident_id);
         } else {
             wr_time_fmt(to, true, "%Y-%m-%d %H:%M", w, sizeof w);
-            wr_fail(err, WR_E_INPUT, "the logs run from %s to %s UTC, after INC-%lld's window "
+            wr_fail(err, WR_E_INPUT,
+                    "the logs run from %s to %s UTC, after INC-%lld's window "
                     "ended (%s %s UTC): nothing attached; check the incident id, the files or "
-                    "--from/--to", lf, lt, (long long)incident_id,
+                    "--from/--to",
+                    lf, lt, (long long)incident_id,
                     inc.milestones[MS_RESOLVED] != WR_TIME_NONE ? "resolved" : "mitigated", w);
         }
         goto out;

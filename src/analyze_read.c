@@ -1030,7 +1030,8 @@ int analyze_run(const struct analyze_options *opt, struct analyze_result **out,
         for (size_t i = 0; i < opt->map.count && i < 64; i++) {
             const struct analyze_map_name *nm = &opt->map.names[i];
             if (nm->user && !(a->names_seen & (1ull << i))) {
-                wr_fail(err, WR_E_INPUT, "the field \"%s\" mapped to %s is in none of the %llu "
+                wr_fail(err, WR_E_INPUT,
+                        "the field \"%s\" mapped to %s is in none of the %llu "
                         "JSON lines read; check the name (--map or the config's analyze.map)",
                         nm->name,
                         (unsigned)nm->field < ANA_F_COUNT ? field_names[nm->field] : "a field",

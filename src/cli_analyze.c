@@ -136,7 +136,8 @@ static void warn_malformed(struct cli_ctx *ctx, const struct analyze_result *r, 
                 forced && f->malformed == f->lines ? "; --format " : "",
                 forced && f->malformed == f->lines ? f->format : "",
                 forced && f->malformed == f->lines
-                    ? " does not fit this file (without --format it is detected)" : "");
+                    ? " does not fit this file (without --format it is detected)"
+                    : "");
     }
 }
 

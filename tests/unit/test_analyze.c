@@ -311,7 +311,8 @@ static size_t quiet_episodes(int min_requests)
     assert_int_equal(ana_detect_anomalies(&r, &err), 0);
     size_t n = 0;
     for (size_t i = 0; i < r.nanomalies; i++)
-        if (r.anomalies[i].series == ANA_SERIES_ERROR_RATE || r.anomalies[i].series == ANA_SERIES_P99)
+        if (r.anomalies[i].series == ANA_SERIES_ERROR_RATE ||
+            r.anomalies[i].series == ANA_SERIES_P99)
             n++;
     free(r.minutes);
     free(r.anomalies);

@@ -182,8 +182,7 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
     char dir[] = "/tmp/warroom-migrate-XXXXXX", path[300], cmd[700];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/v4.db", dir);
-    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/schema-v4.db' '%s'", WARROOM_SOURCE_DIR,
-             path);
+    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/schema-v4.db' '%s'", WARROOM_SOURCE_DIR, path);
     assert_int_equal(system(cmd), 0);
 
     static struct table_query tables[MAX_TABLES];
@@ -200,7 +199,8 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
     /* the fixture holds what schemas 3 and 4 added */
     assert_true(scalar(db, "SELECT count(*) FROM incident_facts") >= 5);
     assert_int_equal(scalar(db, "SELECT count(*) FROM incidents WHERE tz = 'Europe/Madrid'"), 1);
-    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE data LIKE '%warroom analyze%'") >= 4);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE data LIKE '%warroom analyze%'") >=
+                4);
     assert_true(scalar(db, "SELECT count(*) FROM entries WHERE deleted = 1") >= 1);
     assert_true(scalar(db, "SELECT count(*) FROM action_items") >= 7);
     sqlite3_close(db);
@@ -225,8 +225,8 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
     sqlite3_close(db);
 
     /* The migrated database works: an entry, an action item, search over old and new text. */
-    struct entry e = {.incident_id = 2, .kind = KIND_NOTE, .author = "alice",
-                      .text = "after the v4 migration"};
+    struct entry e = {
+        .incident_id = 2, .kind = KIND_NOTE, .author = "alice", .text = "after the v4 migration"};
     assert_int_equal(store_entry_append(s, &e, &err), 0);
     struct store_search_hit *hits = NULL;
     size_t n = 0;
