@@ -144,6 +144,26 @@ rm -f "$tmp/cross.jsonl"
 python3 "$gen" --alb "$tmp/alb.log.gz" || die "generate alb"
 w analyze --json "$tmp/alb.log.gz" > "$tmp/alb.json" 2>/dev/null || die "alb"
 python3 "$ref" "$tmp/alb.json" "$tmp/alb.log.gz" >/dev/null || die "alb figures differ from the reference"
+# every format plain as well as gzipped, and --format forcing the detected one changes nothing
+gzip -dc "$tmp/alb.log.gz" > "$tmp/alb.log"
+gzip -dc "${logs[0]}" > "$tmp/demo.s3"
+gzip -dc "${logs[1]}" > "$tmp/demo.cw.json"
+same_figures() { python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+for d in (a, b):
+    d.pop("files")
+assert a == b, [k for k in a if a[k] != b.get(k)]' "$1" "$2"; }
+w analyze --json "$tmp/alb.log" > "$tmp/alb-plain.json" 2>/dev/null || die "plain alb"
+same_figures "$tmp/alb.json" "$tmp/alb-plain.json" || die "plain ALB differs from gzipped"
+w analyze --json "$tmp/demo.s3" "$tmp/demo.cw.json" > "$tmp/demo-plain.json" 2>/dev/null || die "plain demo"
+same_figures "$tmp/demo.json" "$tmp/demo-plain.json" || die "plain s3 + cloudwatch differ from gzipped"
+w analyze --json --format alb "$tmp/alb.log.gz" > "$tmp/alb-forced.json" 2>/dev/null || die "--format alb"
+same_figures "$tmp/alb.json" "$tmp/alb-forced.json" || die "--format alb differs from detection"
+w analyze --json --format s3 "${logs[0]}" > "$tmp/s3-forced.json" 2>/dev/null || die "--format s3"
+w analyze --json "${logs[0]}" > "$tmp/s3-auto.json" 2>/dev/null || die "s3 detected"
+same_figures "$tmp/s3-auto.json" "$tmp/s3-forced.json" || die "--format s3 differs from detection"
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["files"][0]; assert f["format"] == "s3" and f["gzip"], f' "$tmp/s3-forced.json" || die "forced format in files[]"
 
 # --map with a unit and nested keys; the same through the config's analyze section
 cat > "$tmp/mapped.jsonl" <<'EOF'
