@@ -342,6 +342,15 @@ static void server_signal(int sig)
     pclose(ps);
 }
 
+/* Teardown of a test that stops the server's processes: resumed even when the test failed, so
+ * the next tests (and pg_server.sh's shutdown) find it running. */
+static int server_resume(void **state)
+{
+    (void)state;
+    server_signal(SIGCONT);
+    return 0;
+}
+
 /* The server hangs in the middle of the worker's query (stopped, not gone: the connection stays
  * open and nothing answers): the cockpit keeps echoing, saving and showing what is typed, and its
  * dialogs open; once the server resumes, everything arrives once. */
@@ -598,7 +607,7 @@ int main(void)
         cmocka_unit_test(test_entry_appears_on_the_other_cockpit),
         cmocka_unit_test(test_idle_cockpits_send_nothing),
         cmocka_unit_test(test_server_outage),
-        cmocka_unit_test(test_server_hangs_mid_query),
+        cmocka_unit_test_teardown(test_server_hangs_mid_query, server_resume),
         cmocka_unit_test(test_killed_with_pending_entries),
         cmocka_unit_test(test_newer_server_schema),
         cmocka_unit_test(test_message_sent_once_from_two_laptops),

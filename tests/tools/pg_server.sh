@@ -44,6 +44,13 @@ cleanup() {
   # A test may have restarted the server: its current PID is in postmaster.pid.
   [ -f "$tmp/data/postmaster.pid" ] && pid=$(head -n 1 "$tmp/data/postmaster.pid")
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    # A test may have stopped the server's processes (SIGSTOP: a hung server): resume them, or
+    # the shutdown waits in vain and stopped children outlive the postmaster.
+    for stat in /proc/[0-9]*/stat; do
+      { read -r cpid _ _ cppid _ <"$stat"; } 2>/dev/null || continue
+      if [ "$cppid" = "$pid" ]; then kill -CONT "$cpid" 2>/dev/null || true; fi
+    done
+    kill -CONT "$pid" 2>/dev/null || true
     kill -INT "$pid" 2>/dev/null || true       # fast shutdown
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
