@@ -19,7 +19,13 @@ struct header_segment {
     /* For a segment that shows a clock: the wr_now_ms() time its text next changes, or
      * WR_TIME_NONE. NULL: only events change it. The header sleeps until the soonest. */
     int64_t (*next_change)(struct tui *t);
+    /* May be cut short (down to HEADER_SHRINK_MIN cells, ending in "…") so that the segments
+     * after it still fit: the IC's name yields to the update countdown, which the issue wants
+     * on screen whenever an incident is declared. */
+    bool shrinkable;
 };
+
+#define HEADER_SHRINK_MIN 8
 
 static void seg_severity(struct tui *t, char *buf, size_t n, enum ui_style *style)
 {
@@ -92,10 +98,12 @@ static void seg_next_update(struct tui *t, char *buf, size_t n, enum ui_style *s
 }
 
 static const struct header_segment segments[] = {
-    {seg_severity, NULL},     {seg_phase, NULL}, {seg_sync, NULL},
-    {seg_elapsed, seg_elapsed_change},
-    {seg_ic, NULL},           {seg_next_update, NULL}, /* overlay_comms.c schedules its own */
+    {seg_severity, NULL, false},     {seg_phase, NULL, false}, {seg_sync, NULL, false},
+    {seg_elapsed, seg_elapsed_change, false},
+    {seg_ic, NULL, true},            {seg_next_update, NULL, false}, /* overlay_comms.c
+                                                                        schedules its own */
 };
+#define NSEGMENTS (sizeof segments / sizeof segments[0])
 
 static void hd_size(struct tui *t, void *state, int rows, int cols, int *min_rows, int *want)
 {
@@ -178,22 +186,40 @@ static void hd_draw(struct tui *t, void *state, struct ui_rect r)
     draw_fill(y, r.x, r.w, draw_attr(STYLE_BAR));
     if (t->inc.id == 0)
         return;
-    int col = 0;
-    for (size_t i = 0; i < sizeof segments / sizeof segments[0]; i++) {
-        char b[160];
-        enum ui_style st = STYLE_BAR;
-        b[0] = '\0';
-        segments[i].render(t, b, sizeof b, &st);
-        if (!b[0])
+    char b[NSEGMENTS][160];
+    enum ui_style st[NSEGMENTS];
+    int width[NSEGMENTS], total = 0, shown = 0;
+    for (size_t i = 0; i < NSEGMENTS; i++) {
+        st[i] = STYLE_BAR;
+        b[i][0] = '\0';
+        segments[i].render(t, b[i], sizeof b[i], &st[i]);
+        width[i] = b[i][0] ? (int)cells_width(b[i], strlen(b[i])) : 0;
+        if (width[i]) {
+            total += width[i] + (shown ? 3 : 0);
+            shown++;
+        }
+    }
+    /* Too long: a shrinkable segment gives up what the row lacks (keeping at least
+     * HEADER_SHRINK_MIN cells), so the ones after it are not dropped. */
+    for (size_t i = 0; i < NSEGMENTS && total > r.w; i++) {
+        int cut = total - r.w + 1; /* +1 for the "…" */
+        if (!segments[i].shrinkable || width[i] - cut < HEADER_SHRINK_MIN)
             continue;
-        int need = (int)cells_width(b, strlen(b)) + (col ? 3 : 0);
+        size_t used = 0, keep = cells_fit(b[i], strlen(b[i]), (size_t)(width[i] - cut), &used);
+        snprintf(b[i] + keep, sizeof b[i] - keep, "\u2026");
+        total -= width[i] - ((int)used + 1);
+        width[i] = (int)used + 1;
+    }
+    int col = 0;
+    for (size_t i = 0; i < NSEGMENTS; i++) {
+        if (!width[i])
+            continue;
+        int need = width[i] + (col ? 3 : 0);
         if (col + need > r.w)
             break; /* later segments matter less: drop them whole rather than cut them */
         if (col)
             col += draw_text(y, r.x + col, r.w - col, " | ", draw_attr(STYLE_BAR));
-        else
-            col += 0;
-        col += draw_text(y, r.x + col, r.w - col, b, draw_attr(st));
+        col += draw_text(y, r.x + col, r.w - col, b[i], draw_attr(st[i]));
     }
 }
 
@@ -207,7 +233,7 @@ static int64_t hd_next_tick(struct tui *t, void *state)
     if (t->inc.id == 0)
         return -1;
     int64_t next = WR_TIME_NONE;
-    for (size_t i = 0; i < sizeof segments / sizeof segments[0]; i++) {
+    for (size_t i = 0; i < NSEGMENTS; i++) {
         int64_t at = segments[i].next_change ? segments[i].next_change(t) : WR_TIME_NONE;
         if (at != WR_TIME_NONE && (next == WR_TIME_NONE || at < next))
             next = at;
