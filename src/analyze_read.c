@@ -409,6 +409,32 @@ static void job_read_failed(struct run *run, struct file_job *f, int io_errno)
     pthread_mutex_unlock(&run->lock);
 }
 
+/* The descriptor an item reads: a pipe's (or standard input's) own, kept open since detection;
+ * a regular file is opened again here, so that no more files are open than items being read (an
+ * S3 export is thousands of objects, more than `ulimit -n`). -1 after recording the failure. */
+static int item_open(struct run *run, struct file_job *f)
+{
+    if (f->fd >= 0)
+        return f->fd;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        pthread_mutex_lock(&run->lock);
+        if (!f->failed)
+            wr_fail(&f->err, WR_E_IO, "%s: cannot open: %s; check the path and its permissions",
+                    f->path, strerror(e));
+        f->failed = true;
+        pthread_mutex_unlock(&run->lock);
+    }
+    return fd;
+}
+
+static void item_close(const struct file_job *f, int fd)
+{
+    if (fd >= 0 && fd != f->fd)
+        close(fd);
+}
+
 /* Make the worker's buffer hold at least `want` bytes (plus a NUL). */
 static int worker_buf(struct worker *w, size_t want)
 {
@@ -472,7 +498,10 @@ static void handle_line(struct worker *w, struct file_job *f, size_t fi, size_t 
  * that start before end. */
 static int run_lines(struct worker *w, struct file_job *f, const struct item *it)
 {
-    struct source src = {.fd = f->fd, .seekable = f->seekable, .gz = f->gz,
+    int fd = item_open(w->run, f);
+    if (fd < 0)
+        return -1;
+    struct source src = {.fd = fd, .seekable = f->seekable, .gz = f->gz,
                          .prefix = f->prefix, .prefix_len = f->prefix_len};
     struct reader rd;
     reader_open(&rd, &src, w->run->threads > 1);
@@ -490,6 +519,7 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
     if (worker_buf(w, item_buffer_size(f)) != 0) {
         fail_nomem(w, f);
         reader_close(&rd);
+        item_close(f, fd);
         return -1;
     }
     while (!done) {
@@ -585,6 +615,7 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
         }
     }
     reader_close(&rd);
+    item_close(f, fd);
     if (src.gz_problem && rc == 0)
         job_warn(w->run, f, "%s: the gzip stream %s after %llu bytes of text; the lines before "
                  "were analysed", f->path, src.gz_problem == 1 ? "ends early (truncated?)" :
@@ -601,7 +632,7 @@ static int run_lines(struct worker *w, struct file_job *f, const struct item *it
  * top-level array) and parses it; several documents may follow each other. */
 static int run_cloudwatch(struct worker *w, struct file_job *f, const struct item *it)
 {
-    struct source src = {.fd = f->fd, .seekable = f->seekable, .gz = f->gz,
+    struct source src = {.fd = -1, .seekable = f->seekable, .gz = f->gz,
                          .prefix = f->prefix, .prefix_len = f->prefix_len};
     int depth = 0, events_depth = -1;
     bool in_str = false, esc = false, capturing = false, overflow = false;
@@ -617,6 +648,8 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
         fail_nomem(w, f);
         return -1;
     }
+    if ((src.fd = item_open(w->run, f)) < 0)
+        return -1;
     struct reader rd;
     reader_open(&rd, &src, w->run->threads > 1);
     for (;;) {
@@ -710,6 +743,7 @@ static int run_cloudwatch(struct worker *w, struct file_job *f, const struct ite
         }
     }
     reader_close(&rd);
+    item_close(f, src.fd);
     if (rc == 0 && (depth != 0 || in_str || capturing)) {
         if (capturing) {
             lines++;
@@ -839,6 +873,12 @@ static int open_job(const struct analyze_options *opt, struct file_job *f, struc
     }
     if (f->seekable)
         free(head);
+    /* a regular file is opened again by the item that reads it (item_open); standard input
+     * cannot be, even when it is a file */
+    if (f->seekable && strcmp(f->path, "-") != 0) {
+        close(f->fd);
+        f->fd = -1;
+    }
     size_t ws = 0;
     while (ws < tl && (text[ws] == ' ' || text[ws] == '\n' || text[ws] == '\r' || text[ws] == '\t'))
         ws++;

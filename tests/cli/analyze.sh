@@ -164,6 +164,14 @@ w analyze --json --format s3 "${logs[0]}" > "$tmp/s3-forced.json" 2>/dev/null ||
 w analyze --json "${logs[0]}" > "$tmp/s3-auto.json" 2>/dev/null || die "s3 detected"
 same_figures "$tmp/s3-auto.json" "$tmp/s3-forced.json" || die "--format s3 differs from detection"
 python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["files"][0]; assert f["format"] == "s3" and f["gzip"], f' "$tmp/s3-forced.json" || die "forced format in files[]"
+# a CloudWatch export to S3 is hundreds of small objects: more files than the open-file limit
+# allows at once (ulimit -n is 1024 on a default Debian login) are read all the same
+mkdir "$tmp/parts"
+gzip -dc "${logs[0]}" | split -l 100 -a 3 - "$tmp/parts/part-"
+gzip "$tmp"/parts/part-a*
+(ulimit -n 48 && "$bin" analyze --json "$tmp"/parts/part-* > "$tmp/parts.json" 2> "$tmp/e") || die "129 files under ulimit -n 48: $(cat "$tmp/e")"
+same_figures "$tmp/s3-auto.json" "$tmp/parts.json" || die "the demo split into 129 files differs from the whole"
+rm -rf "$tmp/parts"
 
 # --map with a unit and nested keys; the same through the config's analyze section
 cat > "$tmp/mapped.jsonl" <<'EOF'
