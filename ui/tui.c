@@ -684,15 +684,14 @@ int tui_run(const struct tui_request *req, struct wr_error *err)
         wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
         goto out;
     }
-    /* Team mode: the worker's wake fd says when the replica changed (no server query here). */
-    if (t.sync) {
-        if (tui_team_start(&t) < 0) {
-            wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
-            goto out;
-        }
-    } else {
-        watch_database_dir(&t);
+    /* Team mode: the worker's wake fd says when the replica changed (no server query here).
+     * Another cockpit on this laptop shares the replica and writes it directly, offline too:
+     * the file is watched as in SQLite mode, so its entries show here at once. */
+    if (t.sync && tui_team_start(&t) < 0) {
+        wr_fail(err, WR_E_NOMEM, "out of memory starting the TUI");
+        goto out;
     }
+    watch_database_dir(&t);
     tui_sli_start(&t);
     tui_comms_start(&t);
     loop_set_prepare(t.loop, on_prepare, &t);

@@ -30,6 +30,7 @@ struct fixture {
     char idbuf[32];
     int64_t id;
     char cockpit_url[600]; /* what the next spawn passes to --db, when not url */
+    const char *laptop;    /* the next spawn's HOME under dir, when not named after who */
 };
 
 /* A fresh schema on the test server with one incident; each cockpit gets its own HOME. */
@@ -50,6 +51,7 @@ static void make_fixture(struct fixture *f, const char *name)
     store_close(&s);
     snprintf(f->idbuf, sizeof f->idbuf, "%lld", (long long)f->id);
     f->cockpit_url[0] = '\0';
+    f->laptop = NULL;
 }
 
 /* The fixture's URL with the test role's password written into it (user:PASSWORD@). */
@@ -72,7 +74,7 @@ static struct vt *spawn_at(struct fixture *f, const char *who, const char *now_e
                            const char *config)
 {
     char home[160], state[200], data[200], as[64];
-    snprintf(home, sizeof home, "%s/%s", f->dir, who);
+    snprintf(home, sizeof home, "%s/%s", f->dir, f->laptop ? f->laptop : who);
     assert_int_equal(wr_mkdirs(home, 0700, NULL), 0);
     char homev[180];
     snprintf(homev, sizeof homev, "HOME=%s", home);
@@ -312,6 +314,36 @@ static void test_server_outage(void **state)
     for (const char *line = log; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
         assert_int_equal(strncmp(line, "warroom: ", 9), 0); /* no continuation lines */
     free(log);
+    remove_fixture(&f);
+}
+
+/* README's first try: two terminals on one machine (one laptop, one local copy). With the
+ * server gone, what one types still shows on the other at once, marked pending, and reaches the
+ * server once when it is back. */
+static void test_two_terminals_one_laptop_offline(void **state)
+{
+    struct fixture f;
+    make_fixture(&f, "onelaptop");
+    f.laptop = "laptop";
+    struct vt *ic = spawn(&f, "ic");
+    struct vt *scribe = spawn(&f, "scribe");
+    wait_header(ic, "connected", VT_WAIT_MAX_MS);
+    wait_header(scribe, "connected", VT_WAIT_MAX_MS);
+    server_stop();
+    wait_header(scribe, "reconnecting since", VT_WAIT_MAX_MS);
+    assert_int_equal(vt_keys(scribe, "typed on the scribe's terminal<Enter>"), 0);
+    assert_int_equal(vt_wait_text(ic, "typed on the scribe's terminal", LIVE_MS), 0);
+    assert_true(shown_pending(ic, "typed on the scribe's terminal"));
+    assert_int_equal(vt_keys(ic, "typed on the IC's terminal<Enter>"), 0);
+    assert_int_equal(vt_wait_text(scribe, "typed on the IC's terminal", LIVE_MS), 0);
+    server_start();
+    wait_header(ic, "| connected |", RECONNECT_MS);
+    assert_int_equal(vt_wait_gone(ic, "pending", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(vt_wait_gone(scribe, "pending", VT_WAIT_MAX_MS), 0);
+    assert_int_equal(server_count(&f, "typed on the scribe's terminal"), 1);
+    assert_int_equal(server_count(&f, "typed on the IC's terminal"), 1);
+    quit(&ic);
+    quit(&scribe);
     remove_fixture(&f);
 }
 
@@ -608,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_idle_cockpits_send_nothing),
         cmocka_unit_test(test_server_outage),
         cmocka_unit_test_teardown(test_server_hangs_mid_query, server_resume),
+        cmocka_unit_test(test_two_terminals_one_laptop_offline),
         cmocka_unit_test(test_killed_with_pending_entries),
         cmocka_unit_test(test_newer_server_schema),
         cmocka_unit_test(test_message_sent_once_from_two_laptops),
