@@ -199,6 +199,12 @@ for k in range(1, count + 1):
         bad("update-internal at " + t, "does not carry the confirmed cause")
     if "2026-03-10T12:15" <= t < cause_set and "(proposed from the timeline, not confirmed)" not in upd:
         bad("update-internal at " + t, "does not show the cause proposal as such")
+    # Leadership reads warroom's proposal (a pinned observation) as a finding, not as the cause.
+    exe = open(os.path.join(d, "executive-summary.txt"), encoding="utf-8").read()
+    if "2026-03-10T12:15" <= t < cause_set and \
+            "Cause: under investigation; latest key finding: Observability:" not in exe:
+        bad("executive-summary at " + t, "presents the proposal as the cause: %r"
+            % re.search(r"^Cause: .{0,60}", exe, re.M).group(0))
     if t >= mitigate_phase and "Roll back scoring-service to v2.13.2" not in upd:
         bad("update-internal at " + t, "no mitigation (proposal from the MITIGATE decisions)")
 for s in ("Investigating", "Identified", "Monitoring", "Resolved"):
