@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 
 #define DB_USAGE "info | copy [--from DB] --to DB [ID...]"
@@ -99,9 +101,22 @@ static int db_info(struct cli_ctx *ctx, int argc, char **argv)
     const char *engine;
     if (store_schema_info(s, &version, &engine, &ctx->err) != 0)
         return (int)ctx->err.code;
-    if (ctx->json)
-        fprintf(ctx->out, "{\"engine\": \"%s\", \"schema_version\": %d}\n", engine, version);
-    else
+    if (ctx->json) {
+        /* The name as shown everywhere (password masked), escaped: a path may hold anything. */
+        cJSON *o = cJSON_CreateObject();
+        char *text = NULL;
+        if (o && cJSON_AddStringToObject(o, "database", store_path(s)) &&
+            cJSON_AddStringToObject(o, "engine", engine) &&
+            cJSON_AddNumberToObject(o, "schema_version", version))
+            text = cJSON_Print(o);
+        cJSON_Delete(o);
+        if (!text) {
+            wr_fail(&ctx->err, WR_E_NOMEM, "out of memory");
+            return (int)ctx->err.code;
+        }
+        fprintf(ctx->out, "%s\n", text);
+        free(text);
+    } else
         fprintf(ctx->out, "database %s\nengine %s, schema version %d\n", store_path(s), engine,
                 version);
     return 0;

@@ -74,6 +74,8 @@ expect_fail "copy onto itself" 2 "same database" -- env WARROOM_DB="$T/a.db" "$W
 url="postgresql://warroom:$PASSWORD@127.0.0.1:$port/warroom"
 env -u PGPASSWORD "$WR" --db "$url" db info >"$T/info" 2>&1 || bad "db info with the password in the URL: $(cat "$T/info")"
 grep -qF "postgresql://warroom:***@127.0.0.1:$port/warroom" "$T/info" && ok || bad "db info not masked: $(cat "$T/info")"
+expect_eq "db info --json names the database, masked" "postgresql://warroom:***@127.0.0.1:$port/warroom postgresql" \
+  "$(env -u PGPASSWORD "$WR" --db "$url" --json db info | jq -r '"\(.database) \(.engine)"')"
 env -u PGPASSWORD "$WR" --db "$url" show 1 --json >"$T/show" 2>&1 || bad "show through the URL"
 env -u PGPASSWORD "$WR" --db "$url" export 1 >"$T/exp" 2>&1 || bad "export through the URL"
 env -u PGPASSWORD "$WR" --db "$url" log 1 'checked from a laptop' >"$T/log" 2>&1 || bad "log through the URL"
