@@ -1,6 +1,7 @@
 /* view_header.c: the header panel: incident, severity badge, phase, elapsed, IC, next update. */
 #include <curses.h>
 #include <inttypes.h>
+#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,13 @@ struct header_segment {
 };
 
 #define HEADER_SHRINK_MIN 8
+
+/* "…" where the terminal's locale is UTF-8, else "~" (one cell either way). */
+static const char *header_ellipsis(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0) ? "\u2026" : "~";
+}
 
 static void seg_severity(struct tui *t, char *buf, size_t n, enum ui_style *style)
 {
@@ -206,7 +214,7 @@ static void hd_draw(struct tui *t, void *state, struct ui_rect r)
         if (!segments[i].shrinkable || width[i] - cut < HEADER_SHRINK_MIN)
             continue;
         size_t used = 0, keep = cells_fit(b[i], strlen(b[i]), (size_t)(width[i] - cut), &used);
-        snprintf(b[i] + keep, sizeof b[i] - keep, "\u2026");
+        snprintf(b[i] + keep, sizeof b[i] - keep, "%s", header_ellipsis());
         total -= width[i] - ((int)used + 1);
         width[i] = (int)used + 1;
     }
