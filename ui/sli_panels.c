@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cells.h"
 #include "config.h"
 #include "sli.h"
 #include "sli_fetch.h"
@@ -233,7 +234,15 @@ static void panel_draw(struct tui *t, void *state, struct ui_rect r)
     /* Last row: the state in words (which window fired, the age, the error). */
     if (r.h > row) {
         char *safe = wr_text_sanitize(sli_state_text(s, now, line, sizeof line), true);
-        draw_text(r.y + row, x, w, safe ? safe : "", sattr);
+        size_t len = safe ? strlen(safe) : 0;
+        if (safe && w > 1 && cells_width(safe, len) > (size_t)w) {
+            /* Cut: say so, so "over the 800 ms thre" is not read as the whole reason. */
+            size_t keep = cells_fit(safe, len, (size_t)w - 1, NULL);
+            int cut = draw_textn(r.y + row, x, w - 1, safe, keep, sattr);
+            draw_text(r.y + row, x + cut, 1, utf8 ? "\u2026" : "~", sattr);
+        } else {
+            draw_text(r.y + row, x, w, safe ? safe : "", sattr);
+        }
         free(safe);
     }
 }

@@ -751,12 +751,19 @@ static void test_demo_update_live_slis(void **state)
     snprintf(home, sizeof home, "HOME=%s", dir);
     snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", dir);
     snprintf(db, sizeof db, "WARROOM_DB=%s/none.db", dir);
-    const char *argv[] = {WARROOM_BIN, "demo", NULL};
+    /* Real time (--speed 1): the demo stays at 10:03, p99 over its threshold. */
+    const char *argv[] = {WARROOM_BIN, "demo", "--speed", "1", NULL};
     const char *env[] = {home, tmpdir, db, "XDG_STATE_HOME=", "XDG_CONFIG_HOME=", "TZ=UTC", NULL};
     struct vt *vt = vt_spawn(argv, env, 40, 120);
     assert_non_null(vt);
     /* The panels have values once the replay answered. */
     assert_int_equal(vt_wait_text(vt, "ms \u2264 800 ms", VT_WAIT_MAX_MS), 0);
+    /* A reason too long for its panel ends in "…", not mid-word as if it were all of it. */
+    int row = -1, col = -1, erow = -1, ecol = -1;
+    assert_int_equal(vt_wait_text(vt, "over the 800 ms th", VT_WAIT_MAX_MS), 0);
+    assert_true(vt_find(vt, "over the 800 ms th", &row, &col));
+    assert_true(vt_find(vt, "\u2026", &erow, &ecol));
+    assert_int_equal(erow, row);
     assert_int_equal(vt_keys(vt, "<F6>"), 0); /* the due one (update-internal) preselected */
     assert_int_equal(vt_wait_text(vt, "Stakeholder update: template", VT_WAIT_MAX_MS), 0);
     assert_int_equal(vt_keys(vt, "<Enter>"), 0);
