@@ -135,6 +135,11 @@ struct tui {
     struct store_journal_entry *journal_entries; /* the open incident's unsent/refused entries */
     size_t n_journal_entries;
     int64_t journal_pending, journal_failed;
+    /* A server that hangs with its connection open fails nothing: pending changes that have
+     * not gone down for TEAM_STALL_MS while "connected" say "no answer since" instead. */
+    int64_t stall_since_ms; /* wall clock of the last progress (or of the first pending) */
+    int stall_timer;        /* 0 when none */
+    bool stalled;
 };
 
 /* Show a one-line message in the status line (error=true draws it as an error). */

@@ -35,6 +35,34 @@ int tui_write(struct tui *t, const struct sync_op *op, struct wr_error *err)
     return tui_write_fn(t, op, NULL, NULL, err);
 }
 
+/* How long pending changes may wait, connected and without progress, before the header says
+ * the server does not answer (a pull of a large incident or a slow link makes progress). */
+#define TEAM_STALL_MS 10000
+
+static void on_stall(struct loop *l, int id, void *ctx)
+{
+    (void)l;
+    (void)id;
+    struct tui *t = ctx;
+    t->stall_timer = 0;
+    t->stalled = true;
+    tui_dirty(t);
+}
+
+/* Progress (or nothing pending): the stall clock starts again, armed while something waits. */
+static void stall_reset(struct tui *t, bool arm)
+{
+    if (t->stall_timer && t->loop)
+        loop_cancel_timer(t->loop, t->stall_timer);
+    t->stall_timer = 0;
+    if (t->stalled)
+        tui_dirty(t);
+    t->stalled = false;
+    t->stall_since_ms = wr_now_ms();
+    if (arm && t->loop)
+        t->stall_timer = loop_set_timer(t->loop, TEAM_STALL_MS, on_stall, t);
+}
+
 void tui_team_refresh(struct tui *t)
 {
     struct wr_error err;
@@ -47,8 +75,12 @@ void tui_team_refresh(struct tui *t)
                                                 &t->n_journal_entries, &err) != 0)
         fprintf(stderr, "warroom: %s\n", err.msg);
     int64_t pending = 0, failed = 0;
-    if (store_journal_counts(t->store, &pending, &failed, &err) == 0 &&
-        (pending != t->journal_pending || failed != t->journal_failed)) {
+    if (store_journal_counts(t->store, &pending, &failed, &err) != 0)
+        return;
+    if (pending == 0 || pending < t->journal_pending || t->journal_pending == 0 ||
+        (!t->stall_timer && !t->stalled))
+        stall_reset(t, pending > 0);
+    if (pending != t->journal_pending || failed != t->journal_failed) {
         t->journal_pending = pending;
         t->journal_failed = failed;
         tui_dirty(t);
@@ -79,7 +111,11 @@ bool tui_team_status(struct tui *t, char *buf, size_t n, enum ui_style *style)
     case SYNC_CONNECTED:
         if (st->copying)
             snprintf(buf, n, "copying (%" PRId64 " entries)", st->copied);
-        else
+        else if (t->stalled && t->journal_pending > 0) {
+            wr_time_fmt(t->stall_since_ms, t->utc, "%H:%M", when, sizeof when);
+            snprintf(buf, n, "connected, no answer since %s", when);
+            *style = STYLE_WARN;
+        } else
             snprintf(buf, n, "connected");
         break;
     case SYNC_OFFLINE:
@@ -243,6 +279,9 @@ void tui_team_stop(struct tui *t)
     if (!t->sync)
         return;
     loop_del_fd(t->loop, sync_wake_fd(t->sync));
+    if (t->stall_timer)
+        loop_cancel_timer(t->loop, t->stall_timer);
+    t->stall_timer = 0;
     sync_stop(&t->sync);
     free(t->journal_entries);
     t->journal_entries = NULL;

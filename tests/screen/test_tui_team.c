@@ -408,8 +408,11 @@ static void test_server_hangs_mid_query(void **state)
     assert_int_equal(vt_keys(scribe, "still typing<Enter>"), 0);
     assert_int_equal(vt_wait_text(scribe, "still typing", LIVE_MS), 0);
     wait_header(scribe, "3 pending", LIVE_MS);
+    /* Nothing fails, nothing arrives: the header stops saying all is well. */
+    wait_header(scribe, "connected, no answer since", RECONNECT_MS);
     server_signal(SIGCONT);
     assert_int_equal(vt_wait_gone(scribe, "pending", RECONNECT_MS), 0);
+    assert_int_equal(vt_wait_gone(scribe, "no answer", VT_WAIT_MAX_MS), 0);
     assert_int_equal(server_count(&f, "scoring pods restarting"), 1);
     assert_int_equal(server_count(&f, "typed while the server hangs"), 1);
     assert_int_equal(server_count(&f, "still typing"), 1);
