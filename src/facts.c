@@ -154,16 +154,19 @@ static int propose(struct store *s, const struct incident *inc, int64_t now_ms,
         if (store_entry_page(s, inc->id, &df, mitigate.from, INT64_MIN, false, 1, &found, &nfound,
                              err) != 0)
             goto out;
+        /* What was done on that decision counts from the decision on: a rollback is often
+         * started before anyone logs the phase change. */
+        int64_t from = mitigate.from;
         if (nfound == 1 && (start == WR_TIME_NONE || found[0].at_ms >= start)) {
             wr_buf_puts(&b, found[0].text);
             first = last = found[0].at_ms;
+            from = found[0].at_ms + 1;
         }
         store_entries_free(&found, nfound);
         nfound = 0;
         int64_t to = mitigate.to < now_ms ? mitigate.to : now_ms + 1;
-        if (entries_between(s, inc->id, 1u << KIND_DECISION | 1u << KIND_ACTION, false,
-                            mitigate.from, to, FACTS_MITIGATION_ENTRIES_MAX, &found, &nfound,
-                            err) != 0)
+        if (entries_between(s, inc->id, 1u << KIND_DECISION | 1u << KIND_ACTION, false, from, to,
+                            FACTS_MITIGATION_ENTRIES_MAX, &found, &nfound, err) != 0)
             goto out;
         for (size_t i = 0; i < nfound; i++) {
             wr_buf_printf(&b, "%s%s", b.len ? "; " : "", found[i].text);

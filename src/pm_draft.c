@@ -149,6 +149,7 @@ struct pd_entries {
     size_t nhypotheses;
     int64_t detected;   /* the detected milestone, WR_TIME_NONE when unset */
     bool in_mitigate;   /* the phase entries read so far ended in MITIGATE */
+    bool after_lead;    /* a pinned decision was read since the last phase entry */
     bool page_found;    /* an alert that paged was kept */
     bool alert_seen;    /* the first alert was kept */
     bool oom;
@@ -163,13 +164,15 @@ static const char *const outcome_words[] = {"ruled out", "disproved", "not the c
 /* Whether a draft can use entry e (entries arrive in timeline order). Only what some draft reads
  * is kept, so a timeline of 100 000 entries costs a pass, not a copy of itself: the alerts up
  * to detection and the first that paged, pinned entries, hypotheses, entries stating an outcome,
- * decisions and actions from MITIGATE on (and pinned decisions before it), milestones, phases,
+ * decisions and actions from MITIGATE on (and pinned decisions before it, with what followed
+ * them), milestones, phases,
  * SLI snapshots with their payloads. */
 static bool pd_wanted(struct pd_entries *c, const struct entry *e)
 {
     switch (e->kind) {
     case KIND_PHASE:
         c->in_mitigate = phase_from_entry_text(e->text) == PHASE_MITIGATE;
+        c->after_lead = false;
         return true;
     case KIND_MILESTONE:
         return true;
@@ -190,9 +193,12 @@ static bool pd_wanted(struct pd_entries *c, const struct entry *e)
     case KIND_HYPOTHESIS:
         return c->nhypotheses++ < PD_HYPOTHESES_MAX;
     case KIND_DECISION:
-        return e->pinned || c->in_mitigate || mentions(e->text, outcome_words);
+        /* A pinned decision may lead into MITIGATE: what follows it before the phase entry is
+         * kept too (a rollback is often started before anyone logs the phase change). */
+        c->after_lead = c->after_lead || e->pinned;
+        return e->pinned || c->in_mitigate || c->after_lead || mentions(e->text, outcome_words);
     case KIND_ACTION:
-        return e->pinned || c->in_mitigate || mentions(e->text, outcome_words);
+        return e->pinned || c->in_mitigate || c->after_lead || mentions(e->text, outcome_words);
     case KIND_NOTE:
     case KIND_COMMS:
         return e->pinned || mentions(e->text, outcome_words);
@@ -577,13 +583,18 @@ static void draft_resolution(cJSON *root, struct pd_ctx *x)
             if (e->kind == KIND_DECISION && e->pinned && e->at_ms < x->mitigate.from)
                 lead = e;
         }
-        if (lead)
+        /* What was done on that decision counts from the decision on: a rollback is often
+         * started before anyone logs the phase change. */
+        int64_t from = x->mitigate.from;
+        if (lead) {
             draft_line(f, "%s decision (%s): %s", pm_when(lead->at_ms, tb, sizeof tb),
                        lead->author, lead->text);
+            from = lead->at_ms + 1;
+        }
         for (size_t i = 0; i < x->c->n; i++) {
             const struct entry *e = &x->c->v[i];
-            if ((e->kind == KIND_DECISION || e->kind == KIND_ACTION) &&
-                e->at_ms >= x->mitigate.from && e->at_ms < x->mitigate.to && e->at_ms <= x->end)
+            if ((e->kind == KIND_DECISION || e->kind == KIND_ACTION) && e->at_ms >= from &&
+                e->at_ms < x->mitigate.to && e->at_ms <= x->end)
                 draft_line(f, "%s %s (%s): %s", pm_when(e->at_ms, tb, sizeof tb),
                            kind_name(e->kind), e->author, e->text);
         }

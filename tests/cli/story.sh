@@ -221,6 +221,8 @@ id=$("$bin" import "$src/data/demo/incident.json") || die "import demo"
 out=$("$bin" set "$id") || die "set (list)"
 echo "$out" | grep -q "cause  *The overnight scoring-service deploy .* (confirmed)" || die "cause not listed as confirmed: $out"
 echo "$out" | grep -q "mitigation  *proposed from the entries of 09:43 to 09:52: Roll back scoring-service" || die "mitigation proposal: $out"
+# ... and what was done on the 09:43 decision before the MITIGATE phase entry (09:45:30) counts.
+echo "$out" | grep -q "mitigation .*; Ops Lead started the ECS rollback of scoring-service .*; Rollback complete" || die "mitigation proposal misses the 09:45 action: $out"
 echo "$out" | grep -q "tz  *-03:00 (UTC-3 now)" || die "tz: $out"
 # A proposal names the entries it is drawn from: one for the cause at 09:20 (RESPOND).
 out=$(WARROOM_DB=$tmp/at3.db WARROOM_NOW=2026-03-10T12:20:00.000Z "$bin" set 1) || die "set at 09:20"
