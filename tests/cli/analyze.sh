@@ -61,6 +61,27 @@ assert abs(onset(aur[0]) - t("2026-03-10T12:25:00.000Z")) <= 3, aur
 assert d["files"][0]["format"] == "s3" and d["files"][1]["format"] == "cloudwatch", d["files"]
 PY
 
+# README says what the demo finds: its figures are this report's (a regenerated demo or a changed
+# detector must update them)
+python3 - "$tmp/demo.json" "$src/README.md" <<'PY' || die "README's demo figures differ from the report"
+import json, re, sys
+from datetime import datetime, timedelta
+d = json.load(open(sys.argv[1]))
+readme = open(sys.argv[2]).read()
+text = readme[readme.index("## Log analysis"):]
+text = text[:text.index("**Formats**")]
+local = lambda s: (datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ") - timedelta(hours=3)).strftime("%H:%M")
+want = ["{:,} requests".format(d["requests"])]
+ep = {a["series"]: a for a in d["anomalies"]}
+want.append("anomalous from %s (peak %.1f s" % (local(ep["p99_ms"]["start"]), ep["p99_ms"]["peak"] / 1000))
+want.append("the error rate anomalous from %s to %s (peak %.1f%%)" % (
+    local(ep["error_rate"]["start"]), local(ep["error_rate"]["end"]), ep["error_rate"]["peak"] * 100))
+rec = [r for r in d["recommendations"] if r["rule"] == "dependency-timeouts"][0]["finding"]
+want.append(re.match(r"(\d+%) of error events", rec).group(1) + " of error events are timeouts")
+for w in want:
+    assert w in " ".join(text.split()), w
+PY
+
 # --from/--to keep [from, to): the counts are the minutes' sums over that window
 w analyze --json --from 2026-03-10T12:00Z --to 2026-03-10T12:30Z "${logs[@]}" > "$tmp/win.json" 2>/dev/null || die "--from/--to"
 python3 - "$tmp/win.json" "$tmp/demo.json" <<'PY' || die "--from/--to figures"
