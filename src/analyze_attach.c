@@ -101,8 +101,11 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
     if (!s || store_incident_get(s, incident_id, &inc, err) != 0)
         goto out;
     if (r->first_ms == WR_TIME_NONE) {
-        wr_fail(err, WR_E_INPUT, "the logs have no timestamps: nothing can be placed on the "
-                "incident's timeline");
+        if (r->filtered_out)
+            wr_fail(err, WR_E_INPUT, "no line is inside --from/--to: nothing attached");
+        else
+            wr_fail(err, WR_E_INPUT, "the logs have no timestamps: nothing can be placed on the "
+                    "incident's timeline");
         goto out;
     }
     /* the incident window the summary counts: started to resolved (else mitigated); without a

@@ -418,6 +418,7 @@ alerts=[e for e in es if e["kind"]=="alert"]
 assert alerts and all(e["at"] < "2026-03-10T13:05" for e in alerts), es
 assert any(e["kind"]=="note" for e in es), es' || die "attached entries"
 expect 4 "" w analyze "${logs[@]}" --attach 999
+expect 3 "no line is inside --from/--to: nothing attached" w analyze "${logs[@]}" --attach "$id" --from 2026-03-11T00:00Z
 # logs of another day than the incident's: refused, nothing written (the postmortem would have
 # stated "0 requests, of which 0 failed" with the analysis as its source)
 id4=$(w new "Another day" --started 2026-03-12T10:00Z 2>/dev/null | tail -1 | tr -dc 0-9)
