@@ -164,6 +164,18 @@ grep -qF "cannot connect to $PG:" "$T/err" && ok || bad "server down: the target
 expect_eq "acknowledged entry survived an immediate stop" "acknowledged before the outage" \
   "$("$WR" --db "$PG" show 1 --json | jq -r --argjson id "$acked" '.entries[] | select(.id == $id) | .text')"
 
+# --- a server upgraded by a newer warroom: one line, exit 7, nothing touched ---
+current=$(psql_as warroom "$PASSWORD" warroom -Atc "SELECT value FROM meta WHERE key = 'schema_version'")
+psql_as warroom "$PASSWORD" warroom -c "UPDATE meta SET value = 99 WHERE key = 'schema_version'" ||
+  bad "setting a newer schema version"
+expect_fail "newer server schema" 7 "has schema version 99 but this warroom knows up to" -- \
+  "$WR" --db "$PG" log 1 'written by an older warroom'
+grep -qF "upgrade warroom (the database was left untouched)" "$T/err" && ok || bad "newer schema: $(cat "$T/err")"
+expect_eq "newer schema left as it was" 99 \
+  "$(psql_as warroom "$PASSWORD" warroom -Atc "SELECT value FROM meta WHERE key = 'schema_version'")"
+psql_as warroom "$PASSWORD" warroom -c "UPDATE meta SET value = $current WHERE key = 'schema_version'" ||
+  bad "restoring the schema version"
+
 # --- TLS is libpq's: sslmode in the URL reaches the server, verify-full checks the certificate,
 # a certificate from another authority is one clear line (password still masked) ---
 data=$WARROOM_TEST_PG_DATA
