@@ -191,9 +191,14 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
         const char *base = strrchr(r->files[i].path, '/');
         cJSON_AddItemToArray(files, cJSON_CreateString(base ? base + 1 : r->files[i].path));
     }
+    /* the part of the window the logs (after --from/--to) cover */
+    int64_t cov_from = r->first_ms > from ? r->first_ms : from;
+    int64_t cov_to = r->last_ms + 1 < to ? r->last_ms + 1 : to;
     cJSON *w = cJSON_AddObjectToObject(d, "window");
     cJSON_AddItemToObject(w, "from", iso(from));
     cJSON_AddItemToObject(w, "to", iso(to));
+    cJSON_AddItemToObject(w, "covered_from", iso(cov_from));
+    cJSON_AddItemToObject(w, "covered_to", iso(cov_to));
     cJSON_AddNumberToObject(w, "requests", (double)wreq);
     cJSON_AddNumberToObject(w, "errors", (double)werr);
     cJSON_AddItemToObject(w, "availability", wreq ? cJSON_CreateNumber((double)(wreq - werr) / (double)wreq)
@@ -233,6 +238,10 @@ int analyze_attach(struct store *s, int64_t incident_id, const struct analyze_re
                   (unsigned long long)werr, span_text(from, to, span, sizeof span));
     if (wreq)
         wr_buf_printf(&tb, ", %.2f%% available", 100.0 * (double)(wreq - werr) / (double)wreq);
+    /* figures for part of the window read as the window's: say which part the logs cover */
+    if (cov_from - from >= 60000 || to - cov_to >= 60000)
+        wr_buf_printf(&tb, "; the logs cover only %s of that window",
+                      span_text(cov_from, cov_to, span, sizeof span));
     if (ntop) {
         wr_buf_puts(&tb, "; top errors:");
         for (size_t i = 0; i < ntop && i < 3; i++)

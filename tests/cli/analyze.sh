@@ -447,6 +447,13 @@ impact "$tmp/pm3a/postmortem.md" | grep -q "Requests in the incident window" && 
 impact "$tmp/pm3a/postmortem.md" | grep -q "_To do:" || die "Impact of an incident without analysis should be a prompt"
 impact "$tmp/pm3/postmortem.md" | grep -q "Requests in the incident window (2026-03-10 11:50 to 13:00 UTC): 5621, of which 388 failed" || die "Impact of the logs-only incident: $(impact "$tmp/pm3/postmortem.md")"
 impact "$tmp/pm3/postmortem.md" | grep -q "_To do:" && die "Impact still asks for what the analysis states"
+# logs that cover only part of the incident window: the summary says which part
+id5=$(w new "Partly covered" --started 2026-03-10T11:50Z 2>/dev/null | tail -1 | tr -dc 0-9)
+w milestone "$id5" mitigated 2026-03-10T13:00Z >/dev/null 2>&1 || die "milestone for the partly covered incident"
+w analyze "${logs[@]}" --from 2026-03-10T12:20Z --attach "$id5" >/dev/null 2>&1 || die "attach a part of the window"
+w show "$id5" | grep -q "Log analysis (2 files): .*; the logs cover only 12:20 to 13:00 UTC of that window" ||
+    die "partial coverage not stated: $(w show "$id5" | grep 'Log analysis (')"
+w show "$id3" | grep "Log analysis (" | grep -q "cover only" && die "a fully covered window said to be covered only in part"
 
 [ $fail = 0 ] && echo "analyze: all checks passed"
 exit $fail
