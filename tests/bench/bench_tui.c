@@ -172,15 +172,16 @@ int main(int argc, char **argv)
         while (access(done, F_OK) != 0 && ntyped < 512 &&
                vt_time_keys(vt, ntyped % 2 ? "<BS>" : "x", 20, 5000, &typed[ntyped]) == 0)
             ntyped++;
-        if (ntyped % 2)
-            vt_time_keys(vt, "<BS>", 20, 5000, NULL);
         while (access(done, F_OK) != 0 && vt_clock_ms() - t0 < 60000)
             vt_observe(vt, 10);
         if (access(done, F_OK) == 0)
             written = vt_clock_ms() - t0;
-        /* The thread is joined when the status line says so: the memory below is after it. */
+        /* The thread is joined when the status line says so: the memory below is after it. A
+         * key clears that message, so the input line is put back only after it showed. */
         if (vt_wait_text(vt, "Exported to", 60000) != 0)
             written = -1;
+        if (ntyped % 2)
+            vt_time_keys(vt, "<BS>", 20, 5000, NULL);
     }
     if (written >= 0 && ntyped > 0) {
         qsort(typed, (size_t)ntyped, sizeof *typed, cmp_double);
