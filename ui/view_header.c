@@ -60,6 +60,19 @@ static void seg_sync(struct tui *t, char *buf, size_t n, enum ui_style *style)
         buf[0] = '\0';
 }
 
+/* Time since `start` as the header shows it while the incident runs. Once it reads in minutes
+ * (an hour and more) it is counted from the start's minute, so it turns over with the title
+ * row's clock: one wakeup a minute, not two (the start's seconds and the clock's are unrelated),
+ * and "elapsed" agrees with the clock and the timeline's minutes. Under an hour it shows seconds,
+ * exact. */
+static int64_t elapsed_ms(int64_t start, int64_t now)
+{
+    int64_t ms = now - start;
+    if (ms >= 3600000)
+        ms = now - (start - ((start % 60000) + 60000) % 60000);
+    return ms;
+}
+
 static void seg_elapsed(struct tui *t, char *buf, size_t n, enum ui_style *style)
 {
     char d[32];
@@ -71,7 +84,8 @@ static void seg_elapsed(struct tui *t, char *buf, size_t n, enum ui_style *style
     if (start == WR_TIME_NONE)
         start = t->inc.created_ms;
     if (end == WR_TIME_NONE) {
-        snprintf(buf, n, "elapsed %s", wr_duration_fmt(wr_now_ms() - start, d, sizeof d));
+        snprintf(buf, n, "elapsed %s",
+                 wr_duration_fmt(elapsed_ms(start, wr_now_ms()), d, sizeof d));
     } else {
         snprintf(buf, n, "lasted %s", wr_duration_fmt(end - start, d, sizeof d));
     }
@@ -86,7 +100,7 @@ static int64_t seg_elapsed_change(struct tui *t)
         t->inc.milestones[MS_CLOSED] != WR_TIME_NONE)
         return WR_TIME_NONE; /* "lasted": fixed */
     int64_t now = wr_now_ms();
-    return now + wr_duration_next_change(now - start);
+    return now + wr_duration_next_change(elapsed_ms(start, now));
 }
 
 static void seg_ic(struct tui *t, char *buf, size_t n, enum ui_style *style)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -146,6 +147,37 @@ static void test_idle_real_clock_wakes_per_minute(void **state)
     remove_fixture(&f);
 }
 
+/* The header's elapsed time (over an hour: minutes) turns over with the title row's clock, at the
+ * wall minute, not at the start's own second: one wakeup a minute, not two. The window below
+ * holds a minute of the start's and none of the wall clock's. */
+static void test_elapsed_turns_with_the_clock(void **state)
+{
+    int64_t now = wr_now_ms();
+    if (now % 60000 >= 45000) { /* keep the next wall minute out of the window */
+        struct timespec ts = {0, 0};
+        int64_t wait = 60000 - now % 60000 + 500;
+        ts.tv_sec = wait / 1000;
+        ts.tv_nsec = (wait % 1000) * 1000000;
+        nanosleep(&ts, NULL);
+        now = wr_now_ms();
+    }
+    struct fixture f;
+    /* 2 h 03 min ago, give or take: its next minute of elapsed time is 6 s from now. */
+    make_fixture(&f, now + 6000 - 123 * MIN);
+    struct vt *vt = spawn(&f, NULL);
+    int64_t left = now + 10000 - wr_now_ms(); /* to 4 s past the start's minute */
+    if (left < 4000) /* the start took so long the window may miss that minute: say so */
+        fprintf(stderr, "slow start: %lld ms of the window left\n", (long long)left);
+    long n = idle_wakeups(vt, left > 0 ? (int)left : 0);
+    if (n != 0)
+        fprintf(stderr, "woke %ld times around the start's minute (%lld ms after the fixture; the "
+                        "header should turn at the wall minute only)\n",
+                n, (long long)(wr_now_ms() - now));
+    assert_int_equal(n, 0);
+    quit(&vt);
+    remove_fixture(&f);
+}
+
 /* A keystroke writes a few bytes and redraws the input and status lines, not the screen;
  * scrolling redraws the timeline. */
 static void test_keys_redraw_only_what_changed(void **state)
@@ -189,6 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idle_pinned_clock_sleeps),
         cmocka_unit_test(test_idle_real_clock_wakes_per_minute),
+        cmocka_unit_test(test_elapsed_turns_with_the_clock),
         cmocka_unit_test(test_keys_redraw_only_what_changed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
