@@ -149,7 +149,9 @@ struct pd_entries {
     size_t nhypotheses;
     int64_t detected;   /* the detected milestone, WR_TIME_NONE when unset */
     bool in_mitigate;   /* the phase entries read so far ended in MITIGATE */
-    bool after_lead;    /* a pinned decision was read since the last phase entry */
+    int after_lead;     /* decisions/actions still kept after a pinned decision, until the
+                           next phase entry (bounded: a timeline without phase entries must
+                           not be kept whole) */
     bool page_found;    /* an alert that paged was kept */
     bool alert_seen;    /* the first alert was kept */
     bool oom;
@@ -160,6 +162,17 @@ static const char *const outcome_words[] = {"ruled out", "disproved", "not the c
 
 /* Hypotheses listed at most: a timeline with thousands is not read for its postmortem table. */
 #define PD_HYPOTHESES_MAX 500
+
+/* Decisions and actions kept after a pinned decision before a phase entry says MITIGATE. */
+#define PD_AFTER_LEAD_MAX 32
+
+static bool pd_after_lead(struct pd_entries *c)
+{
+    if (c->after_lead <= 0)
+        return false;
+    c->after_lead--;
+    return true;
+}
 
 /* Whether a draft can use entry e (entries arrive in timeline order). Only what some draft reads
  * is kept, so a timeline of 100 000 entries costs a pass, not a copy of itself: the alerts up
@@ -172,7 +185,7 @@ static bool pd_wanted(struct pd_entries *c, const struct entry *e)
     switch (e->kind) {
     case KIND_PHASE:
         c->in_mitigate = phase_from_entry_text(e->text) == PHASE_MITIGATE;
-        c->after_lead = false;
+        c->after_lead = 0;
         return true;
     case KIND_MILESTONE:
         return true;
@@ -195,10 +208,14 @@ static bool pd_wanted(struct pd_entries *c, const struct entry *e)
     case KIND_DECISION:
         /* A pinned decision may lead into MITIGATE: what follows it before the phase entry is
          * kept too (a rollback is often started before anyone logs the phase change). */
-        c->after_lead = c->after_lead || e->pinned;
-        return e->pinned || c->in_mitigate || c->after_lead || mentions(e->text, outcome_words);
+        if (e->pinned) {
+            c->after_lead = PD_AFTER_LEAD_MAX;
+            return true;
+        }
+        return c->in_mitigate || pd_after_lead(c) || mentions(e->text, outcome_words);
     case KIND_ACTION:
-        return e->pinned || c->in_mitigate || c->after_lead || mentions(e->text, outcome_words);
+        return e->pinned || c->in_mitigate || pd_after_lead(c) ||
+               mentions(e->text, outcome_words);
     case KIND_NOTE:
     case KIND_COMMS:
         return e->pinned || mentions(e->text, outcome_words);
