@@ -11,16 +11,63 @@
  * minute are not an incident. */
 #define ANA_MIN_ERRORS 3
 
-static int cmp_double(const void *x, const void *y)
+/* The baseline window: the last `win` learned values in arrival order (a ring, so the oldest
+ * is known) and the same values kept sorted, so each minute's median is read in place and its
+ * MAD found by one merge instead of two sorts (a long span of minutes sorted 2 x 3 x 60 values
+ * a minute). */
+struct window {
+    double *ring, *sorted;
+    size_t win, have, head;
+};
+
+static void window_add(struct window *w, double x)
 {
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
+    if (w->have == w->win) { /* the oldest leaves: find its copy (bit for bit) and close up */
+        double old = w->ring[w->head];
+        size_t k = 0;
+        while (k + 1 < w->have && memcmp(&w->sorted[k], &old, sizeof old) != 0)
+            k++;
+        memmove(&w->sorted[k], &w->sorted[k + 1], (w->have - k - 1) * sizeof *w->sorted);
+        w->have--;
+    }
+    size_t pos = w->have;
+    while (pos > 0 && w->sorted[pos - 1] > x)
+        pos--;
+    memmove(&w->sorted[pos + 1], &w->sorted[pos], (w->have - pos) * sizeof *w->sorted);
+    w->sorted[pos] = x;
+    w->have++;
+    w->ring[w->head] = x;
+    w->head = (w->head + 1) % w->win;
 }
 
-static double median(double *v, size_t n)
+static double window_median(const struct window *w)
 {
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    size_t n = w->have;
+    return n % 2 ? w->sorted[n / 2] : (w->sorted[n / 2 - 1] + w->sorted[n / 2]) / 2;
+}
+
+/* The median of |v - med| over the window: the deviations below the median and those above it
+ * are each already in order in the sorted copy, so merging the two up to the middle finds it. */
+static double window_mad(const struct window *w, double med)
+{
+    size_t n = w->have, lo = 0;
+    while (lo < n && w->sorted[lo] < med)
+        lo++;
+    size_t l = lo, r = lo; /* next below: sorted[l - 1]; next above: sorted[r] */
+    double prev = 0, cur = 0;
+    for (size_t k = 0; k <= n / 2; k++) {
+        double dl = l > 0 ? fabs(w->sorted[l - 1] - med) : INFINITY;
+        double dr = r < n ? fabs(w->sorted[r] - med) : INFINITY;
+        prev = cur;
+        if (l > 0 && (r >= n || dl <= dr)) {
+            cur = dl;
+            l--;
+        } else {
+            cur = dr;
+            r++;
+        }
+    }
+    return n % 2 ? cur : (prev + cur) / 2;
 }
 
 /* The value of series s at minute m, and whether the minute can be judged. */
@@ -101,17 +148,18 @@ int ana_detect_anomalies(struct analyze_result *r, struct wr_error *err)
     if (n == 0)
         return 0;
     size_t win = p->baseline_minutes > 0 ? (size_t)p->baseline_minutes : 60;
-    double *ring = calloc(win, sizeof *ring), *tmp = calloc(win, sizeof *tmp);
+    struct window w = {calloc(win, sizeof *w.ring), calloc(win, sizeof *w.sorted), win, 0, 0};
     struct flag *flags = calloc(n, sizeof *flags);
-    if (!ring || !tmp || !flags) {
-        free(ring);
-        free(tmp);
+    if (!w.ring || !w.sorted || !flags) {
+        free(w.ring);
+        free(w.sorted);
         free(flags);
         return wr_fail(err, WR_E_NOMEM, "out of memory looking for anomalies");
     }
     int rc = 0;
     for (int s = 0; s < ANA_SERIES_COUNT && rc == 0; s++) {
-        size_t have = 0, head = 0, unlearned = 0;
+        size_t unlearned = 0;
+        w.have = w.head = 0;
         memset(flags, 0, n * sizeof *flags);
         for (size_t i = 0; i < n; i++) {
             const struct analyze_minute *m = &r->minutes[i];
@@ -120,12 +168,9 @@ int ana_detect_anomalies(struct analyze_result *r, struct wr_error *err)
                 continue;
             bool anomalous = false;
             double zlast = 0;
-            if (have >= (size_t)(p->warmup_minutes > 0 ? p->warmup_minutes : 1)) {
-                memcpy(tmp, ring, have * sizeof *tmp);
-                double med = median(tmp, have);
-                for (size_t k = 0; k < have; k++)
-                    tmp[k] = fabs(ring[k] - med);
-                double mad = median(tmp, have);
+            if (w.have >= (size_t)(p->warmup_minutes > 0 ? p->warmup_minutes : 1)) {
+                double med = window_median(&w);
+                double mad = window_mad(&w, med);
                 double scale = fmax(1.4826 * mad, scale_floor((enum analyze_series)s, med, m));
                 double z = (x - med) / scale;
                 zlast = z;
@@ -145,13 +190,10 @@ int ana_detect_anomalies(struct analyze_result *r, struct wr_error *err)
              * incident, even while it hovers near the threshold, does not become the new
              * normal; a shift that lasts three windows does, by starting over */
             if (!anomalous && fabs(zlast) < p->threshold / 2) {
-                ring[head] = x;
-                head = (head + 1) % win;
-                if (have < win)
-                    have++;
+                window_add(&w, x);
                 unlearned = 0;
             } else if (++unlearned >= 3 * win) {
-                have = head = 0;
+                w.have = w.head = 0;
                 unlearned = 0;
             }
         }
@@ -195,8 +237,8 @@ int ana_detect_anomalies(struct analyze_result *r, struct wr_error *err)
             i = last + 1;
         }
     }
-    free(ring);
-    free(tmp);
+    free(w.ring);
+    free(w.sorted);
     free(flags);
     if (rc == 0 && r->nanomalies)
         qsort(r->anomalies, r->nanomalies, sizeof *r->anomalies, cmp_episode);

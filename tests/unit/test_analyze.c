@@ -326,6 +326,84 @@ static void test_anomaly_quiet_minutes(void **state)
     assert_true(quiet_episodes(1) >= 1);
 }
 
+/* The detector's baseline window against the definition: for every minute the median of the
+ * learned values and the median of their absolute deviations, each found by sorting the window
+ * afresh. The p99 series has many equal values (so the window evicts duplicates), a window of
+ * 20 minutes (so it turns over many times) and scattered spikes; every episode (one a run, no
+ * merging) must have the definition's baseline and score exactly, and cover exactly the minutes
+ * the definition flags. */
+static void test_anomaly_window_matches_sorting(void **state)
+{
+    (void)state;
+    struct analyze_result r = {0};
+    analyze_anomaly_defaults(&r.anomaly);
+    r.anomaly.baseline_minutes = 20;
+    r.anomaly.warmup_minutes = 5;
+    r.anomaly.min_episode_minutes = 1;
+    r.anomaly.merge_gap_minutes = 0;
+    r.nminutes = 400;
+    r.minutes = calloc(r.nminutes, sizeof *r.minutes);
+    srand(11);
+    for (size_t i = 0; i < r.nminutes; i++) {
+        struct analyze_minute *m = &r.minutes[i];
+        m->t_ms = 1773144000000LL + (int64_t)i * 60000;
+        m->requests = m->with_latency = 100;
+        m->p99_ms = 300 + 10 * (rand() % 7);
+        if (rand() % 13 == 0)
+            m->p99_ms += 100 + rand() % 900; /* a spike, some of them anomalous */
+        m->retries_mean = NAN;
+    }
+    /* the definition */
+    const size_t win = 20;
+    double ring[20], tmp[20], med_at[400], z_at[400];
+    bool flag_at[400] = {false};
+    size_t have = 0, head = 0, flagged = 0;
+    for (size_t i = 0; i < r.nminutes; i++) {
+        double x = r.minutes[i].p99_ms, z = 0;
+        if (have >= 5) {
+            memcpy(tmp, ring, have * sizeof *tmp);
+            qsort(tmp, have, sizeof *tmp, cmp_d);
+            double med = have % 2 ? tmp[have / 2] : (tmp[have / 2 - 1] + tmp[have / 2]) / 2;
+            for (size_t k = 0; k < have; k++)
+                tmp[k] = fabs(ring[k] - med);
+            qsort(tmp, have, sizeof *tmp, cmp_d);
+            double mad = have % 2 ? tmp[have / 2] : (tmp[have / 2 - 1] + tmp[have / 2]) / 2;
+            z = (x - med) / fmax(1.4826 * mad, fmax(0.1 * med, 1.0));
+            med_at[i] = med;
+            z_at[i] = z;
+            flag_at[i] = z >= r.anomaly.threshold;
+            flagged += flag_at[i];
+        }
+        if (!flag_at[i] && fabs(z) < r.anomaly.threshold / 2) {
+            ring[head] = x;
+            head = (head + 1) % win;
+            have += have < win;
+        }
+    }
+    assert_true(flagged >= 5); /* the data exercises the comparison */
+    struct wr_error err = {0};
+    assert_int_equal(ana_detect_anomalies(&r, &err), 0);
+    size_t covered = 0;
+    for (size_t i = 0; i < r.nanomalies; i++) {
+        const struct analyze_episode *e = &r.anomalies[i];
+        if (e->series != ANA_SERIES_P99)
+            continue;
+        size_t a = (size_t)((e->start_ms - r.minutes[0].t_ms) / 60000);
+        size_t b = (size_t)((e->end_ms - r.minutes[0].t_ms) / 60000);
+        double zmax = 0;
+        for (size_t k = a; k < b; k++) {
+            assert_true(flag_at[k]);
+            zmax = fmax(zmax, z_at[k]);
+        }
+        assert_true(e->baseline == med_at[a]);
+        assert_true(e->score == zmax);
+        covered += b - a;
+    }
+    assert_int_equal(covered, flagged);
+    free(r.minutes);
+    free(r.anomalies);
+}
+
 /* The config's "analyze" section: accepted alone, every member checked with its path. */
 static void test_config_section(void **state)
 {
@@ -372,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_paths),            cmocka_unit_test(test_classify),
         cmocka_unit_test(test_detect_and_lines), cmocka_unit_test(test_anomaly_planted),
         cmocka_unit_test(test_anomaly_quiet_minutes),
+        cmocka_unit_test(test_anomaly_window_matches_sorting),
         cmocka_unit_test(test_config_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
