@@ -104,7 +104,10 @@ static int scan_number(struct scan *s, double *v)
                 ex = ex * 10 + (*p - '0');
             p++;
         }
-        x *= pow(10.0, eneg ? -ex : ex);
+        /* 0 and infinity stay what they are: 0 x 1e99999 and inf x 1e-99999 would be NaN,
+         * which passes every range check (an ALB status of "0E095651" did) */
+        if (x != 0 && !isinf(x))
+            x *= pow(10.0, eneg ? -ex : ex);
     }
     *v = neg ? -x : x;
     s->p = p;
@@ -711,7 +714,7 @@ enum ana_line_status ana_parse_alb(const char *p, size_t n, struct ana_record *r
     double status;
     if (tn[8] == 1 && tok[8][0] == '-')
         return ANA_LINE_OK; /* the client left before a response: a line, not a request */
-    if (!parse_seconds(tok[8], tn[8], &status) || status < 100 || status > 599) {
+    if (!parse_seconds(tok[8], tn[8], &status) || !(status >= 100 && status <= 599)) {
         *why = "ALB line without an HTTP status in field 9";
         return ANA_LINE_MALFORMED;
     }

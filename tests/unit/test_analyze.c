@@ -242,6 +242,18 @@ static void test_detect_and_lines(void **state)
     assert_int_equal(r.status, -1); /* counted as a line, not as a request */
     ana_record_reset(&r);
     assert_int_equal(ana_parse_alb("https x", 7, &r, &why), ANA_LINE_MALFORMED);
+    /* a status of 0 x 10^95651 (fuzz_analyze_alb's find) is not a status: it used to be NaN,
+     * which passed the range check and was converted to int */
+    const char *nan_status = "https 2026-03-10T12:00:01.000000Z app/x 1.2.3.4:5 10.0.0.1:80 0.001 "
+                             "0.200 0.001 0E095651 200 10 20 \"GET https://h:443/a HTTP/1.1\"";
+    ana_record_reset(&r);
+    assert_int_equal(ana_parse_alb(nan_status, strlen(nan_status), &r, &why), ANA_LINE_MALFORMED);
+    /* and a latency of 0e99999 seconds is 0, not NaN */
+    const char *zero = "https 2026-03-10T12:00:01.000000Z app/x 1.2.3.4:5 10.0.0.1:80 0e99999 "
+                       "0.200 0.001 200 200 10 20 \"GET https://h:443/a HTTP/1.1\"";
+    ana_record_reset(&r);
+    assert_int_equal(ana_parse_alb(zero, strlen(zero), &r, &why), ANA_LINE_OK);
+    assert_true(fabs(r.duration_ms - 201) < 1e-6);
     free(scratch);
 }
 
