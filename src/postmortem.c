@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -637,13 +638,101 @@ out:
 
 /* ---- export ---- */
 
+/* The blameless lint of the rows runs on a second thread, a written chunk of rows at a time,
+ * while the next chunk is drafted (it was a third of the export's time): the checker owns
+ * `chunk` while busy; the drafter hands it the chunk it has just written and takes the checked
+ * one's buffer back. Without a thread the chunk is checked in place. */
+struct row_checker {
+    const struct lint_rules *lint;
+    struct lint_report *rep;
+    bool started, busy, quit;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct wr_buf chunk;
+};
+
+static void *checker_main(void *arg)
+{
+    struct row_checker *k = arg;
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        while (!k->busy && !k->quit)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (!k->busy)
+            break;
+        pthread_mutex_unlock(&k->mu);
+        lint_feed(k->lint, k->chunk.data, k->chunk.len, k->rep);
+        pthread_mutex_lock(&k->mu);
+        k->busy = false;
+        pthread_cond_broadcast(&k->cv);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+static void checker_wait(struct row_checker *k)
+{
+    pthread_mutex_lock(&k->mu);
+    while (k->busy)
+        pthread_cond_wait(&k->cv, &k->mu);
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* Check the rows in *b (whole lines); *b comes back empty, maybe with another buffer. */
+static void checker_give(struct row_checker *k, struct wr_buf *b)
+{
+    if (!k->started) {
+        if (pthread_mutex_init(&k->mu, NULL) == 0) {
+            if (pthread_cond_init(&k->cv, NULL) == 0) {
+                if (pthread_create(&k->thread, NULL, checker_main, k) == 0)
+                    k->started = true;
+                else
+                    pthread_cond_destroy(&k->cv);
+            }
+            if (!k->started)
+                pthread_mutex_destroy(&k->mu);
+        }
+        if (!k->started) {
+            lint_feed(k->lint, b->data, b->len, k->rep);
+            b->len = 0;
+            return;
+        }
+    }
+    checker_wait(k);
+    struct wr_buf t = k->chunk;
+    k->chunk = *b;
+    *b = t;
+    b->len = 0;
+    pthread_mutex_lock(&k->mu);
+    k->busy = true;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* Wait for the last chunk and stop the thread: the report is the caller's again. */
+static void checker_finish(struct row_checker *k)
+{
+    if (k->started) {
+        checker_wait(k);
+        pthread_mutex_lock(&k->mu);
+        k->quit = true;
+        pthread_cond_broadcast(&k->cv);
+        pthread_mutex_unlock(&k->mu);
+        pthread_join(k->thread, NULL);
+        pthread_cond_destroy(&k->cv);
+        pthread_mutex_destroy(&k->mu);
+        k->started = false;
+    }
+    wr_buf_free(&k->chunk);
+}
+
 struct row_ctx {
     FILE *f;
     bool local; /* a local-time column in the incident's zone beside UTC */
     struct wr_zone_cache zone;
     struct wr_buf b; /* rows not yet written: flushed in large writes, so memory stays flat */
-    const struct lint_rules *lint;
-    struct lint_report *rep;
+    struct row_checker *check; /* NULL: no lint */
     bool failed;
 };
 
@@ -655,6 +744,8 @@ static int flush_rows(struct row_ctx *c)
         c->failed = true;
         return 1;
     }
+    if (c->check && c->b.len)
+        checker_give(c->check, &c->b);
     c->b.len = 0;
     return 0;
 }
@@ -667,7 +758,6 @@ static int write_row(const struct entry *e, void *vctx)
     if (e->deleted)
         return 0;
     char tb[32];
-    size_t start = c->b.len;
     wr_buf_append(&c->b, "| ", 2);
     wr_buf_append(&c->b, tb, wr_time_utc_seconds(e->at_ms, tb));
     wr_buf_append(&c->b, " | ", 3);
@@ -689,8 +779,6 @@ static int write_row(const struct entry *e, void *vctx)
         c->failed = true;
         return 1;
     }
-    if (c->lint && c->rep)
-        lint_feed(c->lint, c->b.data + start, c->b.len - start - 1, c->rep);
     return c->b.len >= ROWS_FLUSH_BYTES ? flush_rows(c) : 0;
 }
 
@@ -767,6 +855,7 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
     FILE *f = NULL, *rows = NULL;
     struct row_ctx rc_ctx = {0};
     struct lint_report rows_lint = {0};
+    struct row_checker check = {.lint = opt->lint, .rep = &rows_lint};
     struct pm_pass pass = {0};
     struct incident inc;
     incident_init(&inc);
@@ -790,8 +879,7 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
                  zone, sizeof zone);
         rc_ctx.f = rows;
         rc_ctx.local = strcmp(zone, "UTC") != 0;
-        rc_ctx.lint = opt->lint;
-        rc_ctx.rep = lint ? &rows_lint : NULL;
+        rc_ctx.check = opt->lint && lint ? &check : NULL;
         pass.rows = &rc_ctx;
     }
     if (pass_run(s, &inc, &pass, err) != 0)
@@ -828,6 +916,7 @@ int pm_export(struct store *s, int64_t id, const struct pm_options *opt, const c
             wr_fail(err, WR_E_IO, "cannot write %s: %s", path, strerror(errno));
             goto out;
         }
+        checker_finish(&check); /* it checked the rows while the rest was drafted */
         if (opt->lint && lint && lint_report_append(lint, &rows_lint) != 0) {
             wr_fail(err, WR_E_NOMEM, "out of memory checking %s", path);
             goto out;
@@ -859,6 +948,7 @@ out:
         fclose(rows);
     if (tmp[0])
         unlink(tmp);
+    checker_finish(&check); /* when it was not needed above: before its report is cleared */
     wr_buf_free(&rc_ctx.b);
     lint_report_clear(&rows_lint);
     pass_clear(&pass);
