@@ -73,6 +73,49 @@ static void write_big_export(const char *path, int n)
     fclose(f);
 }
 
+/* The store's share of an import: the same n entries handed to store_import_* already parsed,
+ * into a fresh database, in one import transaction. What is left of the import is the JSON. */
+static void store_floor(const char *path, int n)
+{
+    struct wr_error err = {0};
+    struct store *s;
+    if (store_open(path, &s, &err) != 0)
+        die("open floor", &err);
+    struct incident inc;
+    incident_init(&inc);
+    inc.title = "floor";
+    int64_t id;
+    if (store_incident_create(s, &inc, &id, &err) != 0)
+        die("create floor", &err);
+    static const enum entry_kind kinds[] = {KIND_NOTE, KIND_ACTION, KIND_DECISION,
+                                            KIND_HYPOTHESIS};
+    char(*texts)[96] = malloc((size_t)n * sizeof *texts);
+    for (int i = 0; i < n; i++)
+        snprintf(texts[i], sizeof texts[i],
+                 "entry %d: p99 latency on /loan/apply at %d ms, scoring provider timeouts rising",
+                 i, 300 + i % 5000);
+    int64_t c0 = cpu_us(), t0 = now_us();
+    struct store_import *im = NULL;
+    if (store_begin_import(s, &err) != 0 || store_import_new(s, id, &im, &err) != 0)
+        die("floor begin", &err);
+    for (int i = 0; i < n; i++) {
+        int64_t t = 1773143400000LL + (int64_t)i * 250;
+        struct entry_revision r = {1, t, "scribe", texts[i], kinds[i % 4], t, i % 1000 == 0,
+                                   false};
+        if (store_import_entry(im, t, NULL, &r, 1, &err) != 0)
+            die("floor entry", &err);
+    }
+    if (store_import_finish(im, &err) != 0 || store_commit(s, &err) != 0)
+        die("floor commit", &err);
+    int64_t dt = now_us() - t0, dc = cpu_us() - c0;
+    store_import_free(&im);
+    printf("  of which the store (n=%d, parsed already, fresh db): %.1f ms, %.0f entries/s "
+           "(CPU %.1f ms)\n",
+           n, (double)dt / 1000.0, (double)n / ((double)dt / 1e6), (double)dc / 1000.0);
+    free(texts);
+    store_close(&s);
+}
+
 /* Child mode: stream the `show --json` record of incident id to /dev/null; print time, peak RSS. */
 static int show_child(const char *path, int64_t id)
 {
@@ -158,6 +201,9 @@ int main(int argc, char **argv)
     printf("bulk import (n=%d): %.1f ms, %.0f entries/s (CPU %.1f ms)\n", n, (double)dt / 1000.0,
            (double)n / ((double)dt / 1e6), (double)dc / 1000.0);
     store_close(&s);
+    char floor_db[512];
+    snprintf(floor_db, sizeof floor_db, "%s/floor.db", dir);
+    store_floor(floor_db, n);
 
     /* 3. `warroom show ID --json` in a fresh process, so its peak memory is its own. */
     fflush(stdout);
