@@ -852,6 +852,11 @@ int pm_draft_timeline_add(const struct entry *e, void *timeline)
     return pd_collect(e, &t->c);
 }
 
+size_t pm_draft_timeline_kept(const struct pm_draft_timeline *t)
+{
+    return t->c.n;
+}
+
 void pm_draft_timeline_free(struct pm_draft_timeline **t)
 {
     if (!t || !*t)

@@ -62,5 +62,7 @@ int pm_draft_timeline_add(const struct entry *e, void *timeline);
 int pm_draft_from(struct store *s, const struct pm_draft_input *in, struct pm_draft_timeline *t,
                   cJSON *root, struct wr_error *err);
 void pm_draft_timeline_free(struct pm_draft_timeline **t);
+/* How many entries the timeline holds for the drafts so far (what its memory grows with). */
+size_t pm_draft_timeline_kept(const struct pm_draft_timeline *t);
 
 #endif

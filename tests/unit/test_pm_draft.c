@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "facts.h"
+#include "pm_draft.h"
 #include "postmortem.h"
 #include "store.h"
 #include "tz.h"
@@ -102,6 +103,48 @@ static bool draft_says(const cJSON *data, const char *key, const char *needle)
 }
 
 /* Nothing logged: every section keeps its prompt (no draft made of nothing). */
+/* What the drafts keep of a timeline is bounded: after a pinned decision the next 32 decisions
+ * and actions are kept (a rollback is often under way before anyone logs MITIGATE), not every
+ * one of a timeline that never gets a phase entry; another pinned decision keeps 32 more; once
+ * in MITIGATE every action is kept, as the mitigation draft lists them. */
+static void test_kept_after_pinned_decision_is_bounded(void **state)
+{
+    (void)state;
+    struct incident inc;
+    incident_init(&inc);
+    struct pm_draft_timeline *t = pm_draft_timeline_new(&inc);
+    assert_non_null(t);
+    struct entry e = {.kind = KIND_DECISION, .author = "ic", .text = "roll back the release",
+                      .pinned = true, .at_ms = T0};
+    assert_int_equal(pm_draft_timeline_add(&e, t), 0);
+    e.pinned = false;
+    e.kind = KIND_ACTION;
+    e.text = "restarted a scoring pod";
+    for (int i = 0; i < 10000; i++) {
+        e.at_ms = T0 + i;
+        assert_int_equal(pm_draft_timeline_add(&e, t), 0);
+    }
+    assert_int_equal(pm_draft_timeline_kept(t), 1 + 32);
+    e.kind = KIND_DECISION;
+    e.pinned = true;
+    assert_int_equal(pm_draft_timeline_add(&e, t), 0);
+    e.kind = KIND_ACTION;
+    e.pinned = false;
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(pm_draft_timeline_add(&e, t), 0);
+    assert_int_equal(pm_draft_timeline_kept(t), 2 + 64);
+    e.kind = KIND_PHASE;
+    e.text = "Phase RESPOND \u2192 MITIGATE";
+    assert_int_equal(pm_draft_timeline_add(&e, t), 0);
+    e.kind = KIND_ACTION;
+    e.text = "restarted a scoring pod";
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(pm_draft_timeline_add(&e, t), 0);
+    assert_int_equal(pm_draft_timeline_kept(t), 2 + 64 + 1 + 100);
+    pm_draft_timeline_free(&t);
+    incident_clear(&inc);
+}
+
 static void test_no_evidence_no_draft(void **state)
 {
     (void)state;
@@ -291,6 +334,7 @@ int main(void)
     tz_use("", NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_evidence_no_draft),
+        cmocka_unit_test(test_kept_after_pinned_decision_is_bounded),
         cmocka_unit_test(test_drafts_from_evidence),
         cmocka_unit_test(test_hypothesis_tie_names_no_outcome),
         cmocka_unit_test(test_snapshot_figures),
