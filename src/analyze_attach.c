@@ -363,6 +363,19 @@ int analyze_impact_append_found(struct analyze_impact_finder *found, char **text
     if (req > 0)
         wr_buf_printf(&b, " (%.2f%% available)", 100.0 * (req - er) / req);
     wr_buf_puts(&b, ".");
+    /* figures for part of the window read as the window's: say which part the logs cover (as
+     * the summary entry does; a summary written before covered_* was recorded says nothing) */
+    const cJSON *cf = cJSON_GetObjectItemCaseSensitive(w, "covered_from");
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(w, "covered_to");
+    int64_t cf_ms, ct_ms;
+    if (f_ms != WR_TIME_NONE && t_ms != WR_TIME_NONE && cJSON_IsString(cf) && cJSON_IsString(ct) &&
+        wr_time_parse(cf->valuestring, 0, &cf_ms, NULL) == 0 &&
+        wr_time_parse(ct->valuestring, 0, &ct_ms, NULL) == 0 &&
+        (cf_ms - f_ms >= 60000 || t_ms - ct_ms >= 60000)) {
+        char span[160];
+        wr_buf_printf(&b, " The logs cover only %s of that window: the figures are for that part.",
+                      span_text(cf_ms, ct_ms, span, sizeof span));
+    }
     const cJSON *tt = cJSON_GetObjectItemCaseSensitive(w, "top_error_types");
     int k = 0;
     const cJSON *it;

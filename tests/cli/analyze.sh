@@ -454,6 +454,10 @@ w analyze "${logs[@]}" --from 2026-03-10T12:20Z --attach "$id5" >/dev/null 2>&1 
 w show "$id5" | grep -q "Log analysis (2 files): .*; the logs cover only 12:20 to 13:00 UTC of that window" ||
     die "partial coverage not stated: $(w show "$id5" | grep 'Log analysis (')"
 w show "$id3" | grep "Log analysis (" | grep -q "cover only" && die "a fully covered window said to be covered only in part"
+w export "$id5" --format md -o "$tmp/pm5" >/dev/null 2>&1 || die "export of the partly covered incident"
+impact "$tmp/pm5/postmortem.md" | grep -q "The logs cover only 12:20 to 13:00 UTC of that window" ||
+    die "Impact of the partly covered incident does not say so: $(impact "$tmp/pm5/postmortem.md")"
+impact "$tmp/pm3/postmortem.md" | grep -q "cover only" && die "Impact of a fully covered window says it is covered in part"
 
 [ $fail = 0 ] && echo "analyze: all checks passed"
 exit $fail
