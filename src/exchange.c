@@ -745,6 +745,18 @@ static const char *fast_uint(const char *p, const char *end, double *out)
     return p;
 }
 
+/* Past the member or element that ended at p: at the next one (after its ',') or at `close`;
+ * NULL (decline) otherwise, a ',' right before `close` included, which JSON does not allow. */
+static const char *fast_next(const char *p, const char *end, char close)
+{
+    p = fast_ws(p, end);
+    if (p < end && *p == ',') {
+        p = fast_ws(p + 1, end);
+        return p < end && *p != close ? p : NULL;
+    }
+    return p < end && *p == close ? p : NULL;
+}
+
 enum { K_REV = 1, K_CHANGED = 2, K_AUTHOR = 4, K_KIND = 8, K_AT = 16, K_TEXT = 32,
        K_PINNED = 64, K_DELETED = 128 };
 
@@ -787,14 +799,9 @@ static const char *fast_revision(const char *p, const char *end, struct fast_ent
         case K_PINNED: p = fast_bool(p, end, &v->pinned); break;
         default: p = fast_bool(p, end, &v->deleted); break;
         }
-        if (!p || (v->seen & bit))
+        if (!p || (v->seen & bit) || !(p = fast_next(p, end, '}')))
             return NULL;
         v->seen |= bit;
-        p = fast_ws(p, end);
-        if (p < end && *p == ',')
-            p = fast_ws(p + 1, end);
-        else if (p >= end || *p != '}')
-            return NULL;
     }
     return p < end ? p + 1 : NULL;
 }
@@ -827,11 +834,7 @@ static const char *fast_entry_parse(const char *p, const char *end, struct fast_
                 if (fe->nrevs == FAST_MAX_REVS)
                     return NULL;
                 p = fast_revision(p, end, fe, &fe->revs[fe->nrevs++]);
-                p = p ? fast_ws(p, end) : NULL;
-                if (p && p < end && *p == ',')
-                    p = fast_ws(p + 1, end);
-                else if (p && (p >= end || *p != ']'))
-                    return NULL;
+                p = p ? fast_next(p, end, ']') : NULL;
             }
             if (!p || p >= end)
                 return NULL;
@@ -839,12 +842,7 @@ static const char *fast_entry_parse(const char *p, const char *end, struct fast_
         } else {
             return NULL;
         }
-        if (!p)
-            return NULL;
-        p = fast_ws(p, end);
-        if (p < end && *p == ',')
-            p = fast_ws(p + 1, end);
-        else if (p >= end || *p != '}')
+        if (!p || !(p = fast_next(p, end, '}')))
             return NULL;
     }
     if (p >= end || !recorded || !revisions || fe->nrevs == 0 || fe->scratch.oom)
@@ -1122,6 +1120,20 @@ static const char *skip_container(const char *p)
 
 /* Import the "entries" array one element at a time, so a 100,000-entry file never becomes one
  * tree in memory. */
+/* After an element of the entries array: *p at the next one or at the array's ']'; otherwise
+ * -1 with the error, a ',' right before the ']' included. */
+static int entries_next(struct reader *r, const char *text, const char **p)
+{
+    const char *q = skip_ws(*p);
+    bool comma = *q == ',';
+    if (comma)
+        q = skip_ws(q + 1);
+    if ((comma && *q == ']') || (!comma && *q != ']'))
+        return json_error(r->err, text, q);
+    *p = q;
+    return 0;
+}
+
 static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
                           const char *at)
 {
@@ -1145,13 +1157,9 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
             if (frc < 0)
                 goto out;
             if (frc == 0) {
-                p = skip_ws(end);
-                if (*p == ',') {
-                    p = skip_ws(p + 1);
-                } else if (*p != ']') {
-                    json_error(r->err, text, p);
+                p = end;
+                if (entries_next(r, text, &p) != 0)
                     goto out;
-                }
                 continue;
             }
         }
@@ -1163,15 +1171,9 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
         }
         int erc = import_entry(s, r, id, e);
         cJSON_Delete(e);
-        if (erc != 0)
+        p = end;
+        if (erc != 0 || entries_next(r, text, &p) != 0)
             goto out;
-        p = skip_ws(end);
-        if (*p == ',') {
-            p = skip_ws(p + 1);
-        } else if (*p != ']') {
-            json_error(r->err, text, p);
-            goto out;
-        }
     }
     if (store_import_finish(r->entries, r->err) != 0)
         goto out;

@@ -428,6 +428,19 @@ static void test_import_bad_documents_import_nothing(void **state)
          "\"title\":\"t\",\"phase\":\"RESPOND\",\"severity\":2,\"created\":\"2026-03-10T12:00:00Z\","
          "\"milestones\":{\"started\":\"2026-03-10T12:00:00Z\",\"detected\":\"2026-03-10T11:00:00Z\"}}}",
          "would be"},
+        /* a ',' before a closing bracket is not JSON, in any of the entries' four places (the
+         * fast entry reader took all four) */
+#define TC_HEAD                                                                                \
+    "{\"format\":\"warroom-incident\",\"version\":1,\"incident\":{\"uid\":\"tc\",\"title\":\"t\","      \
+    "\"phase\":\"RESPOND\",\"severity\":2,\"created\":\"2026-03-10T12:00:00Z\"},\"entries\":"   \
+    "[{\"recorded\":\"2026-03-10T12:00:00Z\",\"revisions\":[{\"rev\":1,"                       \
+    "\"changed\":\"2026-03-10T12:00:00Z\",\"author\":\"a\",\"kind\":\"note\","                 \
+    "\"at\":\"2026-03-10T12:00:00Z\",\"text\":\"ok\""
+        {TC_HEAD ",}]}]}", "malformed JSON"},
+        {TC_HEAD "},]}]}", "malformed JSON"},
+        {TC_HEAD "}],}]}", "malformed JSON"},
+        {TC_HEAD "}]},]}", "malformed JSON"},
+#undef TC_HEAD
     };
     struct incident *list;
     size_t before, after;
