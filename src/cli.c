@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -946,15 +947,23 @@ static int cmd_demo(struct cli_ctx *ctx, int argc, char **argv)
     char dir[PATH_MAX], path[PATH_MAX];
     int64_t id = 0, start = 0;
     int rc = -1;
+    bool broken_pipe = false;
     dir[0] = path[0] = '\0';
     if (demo_prepare(ctx, dir, sizeof dir, path, sizeof path, &id, &start) != 0)
         goto out;
     if (print) {
-        /* No terminal needed: show what the demo holds (used by scripts and CI). */
+        /* No terminal needed: show what the demo holds (used by scripts and CI). A reader that
+         * stops early (`| head`, `| grep -q`) would kill the demo by SIGPIPE before it removed
+         * its database: the broken pipe is taken as a write error instead, the directory
+         * removed, and the process then ends by SIGPIPE as any command would. */
+        struct sigaction ign = {.sa_handler = SIG_IGN};
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGPIPE, &ign, NULL);
         char sid[32];
         snprintf(sid, sizeof sid, "%lld", (long long)id);
         char *show_argv[] = {sid, NULL};
         rc = cmd_show(ctx, 1, show_argv);
+        broken_pipe = (fflush(stdout) != 0 || ferror(stdout)) && errno == EPIPE;
         goto out;
     }
     /* The demo's SLI panels replay the recorded incident unless the user gave --config. */
@@ -977,6 +986,10 @@ out:
             demo_export_hint(ctx, path);
     } else if (*dir)
         demo_cleanup(dir, path);
+    if (broken_pipe) {
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
     return rc;
 }
 

@@ -154,6 +154,21 @@ if [ "$acked" -ge 30 ] && [ "$missing" -eq 0 ]; then ok; else bad "kill -9: $mis
 
 # --- demo data prints without a terminal ---
 if "$WR" demo --print | grep -q "scoring"; then ok; else bad "demo --print"; fi
+# A reader that is gone before the demo writes (`| head` that has had enough): the demo still
+# removes its temporary database, then ends by SIGPIPE like any command; it left one in
+# TMPDIR per early-closing reader.
+mkdir -p "$T/demo-tmp"
+rc=$(python3 - "$WR" "$T/demo-tmp" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)  # nobody will read: the demo's first write breaks the pipe
+p = subprocess.run([sys.argv[1], "demo", "--print"], stdout=w, stderr=subprocess.DEVNULL,
+                   env=dict(os.environ, TMPDIR=sys.argv[2]))
+print(p.returncode)
+PY
+)
+left=$(ls "$T/demo-tmp" | wc -l)
+if [ "$rc" = -13 ] && [ "$left" = 0 ]; then ok; else bad "demo --print into a closed pipe: exit $rc, $left temporary directories left"; fi
 
 echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]
