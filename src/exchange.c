@@ -1118,8 +1118,6 @@ static const char *skip_container(const char *p)
     return NULL;
 }
 
-/* Import the "entries" array one element at a time, so a 100,000-entry file never becomes one
- * tree in memory. */
 /* After an element of the entries array: *p at the next one or at the array's ']'; otherwise
  * -1 with the error, a ',' right before the ']' included. */
 static int entries_next(struct reader *r, const char *text, const char **p)
@@ -1134,6 +1132,8 @@ static int entries_next(struct reader *r, const char *text, const char **p)
     return 0;
 }
 
+/* Import the "entries" array one element at a time, so a 100,000-entry file never becomes one
+ * tree in memory. */
 static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
                           const char *at)
 {
