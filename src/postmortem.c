@@ -679,25 +679,27 @@ static void checker_wait(struct row_checker *k)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* Start the checker's thread; false (nothing left to undo) when it cannot be started. */
+static bool checker_start(struct row_checker *k)
+{
+    if (pthread_mutex_init(&k->mu, NULL) != 0)
+        return false;
+    if (pthread_cond_init(&k->cv, NULL) == 0) {
+        if (pthread_create(&k->thread, NULL, checker_main, k) == 0)
+            return k->started = true;
+        pthread_cond_destroy(&k->cv);
+    }
+    pthread_mutex_destroy(&k->mu);
+    return false;
+}
+
 /* Check the rows in *b (whole lines); *b comes back empty, maybe with another buffer. */
 static void checker_give(struct row_checker *k, struct wr_buf *b)
 {
-    if (!k->started) {
-        if (pthread_mutex_init(&k->mu, NULL) == 0) {
-            if (pthread_cond_init(&k->cv, NULL) == 0) {
-                if (pthread_create(&k->thread, NULL, checker_main, k) == 0)
-                    k->started = true;
-                else
-                    pthread_cond_destroy(&k->cv);
-            }
-            if (!k->started)
-                pthread_mutex_destroy(&k->mu);
-        }
-        if (!k->started) {
-            lint_feed(k->lint, b->data, b->len, k->rep);
-            b->len = 0;
-            return;
-        }
+    if (!k->started && !checker_start(k)) {
+        lint_feed(k->lint, b->data, b->len, k->rep);
+        b->len = 0;
+        return;
     }
     checker_wait(k);
     struct wr_buf t = k->chunk;
