@@ -14,10 +14,11 @@
 
 /* ---- formatting helpers ---- */
 
-/* "12:12 UTC", plus " (09:12 local)" when the local zone differs at that instant. */
+/* "12:12 UTC", plus " (09:12 local)" when the local zone differs at that instant: at most 23
+ * characters. */
 static char *fmt_clock(int64_t ms, char *buf, size_t n)
 {
-    char u[16], l[16];
+    char u[8], l[8]; /* "HH:MM" */
     wr_time_fmt(ms, true, "%H:%M", u, sizeof u);
     wr_time_fmt(ms, false, "%H:%M", l, sizeof l);
     if (strcmp(u, l) == 0)
@@ -154,7 +155,7 @@ static const struct analyze_episode *first_episode(const struct analyze_result *
 int ana_recommend(struct analyze_result *r, struct wr_error *err)
 {
     size_t cap = 0;
-    char f[1024], a[1024], t1[64], t2[64], c1[32], c2[32], p1[32];
+    char f[1024], a[1024], t1[32], t2[32], c1[32], c2[32], p1[32];
     struct dep_group groups[32];
     size_t ng = group_by_dependency(r, groups, 32);
     uint64_t events = r->error_events;

@@ -19,7 +19,8 @@
 
 char *pm_when(int64_t ms, char *buf, size_t n)
 {
-    char zone[32], local[16], utc[16];
+    /* "HH:MM" is five characters: sized so the longest line fits the callers' 64 bytes. */
+    char zone[32], local[8], utc[8];
     tz_label(ms, zone, sizeof zone);
     wr_time_fmt(ms, true, "%H:%M", utc, sizeof utc);
     if (strcmp(zone, "UTC") == 0) {

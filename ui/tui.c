@@ -192,7 +192,7 @@ static void layout(struct tui *t)
 {
     int rows = LINES > 0 ? LINES : 0, cols = COLS > 0 ? COLS : 0;
     int min[TUI_MAX_PANELS], want[TUI_MAX_PANELS], got[TUI_MAX_PANELS];
-    int order[TUI_MAX_PANELS];
+    int order[TUI_MAX_PANELS] = {0}; /* zeroed: gcc -O3 cannot see that only [0, n) is read */
     int n = t->n_panels;
     for (int i = 0; i < n; i++) {
         min[i] = 0;
