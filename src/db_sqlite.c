@@ -137,16 +137,6 @@ static int sq_exec(struct db *db, const char *script)
     return 0;
 }
 
-static int sq_configure(struct db *db)
-{
-    /* temp_store: a statement journal (a multi-row INSERT keeps one) stays in memory instead
-     * of spilling to a temporary file past 64 KiB; a bulk import wrote 150,000 pages there. */
-    return sq_exec(db, "PRAGMA journal_mode = WAL;"
-                       "PRAGMA synchronous = FULL;"
-                       "PRAGMA foreign_keys = ON;"
-                       "PRAGMA temp_store = MEMORY;");
-}
-
 /* A one-row, one-integer query through a throwaway statement. */
 static int query_int(struct db *db, const char *sql, int64_t *out)
 {
@@ -162,6 +152,33 @@ static int query_int(struct db *db, const char *sql, int64_t *out)
 out:
     sqlite3_finalize(st);
     return rc;
+}
+
+/*
+ * page_size applies to a database created by this connection (an existing one keeps its own):
+ * 32 KiB instead of 4 KiB. A bulk import of 100,000 entries then takes 60 % of the time
+ * (fewer page splits and cell moves, a checkpoint of 1,300 writes instead of 10,000), reading
+ * a timeline walks fewer pages; a durable append writes more bytes to the WAL (its p50 goes
+ * from 0.13 to 0.20 ms, within everything `warroom log` is allowed). bench_store prints both.
+ * The WAL is checkpointed at about 4 MiB whatever the page size (SQLite's default of 1,000
+ * pages, in bytes, for 4 KiB pages).
+ * temp_store: a statement journal (a multi-row INSERT keeps one) stays in memory instead of
+ * spilling to a temporary file past 64 KiB; a bulk import wrote 150,000 pages there.
+ */
+static int sq_configure(struct db *db)
+{
+    int64_t page = 0;
+    char sql[64];
+    if (sq_exec(db, "PRAGMA page_size = 32768;"
+                    "PRAGMA journal_mode = WAL;"
+                    "PRAGMA synchronous = FULL;"
+                    "PRAGMA foreign_keys = ON;"
+                    "PRAGMA temp_store = MEMORY;") != 0 ||
+        query_int(db, "PRAGMA page_size", &page) != 0)
+        return -1;
+    snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %lld",
+             (long long)(page > 0 ? (4 << 20) / page : 1000));
+    return sq_exec(db, sql);
 }
 
 static int sq_schema_version(struct db *db, int *version)

@@ -52,16 +52,23 @@
     X(ST_MILESTONE_DELETE, "DELETE FROM milestones WHERE incident_id = ?1 AND name = ?2")      \
     X(ST_ENTRY_INSERT,                                                                         \
       "INSERT INTO entries(incident_id, at_ms, recorded_ms, kind, author, text, pinned,"       \
-      " deleted, rev, data, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"                  \
-      " coalesce(?10, ''), ?11) ON CONFLICT(uid) DO NOTHING RETURNING id")                                                                                 \
-    X(ST_REVISION_INSERT,                                                                      \
-      "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text,"       \
+      " deleted, rev, data, uid, changed_ms, changed_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"\
+      " ?9, coalesce(?10, ''), ?11, ?12, nullif(?13, ?5)) ON CONFLICT(uid) DO NOTHING"          \
+      " RETURNING id")                                                                         \
+    /* A revision the entry's row no longer holds (schema 6: see store_schema.c). */           \
+    X(ST_HISTORY_INSERT,                                                                       \
+      "INSERT INTO entry_history(entry_id, rev, changed_ms, author, kind, at_ms, text,"        \
       " pinned, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")                          \
+    /* Before an edit: the row's current revision becomes history. */                         \
+    X(ST_HISTORY_KEEP,                                                                         \
+      "INSERT INTO entry_history(entry_id, rev, changed_ms, author, kind, at_ms, text,"        \
+      " pinned, deleted) SELECT id, rev, changed_ms, coalesce(changed_by, author), kind,"      \
+      " at_ms, text, pinned, deleted FROM entries WHERE id = ?1")                              \
     X(ST_ENTRY_GET, "SELECT " ENTRY_COLUMNS " FROM entries WHERE id = ?1")                     \
     X(ST_ENTRY_FIND_UID, "SELECT id, incident_id FROM entries WHERE uid = ?1")                     \
     X(ST_ENTRY_UPDATE,                                                                         \
       "UPDATE entries SET kind = ?2, at_ms = ?3, text = ?4, pinned = ?5, deleted = ?6,"        \
-      " rev = ?7 WHERE id = ?1")                                                               \
+      " rev = ?7, changed_ms = ?8, changed_by = nullif(?9, author) WHERE id = ?1")             \
     X(ST_ENTRY_COUNT, "SELECT count(*) FROM entries WHERE" ENTRY_FILTER_SQL)                   \
     /* The view's own filter (kinds, live entries): counted from entries_by_kind alone. */     \
     X(ST_ENTRY_COUNT_LIVE,                                                                     \
@@ -90,10 +97,16 @@
     X(ST_HISTORY,                                                                              \
       "SELECT rev, changed_ms, author, kind, at_ms, text, pinned, deleted"                     \
       " FROM entry_revisions WHERE entry_id = ?1 ORDER BY rev")                                \
+    /* Every revision of an incident in timeline order: the superseded ones and the rows' own,   \
+     * merged (each side comes in that order from entries_timeline: no sort, no temporary      \
+     * table). */                                                                              \
     X(ST_REVISION_EACH,                                                                        \
-      "SELECT r.entry_id, r.rev, r.changed_ms, r.author, r.kind, r.at_ms, r.text, r.pinned,"   \
-      " r.deleted, e.recorded_ms, e.data FROM entries e JOIN entry_revisions r ON r.entry_id = e.id"                  \
-      " WHERE e.incident_id = ?1 ORDER BY e.at_ms, e.id, r.rev")                               \
+      "SELECT e.id, h.rev, h.changed_ms, h.author, h.kind, h.at_ms, h.text, h.pinned,"         \
+      " h.deleted, e.recorded_ms, e.data, e.at_ms AS o_at FROM entries e"                      \
+      " JOIN entry_history h ON h.entry_id = e.id WHERE e.incident_id = ?1 UNION ALL"          \
+      " SELECT id, rev, changed_ms, coalesce(changed_by, author), kind, at_ms, text, pinned,"  \
+      " deleted, recorded_ms, data, at_ms FROM entries WHERE incident_id = ?1"                 \
+      " ORDER BY 12, 1, 2")                                                                    \
     X(ST_ACTION_FROM_TODO,                                                                     \
       "INSERT INTO action_items(incident_id, description, owner, source_entry_id, created_ms,"  \
       " updated_ms, uid) VALUES(?1, ?2, '', ?3, ?4, ?4, ?5)")                                   \
@@ -807,10 +820,11 @@ int store_incident_update_text(struct store *s, const struct incident *inc,
 
 /* ---- timeline ---- */
 
-static int revision_insert(struct store *s, int64_t entry_id, const struct entry_revision *r,
-                           struct wr_error *err)
+/* A superseded revision (an imported entry's earlier ones). */
+static int history_insert(struct store *s, int64_t entry_id, const struct entry_revision *r,
+                          struct wr_error *err)
 {
-    struct db_stmt *st = stmt(s, ST_REVISION_INSERT, err);
+    struct db_stmt *st = stmt(s, ST_HISTORY_INSERT, err);
     if (!st)
         return -1;
     db_bind_int64(st, 1, entry_id);
@@ -841,8 +855,9 @@ int store_check_text(const char *text, struct wr_error *err)
     return 0;
 }
 
-/* Insert the entry row and its first revision; inside a transaction. Returns 0, 1 when an
- * entry with e->uid is already saved (nothing written), or -1. */
+/* Insert the entry row, which is also its first revision (made at recorded_ms by its author);
+ * inside a transaction. Returns 0, 1 when an entry with e->uid is already saved (nothing
+ * written), or -1. */
 static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
 {
     struct db_stmt *st = stmt(s, ST_ENTRY_INSERT, err);
@@ -863,6 +878,8 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     if (!e->uid[0])
         wr_uid_new(e->uid, sizeof e->uid);
     db_bind_text(st, 11, e->uid);
+    db_bind_int64(st, 12, e->recorded_ms);
+    db_bind_text(st, 13, e->author);
     int r = db_step(st);
     if (r == DB_ERROR) {
         enum db_failure f = db_failure(s->db);
@@ -878,10 +895,7 @@ static int entry_insert(struct store *s, struct entry *e, struct wr_error *err)
     }
     e->id = db_col_int64(st, 0);
     db_reset(st);
-    struct entry_revision rev = {.rev = e->rev, .changed_ms = e->recorded_ms,
-                                 .author = e->author, .text = e->text, .kind = e->kind,
-                                 .at_ms = e->at_ms, .pinned = e->pinned, .deleted = e->deleted};
-    return revision_insert(s, e->id, &rev, err);
+    return 0;
 }
 
 /* entry_insert for entries warroom writes itself: an existing uid is an error. */
@@ -1042,12 +1056,19 @@ int store_entry_get(struct store *s, int64_t entry_id, struct entry *out, struct
     return 0;
 }
 
-/* Write a new revision of an entry: the change is applied to *cur by the caller. */
+/* Write a new revision of an entry: the change is applied to *cur by the caller. The row's
+ * current revision moves to the history first. */
 static int entry_revise(struct store *s, struct entry *cur, const char *author,
                         struct wr_error *err)
 {
+    struct db_stmt *st = stmt(s, ST_HISTORY_KEEP, err);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, cur->id);
+    if (store_step_done(s, st, err, "saving the entry's history") != 0)
+        return -1;
     cur->rev++;
-    struct db_stmt *st = stmt(s, ST_ENTRY_UPDATE, err);
+    st = stmt(s, ST_ENTRY_UPDATE, err);
     if (!st)
         return -1;
     db_bind_int64(st, 1, cur->id);
@@ -1057,13 +1078,9 @@ static int entry_revise(struct store *s, struct entry *cur, const char *author,
     db_bind_int(st, 5, cur->pinned);
     db_bind_int(st, 6, cur->deleted);
     db_bind_int(st, 7, cur->rev);
-    if (store_step_done(s, st, err, "saving the change") != 0)
-        return -1;
-    struct entry_revision r = {.rev = cur->rev, .changed_ms = wr_now_ms(),
-                               .author = (char *)author, .text = cur->text, .kind = cur->kind,
-                               .at_ms = cur->at_ms, .pinned = cur->pinned,
-                               .deleted = cur->deleted};
-    return revision_insert(s, cur->id, &r, err);
+    db_bind_int64(st, 8, wr_now_ms());
+    db_bind_text(st, 9, author);
+    return store_step_done(s, st, err, "saving the change");
 }
 
 enum revise_op { REVISE_TEXT, REVISE_PIN, REVISE_DELETE, REVISE_KIND, REVISE_AT };
@@ -1504,6 +1521,8 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
     db_bind_text(st, 10, data);
     wr_uid_new(e.uid, sizeof e.uid);
     db_bind_text(st, 11, e.uid);
+    db_bind_int64(st, 12, last->changed_ms);
+    db_bind_text(st, 13, last->author);
     int64_t id;
     if (store_step_id(s, st, &id, err, "importing an entry") != 0)
         goto out;
@@ -1511,8 +1530,8 @@ int store_entry_import(struct store *s, int64_t incident_id, int64_t recorded_ms
         wr_fail(err, WR_E_CONFLICT, "an entry with uid %s is already saved", e.uid);
         goto out;
     }
-    for (size_t i = 0; i < n; i++)
-        if (revision_insert(s, id, &revs[i], err) != 0)
+    for (size_t i = 0; i + 1 < n; i++) /* the last one is the row */
+        if (history_insert(s, id, &revs[i], err) != 0)
             goto out;
     if (store_tx_commit(s, err) != 0)
         goto out;

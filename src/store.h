@@ -13,11 +13,12 @@
 struct store;
 
 /* Schema version this build writes. A database with a higher user_version is refused. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* The same for a PostgreSQL database (its own count, kept in table meta; see store_schema.c):
  * version 1 holds everything of SQLite's version 3, version 2 its version 4, version 3 SQLite's
- * version 5 and what team mode's cockpits read (change counters, applied journal operations). */
-#define STORE_PG_SCHEMA_VERSION 3
+ * version 5 and what team mode's cockpits read (change counters, applied journal operations),
+ * version 4 SQLite's version 6. */
+#define STORE_PG_SCHEMA_VERSION 4
 
 /*
  * Default database path: $WARROOM_DB, else $XDG_DATA_HOME/warroom/warroom.db, else

@@ -6,7 +6,6 @@
 
 enum {
     SLOT_INSERT = STORE_SLOTS_ANALYZE,
-    SLOT_REVISION,
 };
 
 int store_entries_append_once(struct store *s, struct entry *entries, size_t n, size_t *added,
@@ -38,8 +37,8 @@ int store_entries_append_once(struct store *s, struct entry *entries, size_t n, 
         struct db_stmt *st = store_stmt(
             s, SLOT_INSERT,
             "INSERT INTO entries(incident_id, at_ms, recorded_ms, kind, author, text, pinned,"
-            " deleted, rev, data, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 1, coalesce(?7, ''),"
-            " ?8) ON CONFLICT(uid) DO NOTHING RETURNING id",
+            " deleted, rev, data, uid, changed_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 1,"
+            " coalesce(?7, ''), ?8, ?3) ON CONFLICT(uid) DO NOTHING RETURNING id",
             err);
         if (!st)
             goto out;
@@ -53,23 +52,8 @@ int store_entries_append_once(struct store *s, struct entry *entries, size_t n, 
         db_bind_text(st, 8, e->uid);
         if (store_step_id(s, st, &e->id, err, "saving a finding") != 0)
             goto out;
-        if (e->id == 0)
-            continue;
-        st = store_stmt(s, SLOT_REVISION,
-                        "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind,"
-                        " at_ms, text, pinned, deleted) VALUES(?1, 1, ?2, ?3, ?4, ?5, ?6, 0, 0)",
-                        err);
-        if (!st)
-            goto out;
-        db_bind_int64(st, 1, e->id);
-        db_bind_int64(st, 2, e->recorded_ms);
-        db_bind_text(st, 3, e->author);
-        db_bind_text(st, 4, kind_name(e->kind));
-        db_bind_int64(st, 5, e->at_ms);
-        db_bind_text(st, 6, e->text);
-        if (store_step_done(s, st, err, "saving a finding's history") != 0)
-            goto out;
-        (*added)++;
+        if (e->id != 0)
+            (*added)++;
     }
     if (store_tx_commit(s, err) != 0)
         goto out;

@@ -110,9 +110,10 @@ int store_entry_scan_brief(struct store *s, int64_t incident_id, store_entry_fn 
 #define BULK_ROWS 64
 
 struct bulk_entry {
-    int64_t id, at_ms, recorded_ms;
+    int64_t id, at_ms, recorded_ms, changed_ms;
     enum entry_kind kind;
-    size_t author, text, data; /* offsets in the arena; data SIZE_MAX for none */
+    /* offsets in the arena; data SIZE_MAX for none, changed_by SIZE_MAX for the author */
+    size_t author, text, data, changed_by;
     bool pinned, deleted;
     int rev;
     char uid[33];
@@ -135,7 +136,7 @@ struct store_import {
     uint32_t uid_count;
     struct bulk_entry entries[BULK_ROWS];
     size_t nentries;
-    struct bulk_revision *revs; /* the batch's revisions (usually one per entry) */
+    struct bulk_revision *revs; /* the batch's superseded revisions (usually none) */
     size_t nrevs, caprevs;
     struct wr_buf arena; /* the batch's strings, NUL-separated */
 };
@@ -143,10 +144,10 @@ struct store_import {
 
 #define BULK_ENTRY_COLUMNS                                                                     \
     "INSERT OR FAIL INTO entries(id, incident_id, at_ms, recorded_ms, kind, author, text, pinned,"     \
-    " deleted, rev, data, uid) VALUES"
-#define BULK_ENTRY_PARAMS 12
+    " deleted, rev, data, uid, changed_ms, changed_by) VALUES"
+#define BULK_ENTRY_PARAMS 14
 #define BULK_REVISION_COLUMNS                                                                  \
-    "INSERT OR FAIL INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text, pinned," \
+    "INSERT OR FAIL INTO entry_history(entry_id, rev, changed_ms, author, kind, at_ms, text, pinned," \
     " deleted) VALUES"
 #define BULK_REVISION_PARAMS 9
 
@@ -217,6 +218,8 @@ static int flush_batch(struct store_import *im, struct wr_error *err)
             db_bind_int(st, b + 10, e->rev);
             db_bind_text(st, b + 11, e->data == SIZE_MAX ? "" : a + e->data);
             db_bind_text(st, b + 12, e->uid);
+            db_bind_int64(st, b + 13, e->changed_ms);
+            db_bind_text(st, b + 14, e->changed_by == SIZE_MAX ? NULL : a + e->changed_by);
         }
         if (store_step_done(s, st, err, "importing an entry") != 0)
             return -1;
@@ -316,6 +319,10 @@ int store_import_entry(struct store_import *im, int64_t recorded_ms, const char 
     e->pinned = last->pinned;
     e->deleted = last->deleted;
     e->rev = last->rev;
+    e->changed_ms = last->changed_ms;
+    e->changed_by = strcmp(last->author, revs[0].author) == 0
+                        ? SIZE_MAX
+                        : arena_put(&im->arena, last->author);
     /* The prefix and eight hex digits of the count (snprintf cost more than the insert's
      * binding of the row). */
     memcpy(e->uid, im->uid_prefix, 24);
@@ -323,7 +330,7 @@ int store_import_entry(struct store_import *im, int64_t recorded_ms, const char 
         e->uid[24 + d] = "0123456789abcdef"[(im->uid_count >> (28 - 4 * d)) & 15];
     e->uid[32] = '\0';
     im->uid_count++;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i + 1 < n; i++) { /* the last one is the row */
         struct bulk_revision *v = &im->revs[im->nrevs++];
         v->entry_id = e->id;
         v->rev = revs[i].rev;

@@ -37,16 +37,17 @@ static const struct copy_table copy_tables[] = {
     {"milestones", "a milestone is", "SELECT name, at_ms FROM milestones WHERE incident_id = ?1 ORDER BY name",
      "INSERT INTO milestones(incident_id, name, at_ms) VALUES(?1, ?2, ?3)", "ti"},
     {"entries", "an entry (same uid) is",
-     "SELECT id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev, data, uid"
-     " FROM entries WHERE incident_id = ?1 ORDER BY id",
+     "SELECT id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev, data, uid,"
+     " changed_ms, changed_by FROM entries WHERE incident_id = ?1 ORDER BY id",
      "INSERT INTO entries(incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted,"
-     " rev, data, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
-     "kiitttiiitT"},
-    {"entry revisions", "an entry revision is",
-     "SELECT r.entry_id, r.rev, r.changed_ms, r.author, r.kind, r.at_ms, r.text, r.pinned,"
-     " r.deleted FROM entry_revisions r JOIN entries e ON e.id = r.entry_id"
-     " WHERE e.incident_id = ?1 ORDER BY r.entry_id, r.rev",
-     "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text, pinned,"
+     " rev, data, uid, changed_ms, changed_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+     " ?11, ?12, ?13) RETURNING id",
+     "kiitttiiitTiT"},
+    {"entry history", "an entry revision is",
+     "SELECT h.entry_id, h.rev, h.changed_ms, h.author, h.kind, h.at_ms, h.text, h.pinned,"
+     " h.deleted FROM entry_history h JOIN entries e ON e.id = h.entry_id"
+     " WHERE e.incident_id = ?1 ORDER BY h.entry_id, h.rev",
+     "INSERT INTO entry_history(entry_id, rev, changed_ms, author, kind, at_ms, text, pinned,"
      " deleted) VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
      "eiittitii"},
     {"severity history", "a severity change is",

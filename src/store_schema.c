@@ -4,6 +4,47 @@
 #include "store_internal.h"
 
 /*
+ * An entry's history without its current revision twice (SQLite 5 -> 6, PostgreSQL 3 -> 4).
+ * Until then entry_revisions held every revision, the current one included, so each entry's
+ * text was stored twice and each new entry cost one more b-tree insert than its row. Now:
+ *   - entries carries what its current revision alone knew: when it was made (changed_ms) and by
+ *     whom (changed_by; NULL when that is the entry's author, as it is for every entry never
+ *     edited by someone else);
+ *   - entry_history keeps the superseded revisions: an edit moves the row's state there first;
+ *   - entry_revisions is a view of both, every revision as before, for reading one entry's
+ *     history (a per-incident scan reads the two tables itself: a join on a compound view would
+ *     materialise it).
+ * The entries row and its last revision were always written together with the same values, so
+ * the move loses nothing (test_migrate compares every revision before and after).
+ */
+#define STORE_HISTORY_MOVE(int64, without_rowid)                                               \
+    "ALTER TABLE entries ADD COLUMN changed_ms " int64 " NOT NULL DEFAULT 0;"                  \
+    "ALTER TABLE entries ADD COLUMN changed_by TEXT;"                                          \
+    "UPDATE entries SET changed_ms = r.changed_ms, changed_by = nullif(r.author, entries.author)" \
+    " FROM entry_revisions r WHERE r.entry_id = entries.id AND r.rev = entries.rev;"           \
+    "CREATE TABLE entry_history("                                                              \
+    "  entry_id " int64 " NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"                  \
+    "  rev INTEGER NOT NULL,"                                                                  \
+    "  changed_ms " int64 " NOT NULL,"                                                         \
+    "  author TEXT NOT NULL,"                                                                  \
+    "  kind TEXT NOT NULL,"                                                                    \
+    "  at_ms " int64 " NOT NULL,"                                                              \
+    "  text TEXT NOT NULL,"                                                                    \
+    "  pinned INTEGER NOT NULL,"                                                               \
+    "  deleted INTEGER NOT NULL,"                                                              \
+    "  PRIMARY KEY(entry_id, rev))" without_rowid ";"                                          \
+    "INSERT INTO entry_history(entry_id, rev, changed_ms, author, kind, at_ms, text, pinned,"  \
+    " deleted) SELECT r.entry_id, r.rev, r.changed_ms, r.author, r.kind, r.at_ms, r.text,"     \
+    " r.pinned, r.deleted FROM entry_revisions r JOIN entries e ON e.id = r.entry_id"          \
+    " WHERE r.rev < e.rev;"                                                                    \
+    "DROP TABLE entry_revisions;"                                                              \
+    "CREATE VIEW entry_revisions AS"                                                           \
+    " SELECT entry_id, rev, changed_ms, author, kind, at_ms, text, pinned, deleted"            \
+    " FROM entry_history UNION ALL"                                                            \
+    " SELECT id, rev, changed_ms, coalesce(changed_by, author), kind, at_ms, text, pinned,"    \
+    " deleted FROM entries;"
+
+/*
  * Schema migrations. migrations[i] takes a database from schema version i to i+1 (PRAGMA user_version). Never edit a
  * released step: add a new one. Each runs inside the same transaction as the version bump.
  */
@@ -158,6 +199,9 @@ static const char *const sqlite_migrations[] = {
     "ALTER TABLE action_items ADD COLUMN uid TEXT;"
     "UPDATE action_items SET uid = lower(hex(randomblob(16)));"
     "CREATE UNIQUE INDEX action_items_uid ON action_items(uid);",
+    /* 5 -> 6: an entry's current revision is its entries row (STORE_HISTORY_MOVE); only the
+     * revisions it superseded are kept apart. */
+    STORE_HISTORY_MOVE("INTEGER", " WITHOUT ROWID"),
 };
 _Static_assert(sizeof sqlite_migrations / sizeof sqlite_migrations[0] == STORE_SCHEMA_VERSION,
                "one SQLite migration per schema version");
@@ -353,6 +397,9 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE sync_applied(uid text PRIMARY KEY, applied_ms bigint NOT NULL);"
     "INSERT INTO meta(key, value) VALUES('instance_id',"
     "  (random() * 9007199254740991)::bigint) ON CONFLICT (key) DO NOTHING;",
+    /* 3 -> 4: SQLite's 5 -> 6. Filling the new columns bumps every entry's change_seq, so each
+     * team cockpit fetches its timelines once more, with them. */
+    STORE_HISTORY_MOVE("bigint", ""),
 };
 _Static_assert(sizeof pg_migrations / sizeof pg_migrations[0] == STORE_PG_SCHEMA_VERSION,
                "one PostgreSQL migration per schema version");

@@ -413,9 +413,10 @@ int store_entry_original(struct store *s, const char *uid, struct entry *out, st
     entry_init(out);
     struct db_stmt *st = store_stmt(
         s, SY_ENTRY_ORIGINAL,
-        "SELECT e.id, e.incident_id, r.at_ms, e.recorded_ms, r.kind, e.author, r.text, r.pinned,"
-        " e.data FROM entries e JOIN entry_revisions r ON r.entry_id = e.id AND r.rev = 1"
-        " WHERE e.uid = ?1",
+        "SELECT e.id, e.incident_id, coalesce(h.at_ms, e.at_ms), e.recorded_ms,"
+        " coalesce(h.kind, e.kind), e.author, coalesce(h.text, e.text),"
+        " coalesce(h.pinned, e.pinned), e.data FROM entries e"
+        " LEFT JOIN entry_history h ON h.entry_id = e.id AND h.rev = 1 WHERE e.uid = ?1",
         err);
     if (!st)
         return -1;
@@ -458,7 +459,7 @@ int store_entries_forget(struct store *s, char *const *uids, size_t n, struct wr
          "DELETE FROM action_items WHERE source_entry_id IN"
          " (SELECT id FROM entries WHERE uid = ?1)"},
         {SY_ENTRY_FORGET_REVS,
-         "DELETE FROM entry_revisions WHERE entry_id IN (SELECT id FROM entries WHERE uid = ?1)"},
+         "DELETE FROM entry_history WHERE entry_id IN (SELECT id FROM entries WHERE uid = ?1)"},
         {SY_ENTRY_FORGET, "DELETE FROM entries WHERE uid = ?1"},
     };
     for (size_t i = 0; i < n; i++)
@@ -678,7 +679,7 @@ _Static_assert(SY_PULL_TABLES + 3 * PULL_TABLES <= STORE_SLOTS_END,
                "the replica's statements fit their slot range");
 
 #define INCIDENT_TYPES "itttttttiiit"
-#define ENTRY_TYPES "iiiitttiiitT"
+#define ENTRY_TYPES "iiiitttiiitTiT"
 #define REVISION_TYPES "iiittitii"
 
 struct store_pull {
@@ -687,8 +688,9 @@ struct store_pull {
     struct pull_rows incidents;  /* INCIDENT_TYPES, then the server's change counter (PULL_LIST:
                                   * without it) */
     struct pull_rows milestones; /* incident_id, name, at_ms */
-    struct pull_rows entries;    /* ENTRY_TYPES: id, incident_id, at_ms, ..., uid, change_seq */
-    struct pull_rows revisions;  /* REVISION_TYPES */
+    struct pull_rows entries;    /* ENTRY_TYPES: id, incident_id, at_ms, ..., uid, changed_ms,
+                                  * changed_by, then change_seq */
+    struct pull_rows revisions;  /* REVISION_TYPES: their superseded revisions */
     struct pull_rows tables[PULL_TABLES];
     bool whole;      /* the batch ends the entries: everything else was read too */
     bool more;       /* entries remain */
@@ -739,7 +741,7 @@ static int pull_read_entries(struct store *s, struct store_pull *p, size_t limit
     struct db_stmt *st = store_stmt(
         s, SY_PULL_READ_ENTRIES,
         "SELECT id, incident_id, at_ms, recorded_ms, kind, author, text, pinned, deleted, rev,"
-        " data, uid, change_seq FROM entries WHERE incident_id = ?1"
+        " data, uid, changed_ms, changed_by, change_seq FROM entries WHERE incident_id = ?1"
         " AND (change_seq, id) > (?2, ?3) ORDER BY change_seq, id LIMIT ?4",
         err);
     if (!st)
@@ -753,11 +755,11 @@ static int pull_read_entries(struct store *s, struct store_pull *p, size_t limit
     if (p->entries.n == 0)
         return 0;
     const struct pull_value *last = rows_at(&p->entries, p->entries.n - 1);
-    int64_t last_seq = last[12].i, last_id = last[0].i;
+    int64_t last_seq = last[14].i, last_id = last[0].i;
     st = store_stmt(
         s, SY_PULL_READ_REVS,
         "SELECT r.entry_id, r.rev, r.changed_ms, r.author, r.kind, r.at_ms, r.text, r.pinned,"
-        " r.deleted FROM entry_revisions r JOIN entries e ON e.id = r.entry_id"
+        " r.deleted FROM entry_history r JOIN entries e ON e.id = r.entry_id"
         " WHERE e.incident_id = ?1 AND (e.change_seq, e.id) > (?2, ?3)"
         " AND (e.change_seq, e.id) <= (?4, ?5) ORDER BY r.entry_id, r.rev",
         err);
@@ -903,7 +905,7 @@ static int move_entry(struct store *s, int64_t from, int64_t to, struct wr_error
         const char *sql;
     } steps[] = {
         {SY_PULL_MOVE_ENTRY, "UPDATE entries SET id = ?2 WHERE id = ?1"},
-        {SY_PULL_MOVE_REVS, "UPDATE entry_revisions SET entry_id = ?2 WHERE entry_id = ?1"},
+        {SY_PULL_MOVE_REVS, "UPDATE entry_history SET entry_id = ?2 WHERE entry_id = ?1"},
         {SY_PULL_MOVE_ACTIONS,
          "UPDATE action_items SET source_entry_id = ?2 WHERE source_entry_id = ?1"},
     };
@@ -955,19 +957,21 @@ static int apply_entry(struct store *s, const struct store_pull *p, size_t i, st
     struct db_stmt *st = store_stmt(
         s, SY_PULL_ENTRY_UPSERT,
         "INSERT INTO entries(id, incident_id, at_ms, recorded_ms, kind, author, text, pinned,"
-        " deleted, rev, data, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        " deleted, rev, data, uid, changed_ms, changed_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+        " ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         " ON CONFLICT(id) DO UPDATE SET incident_id = excluded.incident_id,"
         " at_ms = excluded.at_ms, recorded_ms = excluded.recorded_ms, kind = excluded.kind,"
         " author = excluded.author, text = excluded.text, pinned = excluded.pinned,"
         " deleted = excluded.deleted, rev = excluded.rev, data = excluded.data,"
-        " uid = excluded.uid",
+        " uid = excluded.uid, changed_ms = excluded.changed_ms,"
+        " changed_by = excluded.changed_by",
         err);
     if (!st)
         return -1;
-    rows_bind(st, &p->entries, i, 1); /* the 13th column, the counter, is not stored */
+    rows_bind(st, &p->entries, i, 1); /* the 15th column, the counter, is not stored */
     if (store_step_done(s, st, err, "copying an entry") != 0)
         return -1;
-    st = store_stmt(s, SY_PULL_REVS_DELETE, "DELETE FROM entry_revisions WHERE entry_id = ?1", err);
+    st = store_stmt(s, SY_PULL_REVS_DELETE, "DELETE FROM entry_history WHERE entry_id = ?1", err);
     if (!st)
         return -1;
     db_bind_int64(st, 1, server_id);
@@ -982,7 +986,7 @@ static int apply_entries(struct store *s, const struct store_pull *p, struct wr_
     for (size_t i = 0; i < p->revisions.n; i++) {
         struct db_stmt *st = store_stmt(
             s, SY_PULL_REV_INSERT,
-            "INSERT INTO entry_revisions(entry_id, rev, changed_ms, author, kind, at_ms, text,"
+            "INSERT INTO entry_history(entry_id, rev, changed_ms, author, kind, at_ms, text,"
             " pinned, deleted) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             err);
         if (!st)

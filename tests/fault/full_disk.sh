@@ -2,7 +2,7 @@
 # full_disk.sh: the database's disk fills up while the scribe logs. Every entry whose id was
 # printed (acknowledged) is still there, the failing command says "full" in one line and exits
 # 6 (database error), nothing half-written appears, and logging works again once space is freed.
-# The disk is a 1 MiB tmpfs mounted in a private mount namespace (unshare), so nothing leaks
+# The disk is a 4 MiB tmpfs mounted in a private mount namespace (unshare), so nothing leaks
 # when the test ends however it ends. Exit 77 (skipped) where mounting is not allowed.
 # Usage: full_disk.sh PATH/TO/warroom
 set -u
@@ -18,7 +18,7 @@ fi
 T=$(mktemp -d /tmp/warroom-fulldisk-XXXXXX)
 trap 'umount "$T/disk" 2>/dev/null; rm -rf "$T"' EXIT
 mkdir "$T/disk"
-if ! mount -t tmpfs -o size=1m,mode=0700 warroom-full "$T/disk" 2>"$T/mount.err"; then
+if ! mount -t tmpfs -o size=4m,mode=0700 warroom-full "$T/disk" 2>"$T/mount.err"; then
   echo "full_disk: skipped: cannot mount a tmpfs: $(cat "$T/mount.err")"
   exit 77
 fi
@@ -28,10 +28,11 @@ ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 
 id=$("$WR" new "Disk fills during the incident") || { echo "FAIL: new" >&2; exit 1; }
-# Leave a little room: fill the disk with a file, then give back 192 KiB (the first write
-# also creates the write-ahead log and its 32 KiB index).
+# Leave a little room: fill the disk with a file, then give back 1 MiB. A new database is
+# about 1 MiB (30 tables and indexes of one 32 KiB page each); the first write creates the
+# write-ahead log and its 32 KiB index, and each append adds its pages (32 KiB each) to the log.
 dd if=/dev/zero of="$T/disk/filler" bs=4096 2>/dev/null
-truncate -s -196608 "$T/disk/filler"
+truncate -s -1048576 "$T/disk/filler"
 
 # Log until the disk refuses. An id on stdout is the promise that the entry is on disk.
 : >"$T/acked"
@@ -47,7 +48,7 @@ done
 nacked=$(wc -l <"$T/acked")
 refusal=$(cat "$T/err")
 if [ -z "${rc:-}" ]; then
-  bad "2000 entries fitted in 192 KiB: the disk never filled"
+  bad "2000 entries fitted in 1 MiB: the disk never filled"
 else
   [ "$nacked" -gt 0 ] && ok || bad "not a single entry fitted before the disk was full"
   if [ "$rc" -eq 6 ]; then ok; else bad "exit $rc on a full disk, expected 6 (database)"; fi

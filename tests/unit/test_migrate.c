@@ -1,7 +1,8 @@
 /* test_migrate.c: databases written by earlier schemas open, migrate forward, and keep every row
  * exactly: tests/fixtures/schema-v2.db (made by warroom at schema 2 from the demo plus worksheet,
- * action item, outbox and a second incident) and tests/fixtures/schema-v4.db (the schema before
- * the current one; made by warroom at commit 956c084, see test_v4_fixture_...). */
+ * action item, outbox and a second incident), tests/fixtures/schema-v4.db (made by warroom at
+ * commit 956c084, see test_v4_fixture_...) and tests/fixtures/schema-v5.db (the schema before the
+ * current one, made at commit 70ec700, see test_v5_fixture_...). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,19 +171,20 @@ static size_t old_tables(sqlite3 *db, struct table_query *out)
     return n;
 }
 
-/* The schema before the current one, as a laptop running the previous release has it: incident
- * time zones, live facts, entry uids, an analysis attached (entries with JSON payloads), edited,
- * deleted and pinned entries, roles, severity by the matrix, worksheet, action items, outbox.
- * Made by the warroom binary of commit 956c084 (schema 4): import of data/demo/incident.json,
- * analyze --attach of data/demo/logs, set/pm/action/comms on it, then a second incident
- * (new --tz Europe/Madrid, log/edit --at/rm/pin/todo, role, set, milestone, sev by the matrix). */
-static void test_v4_fixture_migrates_with_every_row(void **state)
+/*
+ * Copy tests/fixtures/NAME into a fresh directory (*dir, *path), check it holds schema
+ * `version`, digest every table it has, open it with the store (which migrates it to
+ * STORE_SCHEMA_VERSION) and check every one of those rows is still there, value for value. A
+ * table that became a view (entry_revisions in schema 6) is read through the view.
+ */
+static void migrate_keeps_every_row(const char *name, int version, char *dir, size_t dir_n,
+                                    char *path, size_t path_n)
 {
-    (void)state;
-    char dir[] = "/tmp/warroom-migrate-XXXXXX", path[300], cmd[700];
+    char cmd[1200];
+    snprintf(dir, dir_n, "/tmp/warroom-migrate-XXXXXX");
     assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/v4.db", dir);
-    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/schema-v4.db' '%s'", WARROOM_SOURCE_DIR, path);
+    snprintf(path, path_n, "%s/%s", dir, name);
+    snprintf(cmd, sizeof cmd, "cp '%s/tests/fixtures/%s' '%s'", WARROOM_SOURCE_DIR, name, path);
     assert_int_equal(system(cmd), 0);
 
     static struct table_query tables[MAX_TABLES];
@@ -190,24 +192,17 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
     unsigned long long h_before[MAX_TABLES];
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(scalar(db, "PRAGMA user_version"), 4);
-    assert_int_equal(STORE_SCHEMA_VERSION, 5); /* a newer schema wants a newer fixture too */
+    assert_int_equal(scalar(db, "PRAGMA user_version"), version);
     size_t nt = old_tables(db, tables);
     assert_true(nt >= 11);
     for (size_t i = 0; i < nt; i++)
         digest(db, tables[i].sql, &rows_before[i], &h_before[i]);
-    /* the fixture holds what schemas 3 and 4 added */
-    assert_true(scalar(db, "SELECT count(*) FROM incident_facts") >= 5);
-    assert_int_equal(scalar(db, "SELECT count(*) FROM incidents WHERE tz = 'Europe/Madrid'"), 1);
-    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE data LIKE '%warroom analyze%'") >=
-                4);
-    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE deleted = 1") >= 1);
-    assert_true(scalar(db, "SELECT count(*) FROM action_items") >= 7);
     sqlite3_close(db);
 
     struct store *s = NULL;
     struct wr_error err = {0};
     assert_int_equal(store_open(path, &s, &err), 0);
+    store_close(&s);
 
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
@@ -218,6 +213,36 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
         if (rows != rows_before[i] || h != h_before[i])
             fail_msg("rows changed by the migration: %s", tables[i].sql);
     }
+    sqlite3_close(db);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Schema 4, as a laptop running that release had it: incident time zones, live facts, entry
+ * uids, an analysis attached (entries with JSON payloads), edited, deleted and pinned entries,
+ * roles, severity by the matrix, worksheet, action items, outbox. Made by the warroom binary of
+ * commit 956c084 (schema 4): import of data/demo/incident.json, analyze --attach of
+ * data/demo/logs, set/pm/action/comms on it, then a second incident (new --tz Europe/Madrid,
+ * log/edit --at/rm/pin/todo, role, set, milestone, sev by the matrix). */
+static void test_v4_fixture_migrates_with_every_row(void **state)
+{
+    (void)state;
+    char dir[64], path[300];
+    migrate_keeps_every_row("schema-v4.db", 4, dir, sizeof dir, path, sizeof path);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    /* the fixture holds what schemas 3 and 4 added */
+    assert_true(scalar(db, "SELECT count(*) FROM incident_facts") >= 5);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM incidents WHERE tz = 'Europe/Madrid'"), 1);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE data LIKE '%warroom analyze%'") >=
+                4);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE deleted = 1") >= 1);
+    assert_true(scalar(db, "SELECT count(*) FROM action_items") >= 7);
     /* Schema 5: every old action item got its own uid. */
     assert_int_equal(scalar(db, "SELECT count(DISTINCT uid) FROM action_items"),
                      scalar(db, "SELECT count(*) FROM action_items"));
@@ -225,6 +250,9 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
     sqlite3_close(db);
 
     /* The migrated database works: an entry, an action item, search over old and new text. */
+    struct store *s = NULL;
+    struct wr_error err = {0};
+    assert_int_equal(store_open(path, &s, &err), 0);
     struct entry e = {
         .incident_id = 2, .kind = KIND_NOTE, .author = "alice", .text = "after the v4 migration"};
     assert_int_equal(store_entry_append(s, &e, &err), 0);
@@ -234,9 +262,57 @@ static void test_v4_fixture_migrates_with_every_row(void **state)
     assert_true(n >= 2);
     store_search_free(&hits, n);
     store_close(&s);
+    remove_dir(dir);
+}
 
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+/* Schema 5, the one before the current: made by the warroom binary of commit 70ec700 the same
+ * way as schema-v4.db (the demo imported and analysed, facts, worksheet, an action item, one
+ * message sent to a file and one failed to a webhook; a second incident in Europe/Madrid with an
+ * entry edited by alice and then bob, one backdated, one deleted, one pinned, a TODO, a role, a
+ * fact, milestones and severity by the matrix). Schema 6 stores each entry's current revision
+ * once: the digest above reads entry_revisions (now a view) and finds every revision again,
+ * who made it and when included. */
+static void test_v5_fixture_migrates_with_every_row(void **state)
+{
+    (void)state;
+    char dir[64], path[300];
+    migrate_keeps_every_row("schema-v5.db", 5, dir, sizeof dir, path, sizeof path);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    /* the fixture holds edits by someone other than the author, deletions, pins */
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE rev > 1") >= 4);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE changed_by IS NOT NULL") >= 1);
+    assert_true(scalar(db, "SELECT count(*) FROM entries WHERE deleted = 1") >= 1);
+    assert_true(scalar(db, "SELECT count(*) FROM outbox") >= 2);
+    /* Schema 6: the history table holds the superseded revisions only, one per edit. */
+    assert_int_equal(scalar(db, "SELECT count(*) FROM entry_history"),
+                     scalar(db, "SELECT sum(rev - 1) FROM entries"));
+    assert_int_equal(scalar(db, "SELECT count(*) FROM entry_history h JOIN entries e"
+                                " ON e.id = h.entry_id WHERE h.rev >= e.rev"),
+                     0);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM entries WHERE changed_ms <= 0"), 0);
+    sqlite3_close(db);
+
+    /* The migrated database works: an edit keeps the old text in the history, by its author. */
+    struct store *s = NULL;
+    struct wr_error err = {0};
+    assert_int_equal(store_open(path, &s, &err), 0);
+    struct entry e = {
+        .incident_id = 2, .kind = KIND_NOTE, .author = "alice", .text = "after the v5 migration"};
+    assert_int_equal(store_entry_append(s, &e, &err), 0);
+    assert_int_equal(store_entry_edit(s, 2, e.id, "after the v5 migration, edited", "bob", &err),
+                     0);
+    struct entry_revision *revs = NULL;
+    size_t n = 0;
+    assert_int_equal(store_entry_history(s, e.id, &revs, &n, &err), 0);
+    assert_int_equal((int)n, 2);
+    assert_string_equal(revs[0].text, "after the v5 migration");
+    assert_string_equal(revs[0].author, "alice");
+    assert_string_equal(revs[1].text, "after the v5 migration, edited");
+    assert_string_equal(revs[1].author, "bob");
+    store_revisions_free(&revs, n);
+    store_close(&s);
+    remove_dir(dir);
 }
 
 static void test_entry_uids_are_unique_and_fresh(void **state)
@@ -270,6 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_v2_fixture_migrates_with_every_row),
         cmocka_unit_test(test_v4_fixture_migrates_with_every_row),
+        cmocka_unit_test(test_v5_fixture_migrates_with_every_row),
         cmocka_unit_test(test_entry_uids_are_unique_and_fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

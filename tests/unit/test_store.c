@@ -101,6 +101,70 @@ static void test_file_is_private_and_wal(void **state)
     sqlite3_close(db);
 }
 
+/* One SQLite integer answered by an independent connection. */
+static long long sqlite_scalar(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Schema 6: an entry's current revision is its row, stored once; entry_history holds only the
+ * revisions an edit superseded, whichever way the entry came (append, edit, import entry by
+ * entry or in bulk). Rows counted, not timed: a change that stores the text twice again fails
+ * here. A new database has 32 KiB pages (what the bulk import's speed rests on). */
+static void test_current_revision_stored_once(void **state)
+{
+    struct fixture *f = *state;
+    SQLITE_ONLY(f);
+    struct wr_error err = {0};
+    assert_int_equal(sqlite_scalar(f->path, "PRAGMA page_size"), 32768);
+    int64_t a = append(f, 2000000, KIND_NOTE, "first words");
+    append(f, 2000001, KIND_NOTE, "never edited");
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_history"), 0);
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_revisions"), 2);
+    assert_int_equal(store_entry_edit(f->s, f->inc, a, "second words", "bob", &err), 0);
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_history"), 1);
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entries WHERE"
+                                            " changed_by IS NOT NULL"),
+                     1);
+
+    /* A bulk import: 100 entries of one revision and one of three. */
+    struct entry_revision three[3] = {
+        {1, 1000, "alice", "v1", KIND_NOTE, 3000000, false, false},
+        {2, 2000, "bob", "v2", KIND_DECISION, 3000000, true, false},
+        {3, 3000, "alice", "v3", KIND_DECISION, 3000001, true, false},
+    };
+    struct store_import *im = NULL;
+    assert_int_equal(store_begin_import(f->s, &err), 0);
+    assert_int_equal(store_import_new(f->s, f->inc, &im, &err), 0);
+    for (int i = 0; i < 100; i++) {
+        struct entry_revision one = {1, 4000 + i, "carol", "imported", KIND_NOTE, 4000000 + i,
+                                     false, false};
+        assert_int_equal(store_import_entry(im, 4000 + i, NULL, &one, 1, &err), 0);
+    }
+    assert_int_equal(store_import_entry(im, 1000, NULL, three, 3, &err), 0);
+    assert_int_equal(store_import_finish(im, &err), 0);
+    assert_int_equal(store_commit(f->s, &err), 0);
+    store_import_free(&im);
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_history"), 1 + 2);
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_revisions"), 2 + 1 + 103);
+    /* The imported entry's last revision is its row, by alice, not a change by someone else. */
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entries WHERE text = 'v3'"
+                                            " AND rev = 3 AND changed_ms = 3000"
+                                            " AND changed_by IS NULL"),
+                     1);
+    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entries WHERE"
+                                            " changed_by IS NOT NULL"),
+                     1);
+}
+
 static void test_newer_schema_refused_untouched(void **state)
 {
     struct fixture *f = *state;
@@ -997,16 +1061,20 @@ static void test_pg_lost_connection_one_line(void **state)
 }
 
 /* PostgreSQL: a server still at schema version 1 (the first team-mode release: no kind index,
- * no action item uids, no change counter, no applied-operation marks) is upgraded forward in
- * place, its rows kept, and works as a current one afterwards. Version 1 is made from the
- * current schema by undoing steps 2 and 3, which only add. */
+ * no action item uids, no change counter, no applied-operation marks, every revision in table
+ * entry_revisions) is upgraded forward in place, its rows kept, and works as a current one
+ * afterwards. Version 1 is made from the current schema by undoing steps 4 (back to a table
+ * of every revision), 3 and 2 (which only add). */
 static void test_pg_old_schema_upgraded(void **state)
 {
     struct fixture *f = *state;
     if (!f->pg)
         skip();
     struct wr_error err = {0};
-    append(f, 2000000, KIND_NOTE, "written at version 3");
+    int64_t edited = append(f, 2000000, KIND_NOTE, "written at version 3");
+    assert_int_equal(store_entry_edit(f->s, f->inc, edited, "written at version 3, edited",
+                                      "bob", &err),
+                     0);
     struct action_item a = {.incident_id = f->inc, .description = "add a retry budget",
                             .owner = "", .ticket = "", .deadline_ms = WR_TIME_NONE};
     snprintf(a.type, sizeof a.type, "prevent");
@@ -1015,6 +1083,17 @@ static void test_pg_old_schema_upgraded(void **state)
     assert_int_equal(store_action_add(f->s, &a, &err), 0);
     store_close(&f->s);
     test_db_pg_exec(f->schema,
+                    "ALTER VIEW entry_revisions RENAME TO every_revision;"
+                    "CREATE TABLE entry_revisions("
+                    "  entry_id bigint NOT NULL REFERENCES entries(id) ON DELETE CASCADE,"
+                    "  rev integer NOT NULL, changed_ms bigint NOT NULL, author text NOT NULL,"
+                    "  kind text NOT NULL, at_ms bigint NOT NULL, text text NOT NULL,"
+                    "  pinned integer NOT NULL, deleted integer NOT NULL,"
+                    "  PRIMARY KEY(entry_id, rev));"
+                    "INSERT INTO entry_revisions SELECT * FROM every_revision;"
+                    "DROP VIEW every_revision;"
+                    "DROP TABLE entry_history;"
+                    "ALTER TABLE entries DROP COLUMN changed_ms, DROP COLUMN changed_by;"
                     "DROP TABLE sync_applied;"
                     "DROP TRIGGER entries_change_seq ON entries;"
                     "DROP FUNCTION warroom_entry_change_seq();"
@@ -1042,6 +1121,15 @@ static void test_pg_old_schema_upgraded(void **state)
     int64_t count = 0;
     assert_int_equal(store_entry_count(f->s, f->inc, &flt, &count, &err), 0);
     assert_int_equal(count, 2);
+    /* The edited entry's two revisions, who wrote each, as before the upgrade. */
+    struct entry_revision *revs = NULL;
+    assert_int_equal(store_entry_history(f->s, edited, &revs, &n, &err), 0);
+    assert_int_equal((int)n, 2);
+    assert_string_equal(revs[0].text, "written at version 3");
+    assert_string_equal(revs[0].author, "alice");
+    assert_string_equal(revs[1].text, "written at version 3, edited");
+    assert_string_equal(revs[1].author, "bob");
+    store_revisions_free(&revs, n);
     /* The upgrade's parts are in place: the change counter moved, the instance has an id. */
     test_db_pg_exec(f->schema, "DO $$ BEGIN IF (SELECT change_seq FROM incidents) < 1 OR NOT"
                                " EXISTS (SELECT 1 FROM meta WHERE key = 'instance_id') OR"
@@ -1095,6 +1183,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_is_private_and_wal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_current_revision_stored_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
