@@ -345,6 +345,12 @@ struct reader {
     const char *end;
     char path[128]; /* field path for messages, e.g. entries[3].revisions[0].at */
     struct store_import *entries; /* while the entries array is read */
+    /* The top-level object (read_top): its members but "entries" in doc; the entries array's
+     * text at entries_at; rest_unread when reading stopped there (read_members' `stop`). */
+    const char *text;
+    cJSON *doc;
+    const char *entries_at;
+    bool rest_unread;
 };
 
 static int field_error(struct reader *r, const char *field, const char *expected)
@@ -885,13 +891,13 @@ static int fast_entry_store(struct reader *r, struct fast_entry *fe, int index)
     return 0;
 }
 
-static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
-                          const char *at);
+static int import_entries(struct store *s, struct reader *r, int64_t id, const char **after);
+static int read_members(struct reader *r, const char *p, bool first, bool stop);
 
 
-static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const char *text,
-                      const char *entries_at, bool new_uid, int64_t *id)
+static int import_doc(struct store *s, struct reader *r, bool new_uid, int64_t *id)
 {
+    const cJSON *doc = r->doc;
     int rc = -1;
     struct incident inc;
     incident_init(&inc);
@@ -979,6 +985,19 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const
     if (store_incident_create(s, &inc, id, r->err) != 0)
         goto out;
 
+    /* The entries first: with the incident read, read_top stopped at them (they are most of the
+     * file); every other member is known once they are stored. */
+    const char *after = NULL;
+    if (r->entries_at && import_entries(s, r, *id, &after) != 0)
+        goto out;
+    /* The members after the entries, when read_top stopped at them. */
+    if (r->rest_unread && read_members(r, after, false, false) != 0)
+        goto out;
+    if (get(doc, "entries")) { /* present but not an array: read_top kept it aside */
+        *r->path = '\0';
+        field_error(r, "entries", "an array");
+        goto out;
+    }
     const cJSON *arr = get(doc, "severity_history"), *it;
     int i = 0;
     cJSON_ArrayForEach(it, arr)
@@ -1022,13 +1041,6 @@ static int import_doc(struct store *s, struct reader *r, const cJSON *doc, const
         if (store_role_import(s, *id, &a, r->err) != 0)
             goto out;
     }
-    if (get(doc, "entries")) { /* present but not an array: read_top kept it aside */
-        *r->path = '\0';
-        field_error(r, "entries", "an array");
-        goto out;
-    }
-    if (entries_at && import_entries(s, r, *id, text, entries_at) != 0)
-        goto out;
     if (pm_exchange_import(s, *id, get(doc, "postmortem"), get(doc, "action_items"), r->err) != 0)
         goto out;
     const cJSON *facts = get(doc, "facts"), *fj;
@@ -1134,10 +1146,9 @@ static int entries_next(struct reader *r, const char *text, const char **p)
 
 /* Import the "entries" array one element at a time, so a 100,000-entry file never becomes one
  * tree in memory. */
-static int import_entries(struct store *s, struct reader *r, int64_t id, const char *text,
-                          const char *at)
+static int import_entries(struct store *s, struct reader *r, int64_t id, const char **after)
 {
-    const char *p = skip_ws(at);
+    const char *text = r->text, *p = skip_ws(r->entries_at);
     if (*p != '[') {
         *r->path = '\0';
         return field_error(r, "entries", "an array");
@@ -1177,6 +1188,7 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
     }
     if (store_import_finish(r->entries, r->err) != 0)
         goto out;
+    *after = p + 1;
     rc = 0;
 out:
     wr_buf_free(&fe.scratch);
@@ -1184,74 +1196,108 @@ out:
     return rc;
 }
 
-/*
- * Read the top-level object: every member but "entries" into *doc; *entries_at points at the
- * entries array's text (NULL when absent), which was only checked for balance here.
- */
-static int read_top(const char *text, const char *text_end, cJSON **doc, const char **entries_at,
-                    struct wr_error *err)
+/* After a member of the top-level object: 1 with *p at the next member, 0 with *p at the
+ * closing '}', or -1 with the error (a ',' right before the '}' included). */
+static int members_next(struct reader *r, const char **p)
 {
-    *entries_at = NULL;
-    *doc = cJSON_CreateObject();
-    if (!*doc)
-        return wr_fail(err, WR_E_NOMEM, "out of memory importing");
-    const char *p = skip_ws(text);
-    if (*p != '{')
-        return json_error(err, text, p);
-    p = skip_ws(p + 1);
-    while (*p != '}') {
+    const char *q = skip_ws(*p);
+    if (*q == '}') {
+        *p = q;
+        return 0;
+    }
+    if (*q != ',' || *(q = skip_ws(q + 1)) == '}')
+        return json_error(r->err, r->text, q);
+    *p = q;
+    return 1;
+}
+
+/*
+ * Read members of the top-level object into r->doc from p: its first member (`first`: p just
+ * after the '{') or the one after a value, to the end of the text. The "entries" array is not
+ * parsed here: r->entries_at points at it. With `stop`, reading ends there once what the import
+ * needs before the entries has been read (format, version, incident; r->rest_unread): the
+ * import streams the array and then reads the rest from its end, so the file is crossed once.
+ * Otherwise (and when the entries come before those) the array is skipped over, only checked
+ * for balance, and read after the other members.
+ */
+static int read_members(struct reader *r, const char *p, bool first, bool stop)
+{
+    r->rest_unread = false;
+    p = skip_ws(p);
+    int more = first ? *p != '}' : members_next(r, &p);
+    while (more > 0) {
         const char *end = NULL;
-        cJSON *key = cJSON_ParseWithLengthOpts(p, (size_t)(text_end - p), &end, false);
+        cJSON *key = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
         if (!key || !cJSON_IsString(key)) {
             cJSON_Delete(key);
-            return json_error(err, text, end ? end : p);
+            return json_error(r->err, r->text, end ? end : p);
         }
         p = skip_ws(end);
         if (*p != ':') {
             cJSON_Delete(key);
-            return json_error(err, text, p);
+            return json_error(r->err, r->text, p);
         }
         p = skip_ws(p + 1);
-        if (strcmp(key->valuestring, "entries") == 0 && *p == '[') {
-            *entries_at = p;
+        bool entries = strcmp(key->valuestring, "entries") == 0;
+        if (entries && (r->entries_at || get(r->doc, "entries"))) {
+            cJSON_Delete(key);
+            return wr_fail(r->err, WR_E_INPUT, "import: the file has two \"entries\" members; "
+                                               "keep one (nothing was imported)");
+        }
+        if (entries && *p == '[') {
+            r->entries_at = p;
+            if (stop && get(r->doc, "format") && get(r->doc, "version") &&
+                get(r->doc, "incident")) {
+                cJSON_Delete(key);
+                r->rest_unread = true;
+                return 0;
+            }
             end = skip_container(p);
             if (!end) {
                 cJSON_Delete(key);
-                return json_error(err, text, p + strlen(p));
+                return json_error(r->err, r->text, p + strlen(p));
             }
         } else {
-            cJSON *value = cJSON_ParseWithLengthOpts(p, (size_t)(text_end - p), &end, false);
+            cJSON *value = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
             if (!value) {
                 cJSON_Delete(key);
-                return json_error(err, text, end ? end : p);
+                return json_error(r->err, r->text, end ? end : p);
             }
-            cJSON_AddItemToObject(*doc, key->valuestring, value);
+            cJSON_AddItemToObject(r->doc, key->valuestring, value);
         }
         cJSON_Delete(key);
-        p = skip_ws(end);
-        if (*p == ',')
-            p = skip_ws(p + 1);
-        else if (*p != '}')
-            return json_error(err, text, p);
+        p = end;
+        more = members_next(r, &p);
     }
+    if (more < 0)
+        return -1;
     p = skip_ws(p + 1);
     if (*p)
-        return json_error(err, text, p);
+        return json_error(r->err, r->text, p);
     return 0;
+}
+
+/* Read the top-level object (read_members, stopping at the entries). */
+static int read_top(struct reader *r)
+{
+    if (!(r->doc = cJSON_CreateObject()))
+        return wr_fail(r->err, WR_E_NOMEM, "out of memory importing");
+    const char *p = skip_ws(r->text);
+    if (*p != '{')
+        return json_error(r->err, r->text, p);
+    return read_members(r, p + 1, true, true);
 }
 
 int exchange_import(struct store *s, const char *text, bool new_uid, int64_t *id,
                     struct wr_error *err)
 {
-    struct reader r = {.err = err, .end = text + strlen(text)};
-    cJSON *doc = NULL;
-    const char *entries_at;
+    struct reader r = {.err = err, .end = text + strlen(text), .text = text};
     int rc = -1;
-    if (read_top(text, r.end, &doc, &entries_at, err) != 0)
+    if (read_top(&r) != 0)
         goto out;
     if (store_begin_import(s, err) != 0)
         goto out;
-    if (import_doc(s, &r, doc, text, entries_at, new_uid, id) != 0) {
+    if (import_doc(s, &r, new_uid, id) != 0) {
         store_rollback(s);
         goto out;
     }
@@ -1259,6 +1305,6 @@ int exchange_import(struct store *s, const char *text, bool new_uid, int64_t *id
         goto out;
     rc = 0;
 out:
-    cJSON_Delete(doc);
+    cJSON_Delete(r.doc);
     return rc;
 }

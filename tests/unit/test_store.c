@@ -504,7 +504,15 @@ static void test_import_bad_documents_import_nothing(void **state)
         {TC_HEAD "},]}]}", "malformed JSON"},
         {TC_HEAD "}],}]}", "malformed JSON"},
         {TC_HEAD "}]},]}", "malformed JSON"},
+        /* the members after the entries are read once the entries are stored (the file is
+         * crossed once): the same rules hold there, and nothing of the entries stays */
+        {TC_HEAD "}]}],}", "malformed JSON"},
+        {TC_HEAD "}]}], \"facts\": }", "malformed JSON"},
+        {TC_HEAD "}]}], \"facts\": 5}", "facts"},
+        {TC_HEAD "}]}], \"entries\": []}", "two \"entries\" members"},
+        {TC_HEAD "}]}]} trailing", "malformed JSON"},
 #undef TC_HEAD
+        {"{\"format\": \"warroom-incident\", \"version\": 1,}", "malformed JSON"},
     };
     struct incident *list;
     size_t before, after;
@@ -520,6 +528,47 @@ static void test_import_bad_documents_import_nothing(void **state)
     assert_int_equal(store_incident_list(f->s, true, &list, &after, &err), 0);
     store_incidents_free(&list, after);
     assert_int_equal(before, after);
+}
+
+/* Members may come in any order: after the entries (read once the entries are streamed), or
+ * the entries before the incident or before the format (the entries are then read after
+ * everything else). */
+static void test_import_member_order(void **state)
+{
+    struct fixture *f = *state;
+    struct wr_error err = {0};
+#define MO_INCIDENT(uid)                                                                       \
+    "\"incident\":{\"uid\":\"" uid "\",\"title\":\"order\",\"phase\":\"RESPOND\","              \
+    "\"severity\":2,\"created\":\"2026-03-10T12:00:00Z\"}"
+#define MO_ENTRIES                                                                             \
+    "\"entries\":[{\"recorded\":\"2026-03-10T12:00:00Z\",\"revisions\":[{\"rev\":1,"            \
+    "\"changed\":\"2026-03-10T12:00:00Z\",\"author\":\"a\",\"kind\":\"note\","                  \
+    "\"at\":\"2026-03-10T12:00:00Z\",\"text\":\"streamed entry\"}]}]"
+#define MO_REST                                                                                \
+    "\"roles\":[{\"at\":\"2026-03-10T12:01:00Z\",\"role\":\"ic\",\"name\":\"zoe-ic\","         \
+    "\"author\":\"a\",\"current\":true}],\"facts\":{\"symptom\":{\"value\":\"slow-checkout\","  \
+    "\"updated\":\"2026-03-10T12:02:00Z\",\"author\":\"a\"}}"
+    static const char *const docs[] = {
+        "{\"format\":\"warroom-incident\",\"version\":1," MO_INCIDENT("mo1") "," MO_ENTRIES
+        "," MO_REST "}",
+        "{" MO_ENTRIES ",\"format\":\"warroom-incident\",\"version\":1," MO_REST ","
+        MO_INCIDENT("mo2") "}",
+        "{" MO_INCIDENT("mo3") "," MO_ENTRIES "," MO_REST ",\"format\":\"warroom-incident\","
+        "\"version\":1}",
+    };
+#undef MO_INCIDENT
+#undef MO_ENTRIES
+#undef MO_REST
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        int64_t id = 0;
+        if (exchange_import(f->s, docs[i], false, &id, &err) != 0)
+            fail_msg("document %zu: %s", i, err.msg);
+        char *out = export_text(f->s, id);
+        assert_non_null(strstr(out, "streamed entry"));
+        assert_non_null(strstr(out, "zoe-ic"));
+        assert_non_null(strstr(out, "slow-checkout"));
+        free(out);
+    }
 }
 
 /* Eight processes append to the same incident at once: every entry lands exactly once, nobody
@@ -1195,6 +1244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles_and_severity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_import_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_bad_documents_import_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_member_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_version_sees_other_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_is_stable, setup, teardown),
