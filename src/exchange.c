@@ -1205,7 +1205,10 @@ static int members_next(struct reader *r, const char **p)
         *p = q;
         return 0;
     }
-    if (*q != ',' || *(q = skip_ws(q + 1)) == '}')
+    if (*q != ',')
+        return json_error(r->err, r->text, q);
+    q = skip_ws(q + 1);
+    if (*q == '}')
         return json_error(r->err, r->text, q);
     *p = q;
     return 1;
