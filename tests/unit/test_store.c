@@ -101,13 +101,15 @@ static void test_file_is_private_and_wal(void **state)
     sqlite3_close(db);
 }
 
-/* One SQLite integer answered by an independent connection. */
-static long long sqlite_scalar(const char *path, const char *sql)
+/* One SQLite integer answered by an independent connection; arg (if not NULL) binds ?1. */
+static long long sqlite_scalar(const char *path, const char *sql, const char *arg)
 {
     sqlite3 *db;
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    if (arg)
+        sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     long long v = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
@@ -124,16 +126,15 @@ static void test_current_revision_stored_once(void **state)
     struct fixture *f = *state;
     SQLITE_ONLY(f);
     struct wr_error err = {0};
-    assert_int_equal(sqlite_scalar(f->path, "PRAGMA page_size"), 32768);
+    assert_int_equal(sqlite_scalar(f->path, "PRAGMA page_size", NULL), 32768);
+#define COUNT(rows) sqlite_scalar(f->path, "SELECT count(*) FROM " rows, NULL)
     int64_t a = append(f, 2000000, KIND_NOTE, "first words");
     append(f, 2000001, KIND_NOTE, "never edited");
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_history"), 0);
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_revisions"), 2);
+    assert_int_equal(COUNT("entry_history"), 0);
+    assert_int_equal(COUNT("entry_revisions"), 2);
     assert_int_equal(store_entry_edit(f->s, f->inc, a, "second words", "bob", &err), 0);
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_history"), 1);
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entries WHERE"
-                                            " changed_by IS NOT NULL"),
-                     1);
+    assert_int_equal(COUNT("entry_history"), 1);
+    assert_int_equal(COUNT("entries WHERE changed_by IS NOT NULL"), 1);
 
     /* A bulk import: 100 entries of one revision and one of three. */
     struct entry_revision three[3] = {
@@ -153,16 +154,14 @@ static void test_current_revision_stored_once(void **state)
     assert_int_equal(store_import_finish(im, &err), 0);
     assert_int_equal(store_commit(f->s, &err), 0);
     store_import_free(&im);
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_history"), 1 + 2);
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entry_revisions"), 2 + 1 + 103);
+    assert_int_equal(COUNT("entry_history"), 1 + 2);
+    assert_int_equal(COUNT("entry_revisions"), 2 + 1 + 103);
     /* The imported entry's last revision is its row, by alice, not a change by someone else. */
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entries WHERE text = 'v3'"
-                                            " AND rev = 3 AND changed_ms = 3000"
-                                            " AND changed_by IS NULL"),
+    assert_int_equal(COUNT("entries WHERE text = 'v3' AND rev = 3 AND changed_ms = 3000"
+                           " AND changed_by IS NULL"),
                      1);
-    assert_int_equal(sqlite_scalar(f->path, "SELECT count(*) FROM entries WHERE"
-                                            " changed_by IS NOT NULL"),
-                     1);
+    assert_int_equal(COUNT("entries WHERE changed_by IS NOT NULL"), 1);
+#undef COUNT
 }
 
 static void test_newer_schema_refused_untouched(void **state)
@@ -1189,18 +1188,8 @@ static void test_pg_old_schema_upgraded(void **state)
 /* Count FTS matches through an independent connection. */
 static int fts_count(const char *path, const char *query)
 {
-    sqlite3 *db;
-    sqlite3_stmt *q;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM entries_fts WHERE entries_fts "
-                                            "MATCH ?1", -1, &q, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(q, 1, query, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    int n = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    return n;
+    return (int)sqlite_scalar(path, "SELECT count(*) FROM entries_fts WHERE entries_fts MATCH ?1",
+                              query);
 }
 
 static void test_fts_sync_is_lazy_and_exact(void **state)
