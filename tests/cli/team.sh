@@ -134,6 +134,12 @@ lp_id=$("$WR" --db "$LP_TEAM" new "Least privilege" --service checkout) || bad "
 expect_eq "search as the team role" 1 "$("$WR" --db "$LP_TEAM" search 'team role' --json | jq length)"
 "$WR" db copy --from "$T/a.db" --to "$LP_TEAM" 1 >/dev/null || bad "db copy into the team's schema"
 "$WR" --db "$LP_TEAM" sync >/dev/null || bad "sync as the team role"
+# Its replica is in this run's data directory (pg_server.sh), not the user's.
+if [ -n "${XDG_DATA_HOME:-}" ] && ls "$XDG_DATA_HOME"/warroom/replicas/*.db >/dev/null 2>&1; then
+  ok
+else
+  bad "the replica is not under this run's XDG_DATA_HOME (${XDG_DATA_HOME:-unset})"
+fi
 for sql in "CREATE TABLE warroom.x(a int)" "CREATE TEMP TABLE y(a int)" "DROP TABLE entries" \
            "ALTER TABLE entries ADD COLUMN z int" "CREATE TABLE public.x(a int)"; do
   if psql_as sre_payments team-secret warroom_lp -c "$sql" >/dev/null 2>&1; then

@@ -7,6 +7,7 @@
 # socket), create database "warroom" owned by role "warroom" (password auth, scram-sha-256),
 # run COMMAND with
 #   WARROOM_TEST_PG       postgresql://warroom@127.0.0.1:PORT/warroom (no password in it)
+#   XDG_DATA_HOME, XDG_STATE_HOME  directories of this run (replicas, logs), removed with it
 #   PGPASSWORD            the role's password (libpq's own source: never in a URL or a log)
 #   WARROOM_TEST_PG_BIN   the server's bin directory (pg_ctl, psql)
 #   WARROOM_TEST_PG_DATA  the data directory (pg_ctl -D, to stop or restart it in a test)
@@ -94,6 +95,11 @@ export WARROOM_TEST_PG_BIN=$bindir
 export WARROOM_TEST_PG_DATA=$tmp/data
 export WARROOM_TEST_PG_OPTS=$opts
 export WARROOM_TEST_PG_RUN="${run[*]}"
+# This run's own data and state directories: a team-mode command keeps a replica of the server
+# under $XDG_DATA_HOME/warroom/replicas, named after the server's address. In the user's real
+# one, a later run whose server got the same port met the replica of another server ("holds
+# another database than this laptop's copy") and failed; and every run left one file there.
+export XDG_DATA_HOME=$tmp/xdg-data XDG_STATE_HOME=$tmp/xdg-state
 
 set +e
 "$@"
