@@ -156,10 +156,11 @@ out:
 
 /*
  * page_size applies to a database created by this connection (an existing one keeps its own):
- * 32 KiB instead of 4 KiB. A bulk import of 100,000 entries then takes 60 % of the time
- * (fewer page splits and cell moves, a checkpoint of 1,300 writes instead of 10,000), reading
- * a timeline walks fewer pages; a durable append writes more bytes to the WAL (its p50 goes
- * from 0.13 to 0.20 ms, within everything `warroom log` is allowed). bench_store prints both.
+ * 32 KiB instead of 4 KiB. A bulk import of 100,000 entries then takes 182-195 ms instead of
+ * 253-302 ms (fewer page splits and cell moves, a checkpoint of ~850 page writes instead of
+ * ~10,000; 16 KiB pages: 201-216 ms); a durable append writes more bytes to the WAL (its p50
+ * goes from 0.13-0.15 to 0.18-0.23 ms, far within what `warroom log` is allowed). bench_store
+ * prints both imports and the append.
  * The WAL is checkpointed at about 4 MiB whatever the page size (SQLite's default of 1,000
  * pages, in bytes, for 4 KiB pages).
  * temp_store: a statement journal (a multi-row INSERT keeps one) stays in memory instead of
