@@ -1130,30 +1130,23 @@ static const char *skip_container(const char *p)
     return NULL;
 }
 
-/* After an element of the entries array: *p at the next one or at the array's ']'; otherwise
- * -1 with the error, a ',' right before the ']' included. */
-static int entries_next(struct reader *r, const char *text, const char **p)
+/* After an element of the entries array or a member of the top-level object (fast_next's
+ * rule, `close` its ']' or '}'): 1 with *p at the next one, 0 with *p at `close`, or -1 with
+ * the error. */
+static int list_next(struct reader *r, const char **p, char close)
 {
-    const char *q = skip_ws(*p);
-    bool comma = *q == ',';
-    if (comma)
-        q = skip_ws(q + 1);
-    if ((comma && *q == ']') || (!comma && *q != ']'))
-        return json_error(r->err, text, q);
+    const char *q = fast_next(*p, r->end, close);
+    if (!q)
+        return json_error(r->err, r->text, skip_ws(*p));
     *p = q;
-    return 0;
+    return *q != close;
 }
 
-/* Import the "entries" array one element at a time, so a 100,000-entry file never becomes one
- * tree in memory. */
+/* Import the "entries" array (r->entries_at, at its '[') one element at a time, so a
+ * 100,000-entry file never becomes one tree in memory. */
 static int import_entries(struct store *s, struct reader *r, int64_t id, const char **after)
 {
-    const char *text = r->text, *p = skip_ws(r->entries_at);
-    if (*p != '[') {
-        *r->path = '\0';
-        return field_error(r, "entries", "an array");
-    }
-    p = skip_ws(p + 1);
+    const char *text = r->text, *p = skip_ws(r->entries_at + 1); /* past its '[' */
     if (store_import_new(s, id, &r->entries, r->err) != 0)
         return -1;
     int rc = -1;
@@ -1169,7 +1162,7 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
                 goto out;
             if (frc == 0) {
                 p = end;
-                if (entries_next(r, text, &p) != 0)
+                if (list_next(r, &p, ']') < 0)
                     goto out;
                 continue;
             }
@@ -1183,7 +1176,7 @@ static int import_entries(struct store *s, struct reader *r, int64_t id, const c
         int erc = import_entry(s, r, id, e);
         cJSON_Delete(e);
         p = end;
-        if (erc != 0 || entries_next(r, text, &p) != 0)
+        if (erc != 0 || list_next(r, &p, ']') < 0)
             goto out;
     }
     if (store_import_finish(r->entries, r->err) != 0)
@@ -1194,24 +1187,6 @@ out:
     wr_buf_free(&fe.scratch);
     store_import_free(&r->entries);
     return rc;
-}
-
-/* After a member of the top-level object: 1 with *p at the next member, 0 with *p at the
- * closing '}', or -1 with the error (a ',' right before the '}' included). */
-static int members_next(struct reader *r, const char **p)
-{
-    const char *q = skip_ws(*p);
-    if (*q == '}') {
-        *p = q;
-        return 0;
-    }
-    if (*q != ',')
-        return json_error(r->err, r->text, q);
-    q = skip_ws(q + 1);
-    if (*q == '}')
-        return json_error(r->err, r->text, q);
-    *p = q;
-    return 1;
 }
 
 /*
@@ -1227,7 +1202,7 @@ static int read_members(struct reader *r, const char *p, bool first, bool stop)
 {
     r->rest_unread = false;
     p = skip_ws(p);
-    int more = first ? *p != '}' : members_next(r, &p);
+    int more = first ? *p != '}' : list_next(r, &p, '}');
     while (more > 0) {
         const char *end = NULL;
         cJSON *key = cJSON_ParseWithLengthOpts(p, (size_t)(r->end - p), &end, false);
@@ -1270,7 +1245,7 @@ static int read_members(struct reader *r, const char *p, bool first, bool stop)
         }
         cJSON_Delete(key);
         p = end;
-        more = members_next(r, &p);
+        more = list_next(r, &p, '}');
     }
     if (more < 0)
         return -1;
