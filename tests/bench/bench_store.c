@@ -214,8 +214,10 @@ int main(int argc, char **argv)
     sqlite3 *raw;
     if (sqlite3_open(old_db, &raw) != SQLITE_OK ||
         sqlite3_exec(raw, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;", NULL, NULL,
-                     NULL) != SQLITE_OK)
-        die("4 KiB pages", &err);
+                     NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench: 4 KiB pages: %s\n", sqlite3_errmsg(raw));
+        return 1;
+    }
     sqlite3_close(raw);
     if (store_open(old_db, &s, &err) != 0)
         die("open 4 KiB pages", &err);
