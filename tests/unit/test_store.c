@@ -164,6 +164,24 @@ static void test_current_revision_stored_once(void **state)
 #undef COUNT
 }
 
+/* The WAL is checkpointed at about 4 MiB whatever the page size: with 32 KiB pages SQLite's
+ * default (1,000 pages) would let it grow to 32 MiB. 300 appends write about 1,500 pages. */
+static void test_wal_checkpointed_at_4_mib(void **state)
+{
+    struct fixture *f = *state;
+    SQLITE_ONLY(f);
+    static char text[2001];
+    memset(text, 'w', sizeof text - 1);
+    for (int i = 0; i < 300; i++)
+        append(f, 2000000 + i, KIND_NOTE, text);
+    char wal[320];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0);
+    if (st.st_size > 6 * 1024 * 1024)
+        fail_msg("the WAL grew to %lld bytes", (long long)st.st_size);
+}
+
 static void test_newer_schema_refused_untouched(void **state)
 {
     struct fixture *f = *state;
@@ -1222,6 +1240,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_is_private_and_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_current_revision_stored_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_checkpointed_at_4_mib, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
