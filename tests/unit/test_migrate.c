@@ -110,6 +110,7 @@ static void migrate_keeps_every_row(const char *name, int version, size_t tables
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(scalar(db, "PRAGMA user_version"), version);
+    long page_size = scalar(db, "PRAGMA page_size");
     size_t nt = old_tables(db, tables);
     assert_true(nt >= tables_at_least);
     for (size_t i = 0; i < nt; i++)
@@ -123,6 +124,8 @@ static void migrate_keeps_every_row(const char *name, int version, size_t tables
 
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(scalar(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    /* an existing database keeps its pages (new ones get 32 KiB: test_store) */
+    assert_int_equal(scalar(db, "PRAGMA page_size"), page_size);
     for (size_t i = 0; i < nt; i++) {
         long rows;
         unsigned long long h;
